@@ -1,0 +1,339 @@
+//! Deployment settings shared by every command, validated once.
+//!
+//! `main.rs` gathers flags, `LAGESBILD_*` environment variables and an optional TOML file
+//! into a [`FileConfig`]-shaped set of options; [`Config::resolve`] applies the defaults and
+//! checks everything, so nothing downstream re-validates. This module knows nothing of clap.
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use h3o::Resolution;
+use serde::Deserialize;
+
+use crate::model::{Categories, CategoryError, Wgs84};
+
+/// Default database path.
+pub const DEFAULT_DB: &str = "lagesbild.db";
+/// Default H3 resolutions assigned to every incident (7 ≈ 5 km², 10 ≈ 0.015 km² per cell).
+pub const DEFAULT_H3_RESOLUTIONS: [u8; 4] = [7, 8, 9, 10];
+/// Default local time zone for times written without an offset.
+pub const DEFAULT_TIMEZONE: &str = "Europe/Stockholm";
+/// Degrees added on every side of the loaded areas' extent to form the default region.
+pub const REGION_MARGIN_DEG: f64 = 0.1;
+/// Sweden's extent (with a little margin), the region used before any area layer is loaded.
+pub const SWEDEN: Region = Region {
+    min: Wgs84 {
+        lon: 10.5,
+        lat: 55.0,
+    },
+    max: Wgs84 {
+        lon: 24.5,
+        lat: 69.5,
+    },
+};
+
+/// A lon/lat rectangle: the deployment's region, used to catch swapped or wrong coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    /// South-west corner.
+    pub min: Wgs84,
+    /// North-east corner.
+    pub max: Wgs84,
+}
+
+impl Region {
+    /// Parses `min_lon,min_lat,max_lon,max_lat`.
+    pub fn parse(s: &str) -> Result<Region, ConfigError> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        let bad = || ConfigError::Region(s.to_owned());
+        if parts.len() != 4 {
+            return Err(bad());
+        }
+        let mut v = [0.0; 4];
+        for (slot, p) in v.iter_mut().zip(&parts) {
+            *slot = p.parse::<f64>().map_err(|_| bad())?;
+        }
+        Region::from_array(v).ok_or_else(bad)
+    }
+
+    /// Builds a region from `[min_lon, min_lat, max_lon, max_lat]`, or `None` if that is not a
+    /// valid, non-empty lon/lat rectangle.
+    pub fn from_array([a, b, c, d]: [f64; 4]) -> Option<Region> {
+        let ok = [a, b, c, d].iter().all(|x| x.is_finite())
+            && (-180.0..=180.0).contains(&a)
+            && (-180.0..=180.0).contains(&c)
+            && (-90.0..=90.0).contains(&b)
+            && (-90.0..=90.0).contains(&d)
+            && a < c
+            && b < d;
+        ok.then_some(Region {
+            min: Wgs84 { lon: a, lat: b },
+            max: Wgs84 { lon: c, lat: d },
+        })
+    }
+
+    /// True when `p` lies inside (edges included).
+    pub fn contains(&self, p: Wgs84) -> bool {
+        p.lon >= self.min.lon
+            && p.lon <= self.max.lon
+            && p.lat >= self.min.lat
+            && p.lat <= self.max.lat
+    }
+
+    /// The region grown by `deg` degrees on every side, clamped to the globe.
+    pub fn grown(&self, deg: f64) -> Region {
+        Region {
+            min: Wgs84 {
+                lon: (self.min.lon - deg).max(-180.0),
+                lat: (self.min.lat - deg).max(-90.0),
+            },
+            max: Wgs84 {
+                lon: (self.max.lon + deg).min(180.0),
+                lat: (self.max.lat + deg).min(90.0),
+            },
+        }
+    }
+
+    /// `min_lon,min_lat,max_lon,max_lat` with 4 decimals, for messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "{:.4},{:.4},{:.4},{:.4}",
+            self.min.lon, self.min.lat, self.max.lon, self.max.lat
+        )
+    }
+}
+
+/// The optional TOML configuration file (`--config` / `LAGESBILD_CONFIG`). Every key is
+/// optional; flags and environment variables win over the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Database path.
+    pub db: Option<PathBuf>,
+    /// Category catalogue (TOML) replacing the built-in one.
+    pub categories: Option<PathBuf>,
+    /// Local time zone (IANA name).
+    pub timezone: Option<String>,
+    /// Region as `[min_lon, min_lat, max_lon, max_lat]`.
+    pub region: Option<[f64; 4]>,
+    /// H3 resolutions assigned on ingest.
+    pub h3_resolutions: Option<Vec<u8>>,
+    /// Address the server binds to.
+    pub bind: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads and parses a TOML configuration file.
+    pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+            path: path.to_owned(),
+            source: e,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Toml {
+            path: path.to_owned(),
+            source: e,
+        })
+    }
+}
+
+/// Settings as given (flags/env merged over the file), before defaults and validation.
+#[derive(Debug, Default, Clone)]
+pub struct ConfigInput {
+    /// `--db`.
+    pub db: Option<PathBuf>,
+    /// `--categories`.
+    pub categories: Option<PathBuf>,
+    /// `--timezone`.
+    pub timezone: Option<String>,
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--h3-resolutions`, comma separated.
+    pub h3_resolutions: Option<String>,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// SQLite database file.
+    pub db: PathBuf,
+    /// The category catalogue.
+    pub categories: Categories,
+    /// Time zone for local times without an offset.
+    pub timezone: Tz,
+    /// Explicit region; `None` means "derive from the loaded areas" (see `index`).
+    pub region: Option<Region>,
+    /// H3 resolutions assigned to every incident, ascending, no duplicates.
+    pub h3_resolutions: Vec<Resolution>,
+}
+
+/// A setting is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config or category file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has unknown keys.
+    #[error("{path} is not a valid lagesbild config: {source}")]
+    Toml {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    /// The category catalogue is invalid.
+    #[error("category catalogue: {0}")]
+    Categories(#[from] CategoryError),
+    /// Unknown time zone name.
+    #[error("unknown time zone {0:?}: use an IANA name such as Europe/Stockholm")]
+    Timezone(String),
+    /// Malformed region.
+    #[error(
+        "invalid region {0:?}: give min_lon,min_lat,max_lon,max_lat in degrees, e.g. 17.6,59.1,18.0,59.3"
+    )]
+    Region(String),
+    /// Malformed H3 resolution list.
+    #[error(
+        "invalid H3 resolutions {0:?}: give distinct numbers 0..=15 separated by commas, e.g. 7,8,9,10"
+    )]
+    Resolutions(String),
+}
+
+impl Config {
+    /// Applies defaults and validates. `file` fills what `input` leaves unset.
+    pub fn resolve(input: ConfigInput, file: FileConfig) -> Result<Config, ConfigError> {
+        let db = input
+            .db
+            .or(file.db)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+        let categories = match input.categories.or(file.categories) {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Io {
+                    path: path.clone(),
+                    source: e,
+                })?;
+                Categories::from_toml(&text)?
+            }
+            None => Categories::builtin(),
+        };
+        let tz_name = input
+            .timezone
+            .or(file.timezone)
+            .unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned());
+        let timezone: Tz = tz_name
+            .parse()
+            .map_err(|_| ConfigError::Timezone(tz_name.clone()))?;
+        let region = match (input.region, file.region) {
+            (Some(s), _) => Some(Region::parse(&s)?),
+            (None, Some(a)) => {
+                Some(Region::from_array(a).ok_or_else(|| ConfigError::Region(format!("{a:?}")))?)
+            }
+            (None, None) => None,
+        };
+        let res_list: Vec<u8> = match (input.h3_resolutions, file.h3_resolutions) {
+            (Some(s), _) => s
+                .split(',')
+                .map(|p| p.trim().parse::<u8>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| ConfigError::Resolutions(s.clone()))?,
+            (None, Some(v)) => v,
+            (None, None) => DEFAULT_H3_RESOLUTIONS.to_vec(),
+        };
+        let h3_resolutions = parse_resolutions(&res_list)?;
+        Ok(Config {
+            db,
+            categories,
+            timezone,
+            region,
+            h3_resolutions,
+        })
+    }
+
+    /// Defaults for a database path (used by tests and the demo).
+    pub fn with_db(db: impl Into<PathBuf>) -> Config {
+        Config {
+            db: db.into(),
+            categories: Categories::builtin(),
+            timezone: chrono_tz::Europe::Stockholm,
+            region: None,
+            h3_resolutions: DEFAULT_H3_RESOLUTIONS
+                .iter()
+                .filter_map(|&r| Resolution::try_from(r).ok())
+                .collect(),
+        }
+    }
+}
+
+/// Validates a resolution list: non-empty, each 0..=15, no duplicates; returned ascending.
+pub fn parse_resolutions(list: &[u8]) -> Result<Vec<Resolution>, ConfigError> {
+    let bad = || ConfigError::Resolutions(format!("{list:?}"));
+    let mut out = Vec::with_capacity(list.len());
+    for &r in list {
+        out.push(Resolution::try_from(r).map_err(|_| bad())?);
+    }
+    out.sort();
+    let n = out.len();
+    out.dedup();
+    if out.is_empty() || out.len() != n {
+        return Err(bad());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_parses_and_rejects() {
+        let r = Region::parse("17.6, 59.1, 18.0, 59.3").unwrap();
+        assert!(r.contains(Wgs84 {
+            lon: 17.8,
+            lat: 59.2
+        }));
+        assert!(!r.contains(Wgs84 {
+            lon: 59.2,
+            lat: 17.8
+        }));
+        for bad in [
+            "",
+            "1,2,3",
+            "18,59,17,60",
+            "a,b,c,d",
+            "0,0,0,NaN",
+            "0,-91,1,1",
+        ] {
+            assert!(Region::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn resolve_applies_defaults_and_precedence() {
+        let file = FileConfig {
+            timezone: Some("Europe/Oslo".into()),
+            h3_resolutions: Some(vec![9, 8]),
+            ..FileConfig::default()
+        };
+        let input = ConfigInput {
+            timezone: Some("Europe/Helsinki".into()),
+            ..ConfigInput::default()
+        };
+        let c = Config::resolve(input, file).unwrap();
+        assert_eq!(c.timezone, chrono_tz::Europe::Helsinki);
+        assert_eq!(c.h3_resolutions, vec![Resolution::Eight, Resolution::Nine]);
+        assert_eq!(c.db, PathBuf::from(DEFAULT_DB));
+        let bad = ConfigInput {
+            h3_resolutions: Some("7,7".into()),
+            ..ConfigInput::default()
+        };
+        assert!(Config::resolve(bad, FileConfig::default()).is_err());
+        let bad_tz = ConfigInput {
+            timezone: Some("Mars/Olympus".into()),
+            ..ConfigInput::default()
+        };
+        assert!(matches!(
+            Config::resolve(bad_tz, FileConfig::default()),
+            Err(ConfigError::Timezone(_))
+        ));
+    }
+}

@@ -1,0 +1,45 @@
+//! lagesbild: a spatial hotspot service for local crime-prevention partnerships.
+//!
+//! Partners (police, municipality, housing company, rescue service) file geocoded incidents;
+//! lagesbild stores them, assigns them to neighbourhood polygons and H3 cells, scores
+//! hotspots and serves maps, reports and OGC API - Features.
+//!
+//! # Code map
+//!
+//! Data flows one way, left to right:
+//! `config -> model -> ingest -> store -> index -> pipeline -> demo -> serve`.
+//! A module imports only from modules to its left.
+//!
+//! - [`config`]: deployment settings (database, categories, time zone, region, H3
+//!   resolutions), merged from flags, `LAGESBILD_*` variables and a TOML file, validated once.
+//! - [`model`]: the vocabulary — [`model::Incident`], [`model::Area`], [`model::Category`],
+//!   [`model::Partner`], coordinate types. Lon/lat order is stated there, once.
+//! - [`ingest`]: readers for incident files (CSV, GeoJSON) and area layers, SWEREF 99 TM
+//!   conversion, row-by-row validation with rejections that name row, field, value, reason.
+//! - [`store`]: SQLite persistence (WAL, `synchronous=FULL`, versioned migrations), one
+//!   transaction per ingest, a `data_version` change counter.
+//! - [`index`]: R-tree area assignment with a deterministic boundary rule, and H3 cells.
+//! - [`pipeline`]: jobs that cross modules — ingest a file, import an area layer.
+//! - [`demo`]: the Botkyrka demo: real boundaries, approximate districts, and a seeded
+//!   generator of **synthetic** incidents.
+//! - [`serve`]: the HTTP server (axum); the only async, HTTP-aware module.
+//!
+//! # Testing
+//!
+//! Unit tests sit beside the code (in `*_tests.rs` siblings when they grow). Integration
+//! tests are one binary, `tests/it/`, that runs the real `lagesbild` binary on temporary
+//! SQLite files and the router in-process. Statistical and geodetic reference values are
+//! fixtures under `tests/fixtures/`, each with the script that produced it.
+//!
+//! # Benchmarks
+//!
+//! `cargo bench` (criterion, deterministic data); results and commands in `BENCHMARKS.md`.
+
+pub mod config;
+pub mod demo;
+pub mod index;
+pub mod ingest;
+pub mod model;
+pub mod pipeline;
+pub mod serve;
+pub mod store;

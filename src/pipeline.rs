@@ -1,0 +1,368 @@
+//! End-to-end jobs that cross modules: ingest a file (read → validate → assign → store) and
+//! import an area layer (read → store → re-assign every incident).
+//!
+//! Ingest runs as two threads: a reader thread parses and validates rows and assigns areas
+//! and cells in parallel chunks (rayon), while the calling thread writes them to SQLite in
+//! one transaction. Memory stays bounded: chunks pass through a small channel, and only the
+//! first [`MAX_REPORTED_REJECTIONS`] rejections are kept in detail (all are counted).
+
+use std::io::Read;
+use std::sync::mpsc::sync_channel;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use h3o::Resolution;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::{Config, SWEDEN};
+use crate::index::{AreaIndex, cells_for};
+use crate::ingest::{
+    AreaError, AreaImportOptions, Format, IngestError, Rejection, RowOutcome, RowPos, RowRules,
+    read_area_layer, read_csv, read_geojson,
+};
+use crate::model::{Crs, Incident, Partner};
+use crate::store::{BatchCounts, InsertOutcome, Store, StoreError, StoreTx};
+
+/// Rejections kept in detail per ingest; the rest are only counted.
+pub const MAX_REPORTED_REJECTIONS: usize = 1000;
+const CHUNK_ROWS: usize = 8192;
+
+/// A failure of a whole job: nothing from it was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The input file is unreadable as a whole.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// The area layer is invalid.
+    #[error(transparent)]
+    Areas(#[from] AreaError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What to ingest and how.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
+    /// Name of the input for messages and the batch record (a file path, or `-`).
+    pub source: String,
+    /// CSV or GeoJSON.
+    pub format: Format,
+    /// The partner for rows without a `partner` column.
+    pub partner: Option<Partner>,
+    /// The CRS of coordinates, if not inferred.
+    pub crs: Option<Crs>,
+    /// Reject the whole file if any row is rejected.
+    pub strict: bool,
+    /// "Now", for the future-time check (normally `Utc::now()`).
+    pub now: DateTime<Utc>,
+}
+
+/// The outcome of one ingest, printed as the summary (`--json` prints it as is).
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    /// The input.
+    pub source: String,
+    /// Its format.
+    pub format: Format,
+    /// Whether anything was committed (false for `--strict` with rejections, or no rows).
+    pub committed: bool,
+    /// The batch id when committed.
+    pub batch: Option<i64>,
+    /// Row counts. `outside` counts accepted incidents outside every loaded area.
+    #[serde(flatten)]
+    pub counts: BatchCounts,
+    /// Data rows read.
+    pub rows: u64,
+    /// The first rejections, in file order.
+    pub rejections: Vec<Rejection>,
+    /// True when more rejections happened than are listed.
+    pub rejections_truncated: bool,
+    /// The first rows that fell outside every area (row positions).
+    pub outside_rows: Vec<RowPos>,
+    /// Notes such as ignored columns.
+    pub warnings: Vec<String>,
+    /// The store's data version after the ingest.
+    pub data_version: i64,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// One validated, assigned row on its way to the store.
+struct Ready {
+    pos: RowPos,
+    result: Result<(Incident, Vec<h3o::CellIndex>, Vec<(i64, i64)>), Rejection>,
+}
+
+/// Ingests one incident file into the store.
+///
+/// `progress` is called with the number of rows read so far, now and then.
+pub fn ingest<R: Read + Send>(
+    store: &mut Store,
+    config: &Config,
+    input: R,
+    req: &IngestRequest,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<IngestReport, PipelineError> {
+    let started = Instant::now();
+    let index = AreaIndex::build(&store.areas(None)?);
+    let rules = RowRules {
+        categories: config.categories.clone(),
+        region: config
+            .region
+            .or_else(|| index.default_region())
+            .unwrap_or(SWEDEN),
+        timezone: config.timezone,
+        partner: req.partner.clone(),
+        crs: req.crs,
+        now: req.now,
+    };
+    let resolutions = config.h3_resolutions.clone();
+    let mut warnings = Vec::new();
+    let rows: Box<dyn Iterator<Item = Result<RowOutcome, IngestError>> + Send + '_> =
+        match req.format {
+            Format::Csv => {
+                let (layout, rows) = read_csv(input, rules)?;
+                if !layout.ignored_columns.is_empty() {
+                    warnings.push(format!(
+                        "ignored column(s): {}",
+                        layout.ignored_columns.join(", ")
+                    ));
+                }
+                Box::new(rows)
+            }
+            Format::Geojson => Box::new(read_geojson(input, rules)?.into_iter().map(Ok)),
+        };
+    if index.is_empty() {
+        warnings.push("no area layers are loaded: incidents are stored without areas (import layers with `lagesbild areas import`)".into());
+    }
+
+    let tx = store.transaction()?;
+    ensure_resolutions(&tx, &resolutions)?;
+    let batch = tx.begin_batch(
+        &req.source,
+        match req.format {
+            Format::Csv => "csv",
+            Format::Geojson => "geojson",
+        },
+    )?;
+    let mut counts = BatchCounts::default();
+    let mut rejections = Vec::new();
+    let mut outside_rows = Vec::new();
+    let mut total_rows = 0u64;
+    let mut fatal: Option<IngestError> = None;
+
+    let (send, recv) = sync_channel::<Result<Vec<Ready>, IngestError>>(4);
+    let store_result = std::thread::scope(|scope| -> Result<(), StoreError> {
+        let index = &index;
+        let resolutions = &resolutions;
+        scope.spawn(move || {
+            let mut rows = rows;
+            let mut read = 0u64;
+            loop {
+                let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+                let mut error = None;
+                for item in rows.by_ref().take(CHUNK_ROWS) {
+                    match item {
+                        Ok(o) => chunk.push(o),
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let last = chunk.len() < CHUNK_ROWS || error.is_some();
+                read += chunk.len() as u64;
+                let ready: Vec<Ready> = chunk
+                    .into_par_iter()
+                    .map(|o| assign(o, index, resolutions))
+                    .collect();
+                if send.send(Ok(ready)).is_err() {
+                    return;
+                }
+                progress(read);
+                if let Some(e) = error {
+                    let _ = send.send(Err(e));
+                    return;
+                }
+                if last {
+                    return;
+                }
+            }
+        });
+        for msg in recv {
+            let chunk = match msg {
+                Ok(c) => c,
+                Err(e) => {
+                    fatal = Some(e);
+                    break;
+                }
+            };
+            for r in chunk {
+                total_rows += 1;
+                match r.result {
+                    Err(rej) => {
+                        counts.rejected += 1;
+                        if rejections.len() < MAX_REPORTED_REJECTIONS {
+                            rejections.push(rej);
+                        }
+                    }
+                    Ok((inc, cells, areas)) => {
+                        match tx.insert_incident(batch, r.pos.row, &inc, &cells, &areas)? {
+                            InsertOutcome::Inserted => {
+                                counts.accepted += 1;
+                                if areas.is_empty() && !index.is_empty() {
+                                    counts.outside += 1;
+                                    if outside_rows.len() < MAX_REPORTED_REJECTIONS {
+                                        outside_rows.push(r.pos);
+                                    }
+                                }
+                            }
+                            InsertOutcome::Duplicate => counts.duplicates += 1,
+                            InsertOutcome::Conflict { batch, row, fields } => {
+                                counts.rejected += 1;
+                                if rejections.len() < MAX_REPORTED_REJECTIONS {
+                                    rejections.push(Rejection::new(
+                                    r.pos,
+                                    Some("id"),
+                                    Some(&inc.id),
+                                    format!(
+                                        "partner {} already has an incident with this id (batch {batch}, row {row}) with different {}; ids must be unique per partner, and stored incidents are not overwritten",
+                                        inc.partner,
+                                        fields.join(", ")
+                                    ),
+                                ));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    });
+    store_result?;
+    if let Some(e) = fatal {
+        // Dropping `tx` rolls the whole batch back.
+        return Err(e.into());
+    }
+    let rejections_truncated = counts.rejected as usize > rejections.len();
+    let commit = !(req.strict && counts.rejected > 0) && counts.accepted > 0;
+    if req.strict && counts.rejected > 0 {
+        warnings.push(format!(
+            "--strict: {} row(s) rejected, so nothing from this file was stored",
+            counts.rejected
+        ));
+    }
+    if total_rows == 0 {
+        warnings.push("the file has a header but no data rows".into());
+    }
+    let (committed, batch, data_version) = if commit {
+        tx.finish_batch(batch, &counts)?;
+        (true, Some(batch), tx.commit()?)
+    } else {
+        drop(tx);
+        (false, None, store.data_version()?)
+    };
+    Ok(IngestReport {
+        source: req.source.clone(),
+        format: req.format,
+        committed,
+        batch,
+        counts,
+        rows: total_rows,
+        rejections,
+        rejections_truncated,
+        outside_rows,
+        warnings,
+        data_version,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn assign(o: RowOutcome, index: &AreaIndex, resolutions: &[Resolution]) -> Ready {
+    let result = o.result.and_then(|inc| {
+        let cells = cells_for(inc.location, resolutions).ok_or_else(|| {
+            Rejection::new(
+                o.pos,
+                Some("lat,lon"),
+                None,
+                "cannot be placed on the H3 grid",
+            )
+        })?;
+        let areas = index.locate(inc.location);
+        Ok((inc, cells, areas))
+    });
+    Ready { pos: o.pos, result }
+}
+
+/// Makes the stored cells match the configured resolutions, recomputing every incident's
+/// cells when the configuration changed.
+fn ensure_resolutions(tx: &StoreTx<'_>, wanted: &[Resolution]) -> Result<(), StoreError> {
+    match tx.h3_resolutions()? {
+        Some(stored) if stored == wanted => Ok(()),
+        stored => {
+            tx.set_h3_resolutions(wanted)?;
+            if stored.is_some() {
+                let locations = tx.incident_locations()?;
+                tracing::info!(
+                    incidents = locations.len(),
+                    ?wanted,
+                    "H3 resolutions changed; recomputing cells"
+                );
+                let cells: Vec<_> = locations
+                    .par_iter()
+                    .map(|(_, p)| cells_for(*p, wanted).unwrap_or_default())
+                    .collect();
+                for ((key, _), c) in locations.iter().zip(&cells) {
+                    tx.set_cells(*key, c)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The outcome of an area layer import.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaImportReport {
+    /// The layer.
+    pub layer: String,
+    /// Areas imported.
+    pub areas: usize,
+    /// Stored incidents now assigned to an area of this layer.
+    pub incidents_assigned: usize,
+    /// Stored incidents outside every area of this layer.
+    pub incidents_outside: usize,
+    /// The store's data version after the import.
+    pub data_version: i64,
+}
+
+/// Imports (or replaces) an area layer and re-assigns every stored incident to it, in one
+/// transaction.
+pub fn import_areas<R: Read>(
+    store: &mut Store,
+    input: R,
+    opts: &AreaImportOptions,
+    source: &str,
+) -> Result<AreaImportReport, PipelineError> {
+    let areas = read_area_layer(input, opts)?;
+    let tx = store.transaction()?;
+    let (layer_key, _) = tx.replace_layer(&opts.layer, source, &areas)?;
+    let index = AreaIndex::build(&tx.areas()?);
+    let locations = tx.incident_locations()?;
+    let pairs: Vec<(i64, i64)> = locations
+        .par_iter()
+        .filter_map(|(key, p)| index.locate_in_layer(layer_key, *p).map(|a| (*key, a)))
+        .collect();
+    tx.assign(layer_key, &pairs)?;
+    let data_version = tx.commit()?;
+    Ok(AreaImportReport {
+        layer: opts.layer.clone(),
+        areas: areas.len(),
+        incidents_assigned: pairs.len(),
+        incidents_outside: locations.len() - pairs.len(),
+        data_version,
+    })
+}

@@ -1,0 +1,52 @@
+//! The one error type that becomes an HTTP response.
+//!
+//! 4xx answers say exactly what was wrong with the request; 5xx answers hide internals from
+//! the client and are logged once, with the cause.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::store::StoreError;
+
+/// An error answered to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed; the message names the parameter.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing is there.
+    #[error("{0}")]
+    NotFound(String),
+    /// Something failed on our side.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal server error; the cause is in the server log".to_owned(),
+                )
+            }
+        };
+        (
+            status,
+            Json(json!({ "error": message, "status": status.as_u16() })),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,675 @@
+//! Durable storage in one SQLite file: incidents, ingest batches, area layers and the
+//! incident-to-area assignment.
+//!
+//! Durability: WAL journal with `synchronous=FULL`, so a committed ingest survives a crash
+//! or power cut; every ingest or layer import is one transaction, so a failed or killed one
+//! leaves nothing behind. The schema is versioned with `PRAGMA user_version` and migrated
+//! forwards on open. A `data_version` counter in `meta` goes up with every committed change;
+//! analysis caches key on it.
+//!
+//! H3 cells are kept per incident as a packed BLOB of little-endian `u64` cell indexes, one
+//! per resolution listed in `meta.h3_resolutions` (ascending). That keeps an ingest of a
+//! million rows to a million inserts. The store does not compute cells or areas; `index`
+//! does, and `pipeline` hands the results in.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use h3o::{CellIndex, Resolution};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::model::{Area, Incident, Wgs84};
+
+/// Schema migrations, applied in order; `user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: initial schema.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    INSERT INTO meta (key, value) VALUES ('data_version', '0');
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        format TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        accepted INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        outside INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        partner TEXT NOT NULL,
+        ext_id TEXT NOT NULL,
+        category TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        occurred_to INTEGER,
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        description TEXT,
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        source_row INTEGER NOT NULL,
+        cells BLOB NOT NULL,
+        UNIQUE (partner, ext_id)
+    ) STRICT;
+    CREATE INDEX incidents_by_time ON incidents (occurred_at);
+    CREATE TABLE area_layers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE areas (
+        id INTEGER PRIMARY KEY,
+        layer_id INTEGER NOT NULL REFERENCES area_layers(id) ON DELETE CASCADE,
+        code TEXT NOT NULL,
+        name TEXT NOT NULL,
+        population INTEGER,
+        parent TEXT,
+        geometry TEXT NOT NULL,
+        UNIQUE (layer_id, code)
+    ) STRICT;
+    CREATE TABLE incident_areas (
+        incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        layer_id INTEGER NOT NULL REFERENCES area_layers(id) ON DELETE CASCADE,
+        area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+        PRIMARY KEY (incident_id, layer_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX incident_areas_by_area ON incident_areas (area_id);
+    "#,
+];
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file could not be opened.
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer lagesbild.
+    #[error(
+        "the database {path} has schema version {found}, newer than this lagesbild ({known}); upgrade lagesbild"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    /// A stored value could not be decoded.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// The database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A stored area with its database keys.
+#[derive(Debug, Clone)]
+pub struct StoredArea {
+    /// Row id of the area.
+    pub key: i64,
+    /// Row id of its layer.
+    pub layer_key: i64,
+    /// The area.
+    pub area: Area,
+}
+
+/// An area layer's summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayerInfo {
+    /// Row id.
+    #[serde(skip)]
+    pub key: i64,
+    /// Layer name.
+    pub name: String,
+    /// Where it was imported from.
+    pub source: String,
+    /// When.
+    pub imported_at: String,
+    /// Number of areas.
+    pub areas: i64,
+}
+
+/// What happened to one incident offered to [`StoreTx::insert_incident`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsertOutcome {
+    /// Stored as new.
+    Inserted,
+    /// Already stored with identical content: nothing changed.
+    Duplicate,
+    /// The same partner and id are stored with different content: not changed.
+    Conflict {
+        /// Batch that stored the existing incident.
+        batch: i64,
+        /// Its row in that batch's file.
+        row: i64,
+        /// Which fields differ.
+        fields: Vec<&'static str>,
+    },
+}
+
+/// Counts recorded for a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BatchCounts {
+    /// New incidents stored.
+    pub accepted: u64,
+    /// Rows that were already stored identically.
+    pub duplicates: u64,
+    /// Rows not stored.
+    pub rejected: u64,
+    /// Accepted incidents outside every loaded area.
+    pub outside: u64,
+}
+
+/// An incident as stored, with its key and cells.
+#[derive(Debug, Clone)]
+pub struct StoredIncident {
+    /// Row id.
+    pub key: i64,
+    /// The incident.
+    pub incident: Incident,
+    /// H3 cells, one per stored resolution (see [`Store::h3_resolutions`]).
+    pub cells: Vec<CellIndex>,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path).map_err(|e| StoreError::Open {
+            path: path.to_owned(),
+            source: e,
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The change counter: goes up with every committed ingest or layer import.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(meta_get(&self.conn, "data_version")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The H3 resolutions the stored cells are computed at, or `None` before the first ingest.
+    pub fn h3_resolutions(&self) -> Result<Option<Vec<Resolution>>> {
+        read_resolutions(&self.conn)
+    }
+
+    /// Number of stored incidents.
+    pub fn incident_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))?)
+    }
+
+    /// The area layers, by name.
+    pub fn layers(&self) -> Result<Vec<LayerInfo>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.id, l.name, l.source, l.imported_at, (SELECT count(*) FROM areas a WHERE a.layer_id = l.id)
+             FROM area_layers l ORDER BY l.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(LayerInfo {
+                key: r.get(0)?,
+                name: r.get(1)?,
+                source: r.get(2)?,
+                imported_at: r.get(3)?,
+                areas: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// All areas of all layers (or of one layer), ordered by layer name then area id.
+    pub fn areas(&self, layer: Option<&str>) -> Result<Vec<StoredArea>> {
+        load_areas(&self.conn, layer)
+    }
+
+    /// Number of incidents per area of a layer: `(area key, count)`.
+    pub fn area_counts(&self, layer_key: i64) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT area_id, count(*) FROM incident_areas WHERE layer_id = ?1 GROUP BY area_id",
+        )?;
+        let rows = stmt.query_map([layer_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// All incidents whose `occurred_at` lies in `[from, to)` (all when `None`), by key.
+    pub fn incidents(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<StoredIncident>> {
+        let res = read_resolutions(&self.conn)?.unwrap_or_default();
+        let mut stmt = self.conn.prepare(
+            "SELECT id, partner, ext_id, category, occurred_at, occurred_to, lon, lat, description, cells
+             FROM incidents WHERE occurred_at >= ?1 AND occurred_at < ?2 ORDER BY id",
+        )?;
+        let lo = from.map_or(i64::MIN, |t| t.timestamp());
+        let hi = to.map_or(i64::MAX, |t| t.timestamp());
+        let rows = stmt.query_map(params![lo, hi], |r| {
+            let blob: Vec<u8> = r.get(9)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                Incident {
+                    partner: r.get(1)?,
+                    id: r.get(2)?,
+                    category: r.get(3)?,
+                    occurred_at: from_unix(r.get(4)?),
+                    occurred_to: r.get::<_, Option<i64>>(5)?.map(from_unix),
+                    location: Wgs84 {
+                        lon: r.get(6)?,
+                        lat: r.get(7)?,
+                    },
+                    description: r.get(8)?,
+                },
+                blob,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, incident, blob) = row?;
+            let cells = unpack_cells(&blob, res.len())?;
+            out.push(StoredIncident {
+                key,
+                incident,
+                cells,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The stored area assignment of every incident for a layer: `(incident key, area key)`.
+    pub fn assignments(&self, layer_key: i64) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT incident_id, area_id FROM incident_areas WHERE layer_id = ?1 ORDER BY incident_id")?;
+        let rows = stmt.query_map([layer_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Starts a write transaction. Dropping it without [`StoreTx::commit`] rolls back.
+    pub fn transaction(&mut self) -> Result<StoreTx<'_>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(StoreTx { tx })
+    }
+
+    /// SQLite's own consistency check; `"ok"` when sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+/// An open write transaction.
+pub struct StoreTx<'a> {
+    tx: rusqlite::Transaction<'a>,
+}
+
+impl StoreTx<'_> {
+    /// Records the resolutions cells are stored at (first ingest), or checks them.
+    pub fn h3_resolutions(&self) -> Result<Option<Vec<Resolution>>> {
+        read_resolutions(&self.tx)
+    }
+
+    /// Sets the stored resolutions; the caller must then rewrite every incident's cells.
+    pub fn set_h3_resolutions(&self, res: &[Resolution]) -> Result<()> {
+        let text = res
+            .iter()
+            .map(|r| u8::from(*r).to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('h3_resolutions', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [text],
+        )?;
+        Ok(())
+    }
+
+    /// Opens a batch (one ingest of one file) and returns its id.
+    pub fn begin_batch(&self, source: &str, format: &str) -> Result<i64> {
+        self.tx.execute(
+            "INSERT INTO batches (source, format, started_at) VALUES (?1, ?2, ?3)",
+            params![source, format, Utc::now().to_rfc3339()],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Stores the batch's final counts.
+    pub fn finish_batch(&self, batch: i64, c: &BatchCounts) -> Result<()> {
+        self.tx.execute(
+            "UPDATE batches SET accepted = ?2, duplicates = ?3, rejected = ?4, outside = ?5 WHERE id = ?1",
+            params![batch, c.accepted as i64, c.duplicates as i64, c.rejected as i64, c.outside as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Inserts one incident with its cells and `(layer key, area key)` assignment, unless
+    /// the same partner and id are stored already.
+    pub fn insert_incident(
+        &self,
+        batch: i64,
+        row: u64,
+        inc: &Incident,
+        cells: &[CellIndex],
+        areas: &[(i64, i64)],
+    ) -> Result<InsertOutcome> {
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO incidents (partner, ext_id, category, occurred_at, occurred_to, lon, lat, description, batch_id, source_row, cells)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (partner, ext_id) DO NOTHING",
+        )?;
+        let changed = insert.execute(params![
+            inc.partner,
+            inc.id,
+            inc.category,
+            inc.occurred_at.timestamp(),
+            inc.occurred_to.map(|t| t.timestamp()),
+            inc.location.lon,
+            inc.location.lat,
+            inc.description,
+            batch,
+            row as i64,
+            pack_cells(cells),
+        ])?;
+        if changed == 0 {
+            return self.compare_existing(inc);
+        }
+        let key = self.tx.last_insert_rowid();
+        let mut assign = self.tx.prepare_cached(
+            "INSERT INTO incident_areas (incident_id, layer_id, area_id) VALUES (?1, ?2, ?3)",
+        )?;
+        for (layer, area) in areas {
+            assign.execute(params![key, layer, area])?;
+        }
+        Ok(InsertOutcome::Inserted)
+    }
+
+    fn compare_existing(&self, inc: &Incident) -> Result<InsertOutcome> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT category, occurred_at, occurred_to, lon, lat, description, batch_id, source_row
+             FROM incidents WHERE partner = ?1 AND ext_id = ?2",
+        )?;
+        let (cat, at, to, lon, lat, desc, batch, row): (
+            String,
+            i64,
+            Option<i64>,
+            f64,
+            f64,
+            Option<String>,
+            i64,
+            i64,
+        ) = stmt.query_row(params![inc.partner, inc.id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?;
+        let mut fields = Vec::new();
+        if cat != inc.category {
+            fields.push("category");
+        }
+        if at != inc.occurred_at.timestamp() {
+            fields.push("occurred_at");
+        }
+        if to != inc.occurred_to.map(|t| t.timestamp()) {
+            fields.push("occurred_to");
+        }
+        if lon.to_bits() != inc.location.lon.to_bits()
+            || lat.to_bits() != inc.location.lat.to_bits()
+        {
+            fields.push("location");
+        }
+        if desc != inc.description {
+            fields.push("description");
+        }
+        Ok(if fields.is_empty() {
+            InsertOutcome::Duplicate
+        } else {
+            InsertOutcome::Conflict { batch, row, fields }
+        })
+    }
+
+    /// Every incident's key and location, for re-assignment.
+    pub fn incident_locations(&self) -> Result<Vec<(i64, Wgs84)>> {
+        let mut stmt = self
+            .tx
+            .prepare("SELECT id, lon, lat FROM incidents ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                Wgs84 {
+                    lon: r.get(1)?,
+                    lat: r.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Rewrites an incident's cells.
+    pub fn set_cells(&self, key: i64, cells: &[CellIndex]) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("UPDATE incidents SET cells = ?2 WHERE id = ?1")?;
+        stmt.execute(params![key, pack_cells(cells)])?;
+        Ok(())
+    }
+
+    /// Replaces (or creates) a layer with `areas`; returns the layer key and the area keys in
+    /// the order given. Assignments of the old layer are dropped; the caller writes new ones
+    /// with [`StoreTx::assign`].
+    pub fn replace_layer(
+        &self,
+        name: &str,
+        source: &str,
+        areas: &[Area],
+    ) -> Result<(i64, Vec<i64>)> {
+        self.tx
+            .execute("DELETE FROM area_layers WHERE name = ?1", [name])?;
+        self.tx.execute(
+            "INSERT INTO area_layers (name, source, imported_at) VALUES (?1, ?2, ?3)",
+            params![name, source, Utc::now().to_rfc3339()],
+        )?;
+        let layer = self.tx.last_insert_rowid();
+        let mut stmt = self.tx.prepare(
+            "INSERT INTO areas (layer_id, code, name, population, parent, geometry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut keys = Vec::with_capacity(areas.len());
+        for a in areas {
+            let geometry = geojson::Geometry::from(&a.geometry);
+            let text =
+                serde_json::to_string(&geometry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            stmt.execute(params![
+                layer,
+                a.id,
+                a.name,
+                a.population.map(|p| p as i64),
+                a.parent,
+                text
+            ])?;
+            keys.push(self.tx.last_insert_rowid());
+        }
+        Ok((layer, keys))
+    }
+
+    /// Writes `(incident key, area key)` assignments for a layer.
+    pub fn assign(&self, layer: i64, pairs: &[(i64, i64)]) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO incident_areas (incident_id, layer_id, area_id) VALUES (?1, ?2, ?3)",
+        )?;
+        for (incident, area) in pairs {
+            stmt.execute(params![incident, layer, area])?;
+        }
+        Ok(())
+    }
+
+    /// All areas, as in [`Store::areas`], seen from inside the transaction.
+    pub fn areas(&self) -> Result<Vec<StoredArea>> {
+        load_areas(&self.tx, None)
+    }
+
+    /// Bumps `data_version` and commits.
+    pub fn commit(self) -> Result<i64> {
+        let v: i64 = meta_get(&self.tx, "data_version")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+            + 1;
+        self.tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'data_version'",
+            [v.to_string()],
+        )?;
+        self.tx.commit()?;
+        Ok(v)
+    }
+}
+
+fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+fn read_resolutions(conn: &Connection) -> Result<Option<Vec<Resolution>>> {
+    let Some(text) = meta_get(conn, "h3_resolutions")? else {
+        return Ok(None);
+    };
+    text.split(',')
+        .map(|p| {
+            p.parse::<u8>()
+                .ok()
+                .and_then(|r| Resolution::try_from(r).ok())
+                .ok_or_else(|| StoreError::Corrupt(format!("meta h3_resolutions = {text:?}")))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+fn load_areas(conn: &Connection, layer: Option<&str>) -> Result<Vec<StoredArea>> {
+    let mut stmt = conn.prepare(
+        "SELECT a.id, l.id, l.name, a.code, a.name, a.population, a.parent, a.geometry
+         FROM areas a JOIN area_layers l ON l.id = a.layer_id
+         WHERE ?1 IS NULL OR l.name = ?1
+         ORDER BY l.name, a.code",
+    )?;
+    let rows = stmt.query_map([layer], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<i64>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (key, layer_key, layer, id, name, population, parent, geometry) = row?;
+        let g: geojson::Geometry = serde_json::from_str(&geometry)
+            .map_err(|e| StoreError::Corrupt(format!("area {id}: {e}")))?;
+        let geometry = geo::MultiPolygon::<f64>::try_from(g)
+            .map_err(|e| StoreError::Corrupt(format!("area {id}: {e}")))?;
+        out.push(StoredArea {
+            key,
+            layer_key,
+            area: Area {
+                layer,
+                id,
+                name,
+                geometry,
+                population: population.map(|p| p as u64),
+                parent,
+            },
+        });
+    }
+    Ok(out)
+}
+
+fn from_unix(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+fn pack_cells(cells: &[CellIndex]) -> Vec<u8> {
+    cells
+        .iter()
+        .flat_map(|c| u64::from(*c).to_le_bytes())
+        .collect()
+}
+
+fn unpack_cells(blob: &[u8], n: usize) -> Result<Vec<CellIndex>> {
+    if blob.len() != n * 8 {
+        return Err(StoreError::Corrupt(format!(
+            "cells blob of {} bytes for {n} resolutions",
+            blob.len()
+        )));
+    }
+    blob.chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            CellIndex::try_from(u64::from_le_bytes(b))
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;
