@@ -1,1 +1,185 @@
 use super::*;
+use crate::config::SWEDEN;
+use crate::ingest::RowRules;
+use crate::model::{Categories, Partner};
+use chrono::{TimeZone, Utc};
+
+fn rules() -> RowRules {
+    RowRules {
+        categories: Categories::builtin(),
+        region: SWEDEN,
+        timezone: chrono_tz::Europe::Stockholm,
+        partner: Some(Partner::parse("polisen").unwrap()),
+        crs: None,
+        now: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+    }
+}
+
+fn read(bytes: &[u8]) -> Result<(CsvLayout, Vec<RowOutcome>), IngestError> {
+    let (layout, rows) = read_csv(std::io::Cursor::new(bytes.to_vec()), rules())?;
+    let rows = rows.collect::<Result<Vec<_>, _>>()?;
+    Ok((layout, rows))
+}
+
+const GOOD: &str = "id,occurred_at,category,lat,lon\n1,2026-11-20 21:15,theft,59.2,17.8\n2,2026-11-21T01:00:00+01:00,assault,59.21,17.81\n";
+
+#[test]
+fn plain_comma_file() {
+    let (layout, rows) = read(GOOD.as_bytes()).unwrap();
+    assert_eq!(layout.delimiter, ',');
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.result.is_ok()));
+    assert_eq!(
+        rows[1].pos,
+        RowPos {
+            row: 2,
+            line: Some(3)
+        }
+    );
+}
+
+#[test]
+fn semicolon_bom_crlf_and_decimal_comma() {
+    let text = "\u{feff}ID;Occurred_At;Category;Lat;Lon\r\n1;2026-11-20 21:15;theft;59,2;17,8\r\n";
+    let (layout, rows) = read(text.as_bytes()).unwrap();
+    assert_eq!(layout.delimiter, ';');
+    let inc = rows[0].result.as_ref().unwrap();
+    assert_eq!(inc.id, "1");
+    assert_eq!(inc.location.lat, 59.2);
+}
+
+#[test]
+fn quoted_fields_with_newlines_keep_row_and_line_numbers() {
+    let text = "id,occurred_at,category,lat,lon,description\n1,2026-11-20 21:15,theft,59.2,17.8,\"two\nlines, and a comma\"\n2,2026-11-20 21:15,theft,59.2,17.8,x\n";
+    let (_, rows) = read(text.as_bytes()).unwrap();
+    assert_eq!(
+        rows[0].result.as_ref().unwrap().description.as_deref(),
+        Some("two\nlines, and a comma")
+    );
+    assert_eq!(
+        rows[1].pos,
+        RowPos {
+            row: 2,
+            line: Some(4)
+        }
+    );
+}
+
+#[test]
+fn empty_file_and_header_only() {
+    assert!(matches!(read(b""), Err(IngestError::Empty)));
+    assert!(matches!(read(b"\n\n"), Err(IngestError::Empty)));
+    let (_, rows) = read(b"id,occurred_at,category,lat,lon\n").unwrap();
+    assert!(rows.is_empty());
+}
+
+#[test]
+fn missing_columns_and_wrong_delimiter_are_explained() {
+    let Err(IngestError::Header(msg)) =
+        read(b"id,occurred_at,lat,lon\n1,2026-11-20 21:15,59.2,17.8\n")
+    else {
+        panic!("expected a header error")
+    };
+    assert!(msg.contains("category"), "{msg}");
+    let Err(IngestError::Header(msg)) =
+        read(b"id\toccurred_at\tcategory\tlat\tlon\n1\t2026-11-20 21:15\ttheft\t59.2\t17.8\n")
+    else {
+        panic!("expected a header error")
+    };
+    assert!(msg.contains("delimiter"), "{msg}");
+    let Err(IngestError::Header(msg)) = read(b"id|occurred_at|category|lat|lon\n") else {
+        panic!("expected a header error")
+    };
+    assert!(msg.contains("single column"), "{msg}");
+}
+
+#[test]
+fn extra_columns_are_ignored_and_reported() {
+    let (layout, rows) = read(
+        b"id,occurred_at,category,lat,lon,kommentar,x\n1,2026-11-20 21:15,theft,59.2,17.8,a,b\n",
+    )
+    .unwrap();
+    assert_eq!(
+        layout.ignored_columns,
+        vec!["kommentar".to_string(), "x".to_string()]
+    );
+    assert!(rows[0].result.is_ok());
+}
+
+#[test]
+fn short_rows_and_bad_numbers_are_rejected_by_field() {
+    let (_, rows) = read(b"id,occurred_at,category,lat,lon\n1,2026-11-20 21:15,theft,59.2\n2,2026-11-20 21:15,theft,abc,17.8\n3,2026-11-20 21:15,theft,NaN,17.8\n").unwrap();
+    let fields: Vec<_> = rows
+        .iter()
+        .map(|r| r.result.as_ref().unwrap_err().field.clone().unwrap())
+        .collect();
+    assert_eq!(fields, ["lon", "lat", "lat"]);
+}
+
+#[test]
+fn invalid_utf8_rejects_the_row_only() {
+    let mut bytes =
+        b"id,occurred_at,category,lat,lon,description\n1,2026-11-20 21:15,theft,59.2,17.8,caf"
+            .to_vec();
+    bytes.extend_from_slice(&[0xE9, b'\n']); // Latin-1 é
+    bytes.extend_from_slice(b"2,2026-11-20 21:15,theft,59.2,17.8,ok\n");
+    let (_, rows) = read(&bytes).unwrap();
+    let rej = rows[0].result.as_ref().unwrap_err();
+    assert_eq!(rej.field.as_deref(), Some("description"));
+    assert!(rej.reason.contains("UTF-8"));
+    assert!(rows[1].result.is_ok());
+}
+
+#[test]
+fn utf16_is_refused_with_advice() {
+    let bytes = [0xFF, 0xFE, b'i', 0, b'd', 0, b'\n', 0];
+    assert!(matches!(read(&bytes), Err(IngestError::Utf16)));
+}
+
+#[test]
+fn easting_northing_columns_mean_sweref() {
+    let (_, rows) = read(
+        b"id,occurred_at,category,easting,northing\n1,2026-11-20 21:15,theft,664000,6571000\n",
+    )
+    .unwrap();
+    let inc = rows[0].result.as_ref().unwrap();
+    assert!(
+        (inc.location.lat - 59.26).abs() < 0.05,
+        "{:?}",
+        inc.location
+    );
+    let mut r = rules();
+    r.crs = Some(Crs::Sweref99Tm);
+    let err = read_csv(std::io::Cursor::new(GOOD.as_bytes().to_vec()), r)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("easting,northing"), "{err}");
+}
+
+#[test]
+fn a_runaway_record_stops_with_its_position() {
+    // An unclosed quote swallows everything after it: the guard stops at the limit.
+    let mut bytes =
+        b"id,occurred_at,category,lat,lon\n1,2026-11-20 21:15,theft,59.2,17.8\n2,\"".to_vec();
+    bytes.extend(std::iter::repeat_n(b'a', MAX_RECORD_BYTES + 10));
+    let (_, rows) = read_csv(std::io::Cursor::new(bytes), rules()).unwrap();
+    let all: Vec<_> = rows.collect();
+    assert!(all[0].is_ok());
+    match all.last() {
+        Some(Err(IngestError::RecordTooLong { pos, .. })) => assert_eq!(pos.row, 2),
+        other => panic!("expected RecordTooLong, got {other:?}"),
+    }
+    // A first line with no newline at all.
+    let bytes = vec![b'x'; MAX_RECORD_BYTES + 1];
+    assert!(matches!(
+        read_csv(std::io::Cursor::new(bytes), rules()).err(),
+        Some(IngestError::RecordTooLong { .. })
+    ));
+}
+
+#[test]
+fn sniffing_ignores_delimiters_inside_quotes() {
+    assert_eq!(sniff_delimiter(b"\"a;b;c\",d,e"), b',');
+    assert_eq!(sniff_delimiter(b"a;b;c"), b';');
+    assert_eq!(sniff_delimiter(b"a"), b',');
+}
