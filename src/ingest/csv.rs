@@ -65,6 +65,8 @@ pub fn read_csv<R: Read + Send>(
         inner: stream,
         in_quotes: false,
         since_record: 0,
+        lines: 0,
+        record_line: 1,
         limit: MAX_RECORD_BYTES.max(header_len + 1),
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -125,7 +127,10 @@ pub fn read_csv<R: Read + Send>(
                 done = true;
                 let pos = RowPos {
                     row: row + 1,
-                    line: e.position().map(|p| p.line()),
+                    line: Some(
+                        e.position()
+                            .map_or(reader.get_ref().record_line, |p| p.line()),
+                    ),
                 };
                 let too_long = matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData && io.to_string().contains(GUARD_MESSAGE));
                 Some(Err(if too_long {
@@ -355,6 +360,10 @@ struct RecordGuard<R> {
     in_quotes: bool,
     since_record: usize,
     limit: usize,
+    /// Newlines read so far.
+    lines: u64,
+    /// The 1-based line where the record being read starts.
+    record_line: u64,
 }
 
 impl<R: Read> Read for RecordGuard<R> {
@@ -363,9 +372,13 @@ impl<R: Read> Read for RecordGuard<R> {
         for &b in &out[..n] {
             if b == b'"' {
                 self.in_quotes = !self.in_quotes;
-            } else if b == b'\n' && !self.in_quotes {
-                self.since_record = 0;
-                continue;
+            } else if b == b'\n' {
+                self.lines += 1;
+                if !self.in_quotes {
+                    self.since_record = 0;
+                    self.record_line = self.lines + 1;
+                    continue;
+                }
             }
             self.since_record += 1;
             if self.since_record > self.limit {

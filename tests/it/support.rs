@@ -1,0 +1,124 @@
+//! Shared helpers: temporary databases, running the binary, small fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_lagesbild")
+}
+
+/// A temporary directory with a database path inside.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("lagesbild.db")
+    }
+
+    pub fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, contents).expect("write fixture");
+        p
+    }
+
+    /// Runs `lagesbild --db <db> args...` with a clean environment for LAGESBILD_*.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run lagesbild")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.arg("--db").arg(self.db()).args(args);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("LAGESBILD_") {
+                c.env_remove(k);
+            }
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+
+    /// Runs and parses `--json` output.
+    pub fn run_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let out = self.run(args);
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): stdout {} stderr {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap_or(-1), v)
+    }
+
+    /// Imports the demo's Botkyrka districts as layer `districts`.
+    pub fn import_districts(&self) {
+        let out = self.run(&[
+            "areas",
+            "import",
+            districts_path().to_str().expect("utf8 path"),
+            "--layer",
+            "districts",
+            "--id-field",
+            "id",
+            "--name-field",
+            "name",
+            "--population-field",
+            "population",
+            "--parent-field",
+            "parent",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The demo districts (approximate Voronoi districts of Botkyrka).
+pub fn districts_path() -> PathBuf {
+    repo().join("data/demo/botkyrka_districts.geojson")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A valid CSV row inside Alby (Botkyrka).
+pub fn row(id: usize) -> String {
+    format!(
+        "{id},2026-11-{:02} 21:15,theft,59.2395,17.8453\n",
+        1 + id % 20
+    )
+}
+
+pub const HEADER: &str = "id,occurred_at,category,lat,lon\n";
+
+/// Number of incidents in a database, read with plain SQLite.
+pub fn count(db: &Path) -> i64 {
+    let conn = rusqlite_free_count(db);
+    conn
+}
+
+fn rusqlite_free_count(db: &Path) -> i64 {
+    let store = lagesbild::store::Store::open(db).expect("open store");
+    store.incident_count().expect("count")
+}
