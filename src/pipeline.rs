@@ -89,10 +89,17 @@ pub struct IngestReport {
     pub seconds: f64,
 }
 
+/// A valid incident with its H3 cells and `(layer key, area key)` assignment.
+struct Assigned {
+    incident: Incident,
+    cells: Vec<h3o::CellIndex>,
+    areas: Vec<(i64, i64)>,
+}
+
 /// One validated, assigned row on its way to the store.
 struct Ready {
     pos: RowPos,
-    result: Result<(Incident, Vec<h3o::CellIndex>, Vec<(i64, i64)>), Rejection>,
+    result: Result<Assigned, Rejection>,
 }
 
 /// Ingests one incident file into the store.
@@ -208,22 +215,25 @@ pub fn ingest<R: Read + Send>(
                             rejections.push(rej);
                         }
                     }
-                    Ok((inc, cells, areas)) => {
-                        match tx.insert_incident(batch, r.pos.row, &inc, &cells, &areas)? {
-                            InsertOutcome::Inserted => {
-                                counts.accepted += 1;
-                                if areas.is_empty() && !index.is_empty() {
-                                    counts.outside += 1;
-                                    if outside_rows.len() < MAX_REPORTED_REJECTIONS {
-                                        outside_rows.push(r.pos);
-                                    }
+                    Ok(Assigned {
+                        incident: inc,
+                        cells,
+                        areas,
+                    }) => match tx.insert_incident(batch, r.pos.row, &inc, &cells, &areas)? {
+                        InsertOutcome::Inserted => {
+                            counts.accepted += 1;
+                            if areas.is_empty() && !index.is_empty() {
+                                counts.outside += 1;
+                                if outside_rows.len() < MAX_REPORTED_REJECTIONS {
+                                    outside_rows.push(r.pos);
                                 }
                             }
-                            InsertOutcome::Duplicate => counts.duplicates += 1,
-                            InsertOutcome::Conflict { batch, row, fields } => {
-                                counts.rejected += 1;
-                                if rejections.len() < MAX_REPORTED_REJECTIONS {
-                                    rejections.push(Rejection::new(
+                        }
+                        InsertOutcome::Duplicate => counts.duplicates += 1,
+                        InsertOutcome::Conflict { batch, row, fields } => {
+                            counts.rejected += 1;
+                            if rejections.len() < MAX_REPORTED_REJECTIONS {
+                                rejections.push(Rejection::new(
                                     r.pos,
                                     Some("id"),
                                     Some(&inc.id),
@@ -233,10 +243,9 @@ pub fn ingest<R: Read + Send>(
                                         fields.join(", ")
                                     ),
                                 ));
-                                }
                             }
                         }
-                    }
+                    },
                 }
             }
         }
@@ -292,7 +301,11 @@ fn assign(o: RowOutcome, index: &AreaIndex, resolutions: &[Resolution]) -> Ready
             )
         })?;
         let areas = index.locate(inc.location);
-        Ok((inc, cells, areas))
+        Ok(Assigned {
+            incident: inc,
+            cells,
+            areas,
+        })
     });
     Ready { pos: o.pos, result }
 }

@@ -16,17 +16,14 @@ use std::io::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-pub use generate::{DemoIncident, DemoSpec, PLANTED, PlantedHotspot};
+pub use generate::{
+    DEFAULT_SEED, DEFAULT_YEARS, DemoIncident, DemoSpec, HotspotKind, PLANTED, PlantedHotspot,
+};
 
 use crate::config::Config;
 use crate::ingest::{AreaImportOptions, Format, read_area_layer};
 use crate::pipeline::{self, AreaImportReport, IngestReport, IngestRequest, PipelineError};
 use crate::store::Store;
-
-/// The default generator seed.
-pub const DEFAULT_SEED: u64 = 20_261_125;
-/// The default number of years generated.
-pub const DEFAULT_YEARS: u32 = 3;
 
 /// An embedded demo layer: name, GeoJSON text, id/name/population/parent properties.
 struct DemoLayer {

@@ -79,33 +79,32 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
 pub async fn run(state: AppState, bind: SocketAddr) -> std::io::Result<()> {
+    // Install the signal handlers before announcing the address, so a supervisor that
+    // signals as soon as we are up gets a graceful stop.
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(bind).await?;
-    tracing::info!(address = %listener.local_addr()?, "lagesbild is serving; open http://{}/api/areas", listener.local_addr()?);
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "lagesbild is serving; open http://{address}/");
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes on Ctrl-C or SIGTERM; the handlers are installed at once.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down");
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down");
+    })
 }
 
 async fn not_found() -> ApiError {

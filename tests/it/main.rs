@@ -1,6 +1,11 @@
 //! Integration tests: one binary, so the suite links once. They run the real `lagesbild`
 //! binary on temporary SQLite files, and the router in-process.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers panic on failure, which is the point"
+)]
+
 mod cli_ingest;
 mod demo;
 mod durability;

@@ -112,13 +112,8 @@ pub fn row(id: usize) -> String {
 
 pub const HEADER: &str = "id,occurred_at,category,lat,lon\n";
 
-/// Number of incidents in a database, read with plain SQLite.
+/// Number of incidents in a database.
 pub fn count(db: &Path) -> i64 {
-    let conn = rusqlite_free_count(db);
-    conn
-}
-
-fn rusqlite_free_count(db: &Path) -> i64 {
     let store = lagesbild::store::Store::open(db).expect("open store");
     store.incident_count().expect("count")
 }
