@@ -44,6 +44,18 @@ fn assign(c: &mut Criterion) {
             black_box(out)
         })
     });
+    g.bench_function("one_thread_areas_only", |b| {
+        b.iter(|| {
+            let out: Vec<_> = points.iter().map(|p| index.locate(*p)).collect();
+            black_box(out)
+        })
+    });
+    g.bench_function("one_thread_h3_only", |b| {
+        b.iter(|| {
+            let out: Vec<_> = points.iter().map(|p| cells_for(*p, &res)).collect();
+            black_box(out)
+        })
+    });
     g.finish();
 }
 

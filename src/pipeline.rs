@@ -160,11 +160,13 @@ pub fn ingest<R: Read + Send>(
     let mut total_rows = 0u64;
     let mut fatal: Option<IngestError> = None;
 
+    let mut writer = tx.incident_writer()?;
     let (send, recv) = sync_channel::<Result<Vec<Ready>, IngestError>>(4);
     let store_result = std::thread::scope(|scope| -> Result<(), StoreError> {
         let index = &index;
         let resolutions = &resolutions;
-        scope.spawn(move || {
+        let reader = std::thread::Builder::new().name("ingest-reader".into());
+        let spawned = reader.spawn_scoped(scope, move || {
             let mut rows = rows;
             let mut read = 0u64;
             loop {
@@ -198,6 +200,9 @@ pub fn ingest<R: Read + Send>(
                 }
             }
         });
+        if let Err(e) = spawned {
+            fatal = Some(IngestError::Io(e));
+        }
         for msg in recv {
             let chunk = match msg {
                 Ok(c) => c,
@@ -219,7 +224,7 @@ pub fn ingest<R: Read + Send>(
                         incident: inc,
                         cells,
                         areas,
-                    }) => match tx.insert_incident(batch, r.pos.row, &inc, &cells, &areas)? {
+                    }) => match writer.insert(batch, r.pos.row, &inc, &cells, &areas)? {
                         InsertOutcome::Inserted => {
                             counts.accepted += 1;
                             if areas.is_empty() && !index.is_empty() {
@@ -252,6 +257,7 @@ pub fn ingest<R: Read + Send>(
         Ok(())
     });
     store_result?;
+    drop(writer);
     if let Some(e) = fatal {
         // Dropping `tx` rolls the whole batch back.
         return Err(e.into());

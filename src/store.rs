@@ -20,6 +20,13 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::model::{Area, Incident, Wgs84};
 
+/// Page size for new databases. Larger pages than SQLite's 4 KiB default mean fewer page
+/// splits in the indexes a big ingest inserts into at random.
+const PAGE_SIZE: i64 = 16384;
+
+/// SQLite page cache per connection, KiB.
+const CACHE_KIB: i64 = 128 * 1024;
+
 /// Schema migrations, applied in order; `user_version` is the number applied.
 const MIGRATIONS: &[&str] = &[
     // 1: initial schema.
@@ -74,7 +81,6 @@ const MIGRATIONS: &[&str] = &[
         area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
         PRIMARY KEY (incident_id, layer_id)
     ) STRICT, WITHOUT ROWID;
-    CREATE INDEX incident_areas_by_area ON incident_areas (area_id);
     "#,
 ];
 
@@ -189,9 +195,15 @@ impl Store {
             source: e,
         })?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Takes effect only when the file is new; see PAGE_SIZE.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A big ingest touches its indexes all over; with SQLite's 2 MiB default cache the
+        // transaction spills pages to the WAL and reads them back. 128 MiB is an upper
+        // bound, allocated only as pages are used.
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         let mut store = Store {
             conn,
             path: path.to_owned(),
@@ -354,6 +366,100 @@ pub struct StoreTx<'a> {
     tx: rusqlite::Transaction<'a>,
 }
 
+/// Inserts incidents inside a [`StoreTx`], with its statements prepared once.
+pub struct IncidentWriter<'t> {
+    tx: &'t rusqlite::Transaction<'t>,
+    insert: rusqlite::Statement<'t>,
+    existing: rusqlite::Statement<'t>,
+    assign: rusqlite::Statement<'t>,
+    cells: Vec<u8>,
+}
+
+impl IncidentWriter<'_> {
+    /// Inserts one incident with its cells and `(layer key, area key)` assignment, unless
+    /// the same partner and id are stored already.
+    pub fn insert(
+        &mut self,
+        batch: i64,
+        row: u64,
+        inc: &Incident,
+        cells: &[CellIndex],
+        areas: &[(i64, i64)],
+    ) -> Result<InsertOutcome> {
+        self.cells.clear();
+        self.cells
+            .extend(cells.iter().flat_map(|c| u64::from(*c).to_le_bytes()));
+        let changed = self.insert.execute(params![
+            inc.partner,
+            inc.id,
+            inc.category,
+            inc.occurred_at.timestamp(),
+            inc.occurred_to.map(|t| t.timestamp()),
+            inc.location.lon,
+            inc.location.lat,
+            inc.description,
+            batch,
+            row as i64,
+            self.cells,
+        ])?;
+        if changed == 0 {
+            return self.compare_existing(inc);
+        }
+        let key = self.tx.last_insert_rowid();
+        for (layer, area) in areas {
+            self.assign.execute(params![key, layer, area])?;
+        }
+        Ok(InsertOutcome::Inserted)
+    }
+
+    fn compare_existing(&mut self, inc: &Incident) -> Result<InsertOutcome> {
+        let (cat, at, to, lon, lat, desc, batch, row): (
+            String,
+            i64,
+            Option<i64>,
+            f64,
+            f64,
+            Option<String>,
+            i64,
+            i64,
+        ) = self.existing.query_row(params![inc.partner, inc.id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?;
+        let mut fields = Vec::new();
+        if cat != inc.category {
+            fields.push("category");
+        }
+        if at != inc.occurred_at.timestamp() {
+            fields.push("occurred_at");
+        }
+        if to != inc.occurred_to.map(|t| t.timestamp()) {
+            fields.push("occurred_to");
+        }
+        if lon.to_bits() != inc.location.lon.to_bits()
+            || lat.to_bits() != inc.location.lat.to_bits()
+        {
+            fields.push("location");
+        }
+        if desc != inc.description {
+            fields.push("description");
+        }
+        Ok(if fields.is_empty() {
+            InsertOutcome::Duplicate
+        } else {
+            InsertOutcome::Conflict { batch, row, fields }
+        })
+    }
+}
+
 impl StoreTx<'_> {
     /// Records the resolutions cells are stored at (first ingest), or checks them.
     pub fn h3_resolutions(&self) -> Result<Option<Vec<Resolution>>> {
@@ -393,95 +499,23 @@ impl StoreTx<'_> {
         Ok(())
     }
 
-    /// Inserts one incident with its cells and `(layer key, area key)` assignment, unless
-    /// the same partner and id are stored already.
-    pub fn insert_incident(
-        &self,
-        batch: i64,
-        row: u64,
-        inc: &Incident,
-        cells: &[CellIndex],
-        areas: &[(i64, i64)],
-    ) -> Result<InsertOutcome> {
-        let mut insert = self.tx.prepare_cached(
-            "INSERT INTO incidents (partner, ext_id, category, occurred_at, occurred_to, lon, lat, description, batch_id, source_row, cells)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (partner, ext_id) DO NOTHING",
-        )?;
-        let changed = insert.execute(params![
-            inc.partner,
-            inc.id,
-            inc.category,
-            inc.occurred_at.timestamp(),
-            inc.occurred_to.map(|t| t.timestamp()),
-            inc.location.lon,
-            inc.location.lat,
-            inc.description,
-            batch,
-            row as i64,
-            pack_cells(cells),
-        ])?;
-        if changed == 0 {
-            return self.compare_existing(inc);
-        }
-        let key = self.tx.last_insert_rowid();
-        let mut assign = self.tx.prepare_cached(
-            "INSERT INTO incident_areas (incident_id, layer_id, area_id) VALUES (?1, ?2, ?3)",
-        )?;
-        for (layer, area) in areas {
-            assign.execute(params![key, layer, area])?;
-        }
-        Ok(InsertOutcome::Inserted)
-    }
-
-    fn compare_existing(&self, inc: &Incident) -> Result<InsertOutcome> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT category, occurred_at, occurred_to, lon, lat, description, batch_id, source_row
-             FROM incidents WHERE partner = ?1 AND ext_id = ?2",
-        )?;
-        let (cat, at, to, lon, lat, desc, batch, row): (
-            String,
-            i64,
-            Option<i64>,
-            f64,
-            f64,
-            Option<String>,
-            i64,
-            i64,
-        ) = stmt.query_row(params![inc.partner, inc.id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?;
-        let mut fields = Vec::new();
-        if cat != inc.category {
-            fields.push("category");
-        }
-        if at != inc.occurred_at.timestamp() {
-            fields.push("occurred_at");
-        }
-        if to != inc.occurred_to.map(|t| t.timestamp()) {
-            fields.push("occurred_to");
-        }
-        if lon.to_bits() != inc.location.lon.to_bits()
-            || lat.to_bits() != inc.location.lat.to_bits()
-        {
-            fields.push("location");
-        }
-        if desc != inc.description {
-            fields.push("description");
-        }
-        Ok(if fields.is_empty() {
-            InsertOutcome::Duplicate
-        } else {
-            InsertOutcome::Conflict { batch, row, fields }
+    /// Prepares the statements for inserting a batch of incidents.
+    pub fn incident_writer(&self) -> Result<IncidentWriter<'_>> {
+        Ok(IncidentWriter {
+            insert: self.tx.prepare(
+                "INSERT INTO incidents (partner, ext_id, category, occurred_at, occurred_to, lon, lat, description, batch_id, source_row, cells)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (partner, ext_id) DO NOTHING",
+            )?,
+            existing: self.tx.prepare(
+                "SELECT category, occurred_at, occurred_to, lon, lat, description, batch_id, source_row
+                 FROM incidents WHERE partner = ?1 AND ext_id = ?2",
+            )?,
+            assign: self
+                .tx
+                .prepare("INSERT INTO incident_areas (incident_id, layer_id, area_id) VALUES (?1, ?2, ?3)")?,
+            tx: &self.tx,
+            cells: Vec::new(),
         })
     }
 

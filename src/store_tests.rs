@@ -33,21 +33,23 @@ fn reopen_returns_exactly_what_was_committed() {
         tx.set_h3_resolutions(&[Resolution::Seven, Resolution::Nine])
             .unwrap();
         let b = tx.begin_batch("f.csv", "csv").unwrap();
+        let mut w = tx.incident_writer().unwrap();
         assert_eq!(
-            tx.insert_incident(b, 1, &incident("1"), &cells(), &[])
-                .unwrap(),
+            w.insert(b, 1, &incident("1"), &cells(), &[]).unwrap(),
             InsertOutcome::Inserted
         );
         let mut second = incident("2");
         second.occurred_to = Some(second.occurred_at + chrono::Duration::hours(3));
         second.description = None;
-        tx.insert_incident(b, 2, &second, &cells(), &[]).unwrap();
+        w.insert(b, 2, &second, &cells(), &[]).unwrap();
+        drop(w);
         assert_eq!(tx.commit().unwrap(), 1);
         // An uncommitted transaction leaves nothing behind.
         let tx = store.transaction().unwrap();
         let b = tx.begin_batch("g.csv", "csv").unwrap();
-        tx.insert_incident(b, 1, &incident("3"), &cells(), &[])
-            .unwrap();
+        let mut w = tx.incident_writer().unwrap();
+        w.insert(b, 1, &incident("3"), &cells(), &[]).unwrap();
+        drop(w);
         drop(tx);
     }
     let store = Store::open(&path).unwrap();
@@ -75,17 +77,16 @@ fn duplicates_and_conflicts_change_nothing() {
     tx.set_h3_resolutions(&[Resolution::Seven, Resolution::Nine])
         .unwrap();
     let b = tx.begin_batch("f.csv", "csv").unwrap();
-    tx.insert_incident(b, 4, &incident("1"), &cells(), &[])
-        .unwrap();
+    let mut w = tx.incident_writer().unwrap();
+    w.insert(b, 4, &incident("1"), &cells(), &[]).unwrap();
     assert_eq!(
-        tx.insert_incident(b, 5, &incident("1"), &cells(), &[])
-            .unwrap(),
+        w.insert(b, 5, &incident("1"), &cells(), &[]).unwrap(),
         InsertOutcome::Duplicate
     );
     let mut changed = incident("1");
     changed.category = "assault".into();
     changed.location.lon += 1e-9;
-    match tx.insert_incident(b, 6, &changed, &cells(), &[]).unwrap() {
+    match w.insert(b, 6, &changed, &cells(), &[]).unwrap() {
         InsertOutcome::Conflict { row, fields, .. } => {
             assert_eq!(row, 4);
             assert_eq!(fields, vec!["category", "location"]);
@@ -96,9 +97,10 @@ fn duplicates_and_conflicts_change_nothing() {
     let mut other = incident("1");
     other.partner = "kommunen".into();
     assert_eq!(
-        tx.insert_incident(b, 7, &other, &cells(), &[]).unwrap(),
+        w.insert(b, 7, &other, &cells(), &[]).unwrap(),
         InsertOutcome::Inserted
     );
+    drop(w);
     tx.commit().unwrap();
     let all = store.incidents(None, None).unwrap();
     assert_eq!(all.len(), 2);
@@ -113,8 +115,9 @@ fn time_filter_is_half_open() {
     tx.set_h3_resolutions(&[Resolution::Seven, Resolution::Nine])
         .unwrap();
     let b = tx.begin_batch("f.csv", "csv").unwrap();
-    tx.insert_incident(b, 1, &incident("1"), &cells(), &[])
-        .unwrap();
+    let mut w = tx.incident_writer().unwrap();
+    w.insert(b, 1, &incident("1"), &cells(), &[]).unwrap();
+    drop(w);
     tx.commit().unwrap();
     let t = incident("1").occurred_at;
     assert_eq!(

@@ -70,6 +70,7 @@ impl AppState {
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(index))
         .route("/health", get(health))
         .route("/api/layers", get(layers))
         .route("/api/areas", get(areas))
@@ -108,7 +109,20 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; see /health, /api/layers, /api/areas".into())
+    ApiError::NotFound("no such endpoint; GET / lists them".into())
+}
+
+async fn index() -> Json<serde_json::Value> {
+    Json(json!({
+        "name": "lagesbild",
+        "version": env!("CARGO_PKG_VERSION"),
+        "endpoints": {
+            "/health": "status, version, data version, incident count",
+            "/api/layers": "the area layers",
+            "/api/areas?layer=districts": "an area layer as GeoJSON with incident counts and rates",
+        },
+        "note": "The Botkyrka demo incidents are synthetic (seeded generator), not real reports.",
+    }))
 }
 
 async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
