@@ -112,6 +112,11 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--res", type=int, default=9)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--write-fixture",
+        type=Path,
+        help="also write the reference assignment (counts per kommun, H3 cells of every 1000th point) as JSON",
+    )
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -207,6 +212,18 @@ def main() -> None:
     }
     json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
     print()
+    if args.write_fixture:
+        fixture = {
+            "what": "geopandas sjoin (within) + h3-py latlng_to_cell on the Halton benchmark points; "
+            "written by scripts/bench_geopandas.py --write-fixture",
+            "points": args.points,
+            "res": args.res,
+            "versions": summary["versions"],
+            "points_with_kommun": summary["points_with_kommun"],
+            "counts_per_kommun": {k: int(v) for k, v in sorted(counts.items())},
+            "h3_every_1000th": [h3.int_to_str(c) for c in cells[::1000]],
+        }
+        args.write_fixture.write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -9,5 +9,6 @@
 mod cli_ingest;
 mod demo;
 mod durability;
+mod reference;
 mod serve;
 mod support;
