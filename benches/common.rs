@@ -1,7 +1,10 @@
 //! Deterministic benchmark data shared by the benches: no RNG, so numbers are comparable
 //! across runs and with `scripts/bench_geopandas.py`, which makes the same points.
 
-#![allow(dead_code, reason = "each bench or test uses only some of these helpers")]
+#![allow(
+    dead_code,
+    reason = "each bench or test uses only some of these helpers"
+)]
 
 /// The radical inverse of `index` in `base` (the Halton sequence).
 pub fn halton(mut index: u64, base: u64) -> f64 {

@@ -81,7 +81,6 @@ fn bench(c: &mut Criterion) {
                     &config,
                     std::io::Cursor::new(data.clone()),
                     &req,
-                    &|_| {},
                 )
                 .expect("ingest");
                 assert_eq!(r.counts.accepted, ROWS);

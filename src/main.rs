@@ -480,7 +480,6 @@ fn ingest_command(
         config,
         std::io::BufReader::with_capacity(1 << 20, input),
         &req,
-        &|_| {},
     );
     bar.finish_and_clear();
     let report = report.with_context(|| format!("{}: nothing was stored", file.display()))?;

@@ -102,15 +102,13 @@ struct Ready {
     result: Result<Assigned, Rejection>,
 }
 
-/// Ingests one incident file into the store.
-///
-/// `progress` is called with the number of rows read so far, now and then.
+/// Ingests one incident file into the store. (A caller that wants progress wraps `input`,
+/// e.g. in an `indicatif` reader, which counts bytes.)
 pub fn ingest<R: Read + Send>(
     store: &mut Store,
     config: &Config,
     input: R,
     req: &IngestRequest,
-    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<IngestReport, PipelineError> {
     let started = Instant::now();
     let index = AreaIndex::build(&store.areas(None)?);
@@ -168,7 +166,6 @@ pub fn ingest<R: Read + Send>(
         let reader = std::thread::Builder::new().name("ingest-reader".into());
         let spawned = reader.spawn_scoped(scope, move || {
             let mut rows = rows;
-            let mut read = 0u64;
             loop {
                 let mut chunk = Vec::with_capacity(CHUNK_ROWS);
                 let mut error = None;
@@ -182,7 +179,6 @@ pub fn ingest<R: Read + Send>(
                     }
                 }
                 let last = chunk.len() < CHUNK_ROWS || error.is_some();
-                read += chunk.len() as u64;
                 let ready: Vec<Ready> = chunk
                     .into_par_iter()
                     .map(|o| assign(o, index, resolutions))
@@ -190,7 +186,6 @@ pub fn ingest<R: Read + Send>(
                 if send.send(Ok(ready)).is_err() {
                     return;
                 }
-                progress(read);
                 if let Some(e) = error {
                     let _ = send.send(Err(e));
                     return;

@@ -166,6 +166,6 @@ pub fn load(
         strict: true,
         now: spec.end.max(Utc::now()),
     };
-    let incidents = pipeline::ingest(store, config, std::io::Cursor::new(csv), &req, &|_| {})?;
+    let incidents = pipeline::ingest(store, config, std::io::Cursor::new(csv), &req)?;
     Ok(DemoReport { layers, incidents })
 }

@@ -183,3 +183,18 @@ fn sniffing_ignores_delimiters_inside_quotes() {
     assert_eq!(sniff_delimiter(b"a;b;c"), b';');
     assert_eq!(sniff_delimiter(b"a"), b',');
 }
+
+#[test]
+fn geojson_size_and_nesting_limits_hold() {
+    use crate::ingest::geojson::read_geojson_limited;
+    let doc = br#"{"type":"FeatureCollection","features":[]}"#;
+    assert!(read_geojson_limited(&doc[..], rules(), doc.len() as u64).is_ok());
+    assert!(matches!(
+        read_geojson_limited(&doc[..], rules(), doc.len() as u64 - 1),
+        Err(IngestError::TooLarge { .. })
+    ));
+    // Hostile nesting is a clear error, not a stack overflow.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let err = read_geojson_limited(deep.as_bytes(), rules(), 1 << 20).unwrap_err();
+    assert!(err.to_string().contains("not valid JSON"), "{err}");
+}

@@ -9,7 +9,7 @@
 mod areas;
 mod crs;
 mod csv;
-mod geojson;
+pub(crate) mod geojson;
 mod time;
 
 use std::path::Path;
@@ -48,7 +48,7 @@ impl Format {
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "csv" | "txt" | "tsv" => Some(Format::Csv),
+            "csv" | "txt" => Some(Format::Csv),
             "geojson" | "json" => Some(Format::Geojson),
             _ => None,
         }

@@ -308,3 +308,71 @@ fn max_child_rss_mib() -> f64 {
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN).expect("getrusage");
     usage.max_rss() as f64 / 1024.0
 }
+
+#[test]
+fn settings_come_from_flags_env_and_a_toml_file() {
+    let sb = Sandbox::new();
+    let db_from_file = sb.dir.path().join("from-file.db");
+    let config = sb.file(
+        "lagesbild.toml",
+        format!("db = {:?}\nregion = [36.6, -1.5, 37.1, -1.1]\ntimezone = \"Africa/Nairobi\"\nh3_resolutions = [8]\n", db_from_file)
+            .as_bytes(),
+    );
+    let csv = sb.file(
+        "n.csv",
+        format!("{HEADER}1,2026-11-20 10:00,theft,-1.2864,36.8172\n").as_bytes(),
+    );
+    // No --db: the file's db is used; its region admits Nairobi.
+    let out = std::process::Command::new(bin())
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "ingest",
+            csv.to_str().unwrap(),
+            "--partner",
+            "polisen",
+            "--json",
+        ])
+        .env_remove("LAGESBILD_DB")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(count(&db_from_file), 1);
+    let store = lagesbild::store::Store::open(&db_from_file).unwrap();
+    assert_eq!(
+        store.h3_resolutions().unwrap(),
+        Some(vec![h3o::Resolution::Eight])
+    );
+    // The environment wins over the file.
+    let env_db = sb.dir.path().join("from-env.db");
+    let out = std::process::Command::new(bin())
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "ingest",
+            csv.to_str().unwrap(),
+            "--partner",
+            "polisen",
+        ])
+        .env("LAGESBILD_DB", &env_db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(count(&env_db), 1);
+    // A bad file is named, with the key at fault.
+    let bad = sb.file("bad.toml", b"colour = \"red\"\n");
+    let out = sb.run(&["--config", bad.to_str().unwrap(), "areas", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
+}
+
+#[test]
+fn version_and_help_work() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["--version"]);
+    assert!(stdout(&out).contains(env!("CARGO_PKG_VERSION")));
+    let out = sb.run(&["--help"]);
+    assert!(stdout(&out).contains("Examples:"));
+    let out = sb.run(&["ingest", "--help"]);
+    assert!(stdout(&out).contains("--strict"));
+}

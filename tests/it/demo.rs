@@ -145,3 +145,52 @@ fn re_importing_a_layer_reassigns_stored_incidents() {
             .all(|(_, a)| *a == alby.key)
     );
 }
+
+mod districts_property {
+    use geo::Intersects;
+    use lagesbild::index::AreaIndex;
+    use lagesbild::model::Wgs84;
+    use lagesbild::store::StoredArea;
+    use proptest::prelude::*;
+
+    fn layer(name: &str, file: &str, layer_key: i64) -> Vec<StoredArea> {
+        let text =
+            std::fs::read(format!("{}/data/demo/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let opts = lagesbild::ingest::AreaImportOptions {
+            layer: name.into(),
+            id_field: "id".into(),
+            name_field: "name".into(),
+            population_field: None,
+            parent_field: None,
+            crs: None,
+        };
+        lagesbild::ingest::read_area_layer(text.as_slice(), &opts)
+            .unwrap()
+            .into_iter()
+            .enumerate()
+            .map(|(i, area)| StoredArea {
+                key: layer_key * 100 + i as i64,
+                layer_key,
+                area,
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Every point inside Botkyrka gets exactly one district and one region, the same as
+        /// a brute-force scan; points outside get none.
+        #[test]
+        fn every_point_in_botkyrka_has_one_district(lon in 17.60f64..18.05, lat in 59.10f64..59.32) {
+            let boundary = layer("kommun", "botkyrka_boundary.geojson", 1);
+            let mut areas = layer("districts", "botkyrka_districts.geojson", 2);
+            areas.extend(layer("regions", "botkyrka_regions.geojson", 3));
+            let index = AreaIndex::build(&areas);
+            let p = Wgs84 { lon, lat };
+            let inside = boundary[0].area.geometry.intersects(&geo::Point::new(lon, lat));
+            let got = index.locate(p);
+            prop_assert_eq!(&got, &index.locate_brute_force(p));
+            prop_assert_eq!(got.len(), if inside { 2 } else { 0 });
+        }
+    }
+}

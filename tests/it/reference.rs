@@ -42,7 +42,10 @@ fn assignment_matches_geopandas_and_h3_py() {
         .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
         .collect();
     assert_eq!(counts, expected);
-    assert_eq!(counts.values().sum::<u64>(), reference["points_with_kommun"].as_u64().unwrap());
+    assert_eq!(
+        counts.values().sum::<u64>(),
+        reference["points_with_kommun"].as_u64().unwrap()
+    );
 
     let cells: Vec<String> = points
         .iter()
