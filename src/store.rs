@@ -145,7 +145,7 @@ pub struct LayerInfo {
     pub areas: i64,
 }
 
-/// What happened to one incident offered to [`StoreTx::insert_incident`].
+/// What happened to one incident offered to [`IncidentWriter::insert`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum InsertOutcome {
     /// Stored as new.
