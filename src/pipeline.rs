@@ -156,6 +156,7 @@ pub fn ingest<R: Read + Send>(
     let mut rejections = Vec::new();
     let mut outside_rows = Vec::new();
     let mut total_rows = 0u64;
+    let mut span: Option<(i64, i64)> = None;
     let mut fatal: Option<IngestError> = None;
 
     let mut writer = tx.incident_writer()?;
@@ -222,6 +223,11 @@ pub fn ingest<R: Read + Send>(
                     }) => match writer.insert(batch, r.pos.row, &inc, &cells, &areas)? {
                         InsertOutcome::Inserted => {
                             counts.accepted += 1;
+                            let start = inc.occurred_at.timestamp();
+                            let end = inc.occurred_to.map_or(start, |t| t.timestamp());
+                            span = Some(
+                                span.map_or((start, end), |(a, b)| (a.min(start), b.max(end))),
+                            );
                             if areas.is_empty() && !index.is_empty() {
                                 counts.outside += 1;
                                 if outside_rows.len() < MAX_REPORTED_REJECTIONS {
@@ -269,6 +275,9 @@ pub fn ingest<R: Read + Send>(
         warnings.push("the file has a header but no data rows".into());
     }
     let (committed, batch, data_version) = if commit {
+        if let Some((from, to)) = span {
+            tx.note_incidents(from, to);
+        }
         tx.finish_batch(batch, &counts)?;
         (true, Some(batch), tx.commit()?)
     } else {

@@ -82,6 +82,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (incident_id, layer_id)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 2: a log of what each data version changed, for incremental recomputation.
+    r#"
+    CREATE TABLE changes (
+        version INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('incidents', 'all')),
+        from_ts INTEGER,
+        to_ts INTEGER
+    ) STRICT;
+    "#,
 ];
 
 /// A storage failure.
@@ -297,14 +306,25 @@ impl Store {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> Result<Vec<StoredIncident>> {
+        self.incidents_after(0, from, to)
+    }
+
+    /// Like [`Store::incidents`], only those with a key greater than `after_key` (incidents
+    /// are only ever appended, so this is what was added since a given key).
+    pub fn incidents_after(
+        &self,
+        after_key: i64,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<StoredIncident>> {
         let res = read_resolutions(&self.conn)?.unwrap_or_default();
         let mut stmt = self.conn.prepare(
             "SELECT id, partner, ext_id, category, occurred_at, occurred_to, lon, lat, description, cells
-             FROM incidents WHERE occurred_at >= ?1 AND occurred_at < ?2 ORDER BY id",
+             FROM incidents WHERE occurred_at >= ?1 AND occurred_at < ?2 AND id > ?3 ORDER BY id",
         )?;
         let lo = from.map_or(i64::MIN, |t| t.timestamp());
         let hi = to.map_or(i64::MAX, |t| t.timestamp());
-        let rows = stmt.query_map(params![lo, hi], |r| {
+        let rows = stmt.query_map(params![lo, hi, after_key], |r| {
             let blob: Vec<u8> = r.get(9)?;
             Ok((
                 r.get::<_, i64>(0)?,
@@ -345,12 +365,50 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// What changed after data version `since`, one entry per later version, oldest first.
+    /// A version missing from the log (written before the log existed) counts as
+    /// [`Change::All`].
+    pub fn changes_since(&self, since: i64) -> Result<Vec<Change>> {
+        let current = self.data_version()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT version, kind, from_ts, to_ts FROM changes WHERE version > ?1 ORDER BY version",
+        )?;
+        let rows = stmt.query_map([since], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        let mut expected = since + 1;
+        for row in rows {
+            let (version, kind, from, to) = row?;
+            if version != expected {
+                out.push(Change::All);
+            }
+            expected = version + 1;
+            out.push(match (kind.as_str(), from, to) {
+                ("incidents", Some(from), Some(to)) => Change::Incidents { from, to },
+                _ => Change::All,
+            });
+        }
+        if expected <= current {
+            out.push(Change::All);
+        }
+        Ok(out)
+    }
+
     /// Starts a write transaction. Dropping it without [`StoreTx::commit`] rolls back.
     pub fn transaction(&mut self) -> Result<StoreTx<'_>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(StoreTx { tx })
+        Ok(StoreTx {
+            tx,
+            change: std::cell::Cell::new(None),
+        })
     }
 
     /// SQLite's own consistency check; `"ok"` when sound.
@@ -364,6 +422,38 @@ impl Store {
 /// An open write transaction.
 pub struct StoreTx<'a> {
     tx: rusqlite::Transaction<'a>,
+    /// What the transaction changed, for the `changes` log.
+    change: std::cell::Cell<Option<Change>>,
+}
+
+/// What one data version changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// New incidents whose times lie within `[from, to]` (Unix seconds); nothing else.
+    Incidents {
+        /// Earliest `occurred_at`.
+        from: i64,
+        /// Latest `occurred_to` (or `occurred_at`).
+        to: i64,
+    },
+    /// Anything else (areas, resolutions): everything may have changed.
+    All,
+}
+
+impl Change {
+    fn merge(a: Option<Change>, b: Change) -> Change {
+        match (a, b) {
+            (None, b) => b,
+            (
+                Some(Change::Incidents { from: f1, to: t1 }),
+                Change::Incidents { from: f2, to: t2 },
+            ) => Change::Incidents {
+                from: f1.min(f2),
+                to: t1.max(t2),
+            },
+            _ => Change::All,
+        }
+    }
 }
 
 /// Inserts incidents inside a [`StoreTx`], with its statements prepared once.
@@ -468,6 +558,7 @@ impl StoreTx<'_> {
 
     /// Sets the stored resolutions; the caller must then rewrite every incident's cells.
     pub fn set_h3_resolutions(&self, res: &[Resolution]) -> Result<()> {
+        self.note(Change::All);
         let text = res
             .iter()
             .map(|r| u8::from(*r).to_string())
@@ -545,6 +636,15 @@ impl StoreTx<'_> {
         Ok(())
     }
 
+    fn note(&self, c: Change) {
+        self.change.set(Some(Change::merge(self.change.get(), c)));
+    }
+
+    /// Records that incidents spanning `[from, to]` (Unix seconds) were added.
+    pub fn note_incidents(&self, from: i64, to: i64) {
+        self.note(Change::Incidents { from, to });
+    }
+
     /// Replaces (or creates) a layer with `areas`; returns the layer key and the area keys in
     /// the order given. Assignments of the old layer are dropped; the caller writes new ones
     /// with [`StoreTx::assign`].
@@ -554,6 +654,7 @@ impl StoreTx<'_> {
         source: &str,
         areas: &[Area],
     ) -> Result<(i64, Vec<i64>)> {
+        self.note(Change::All);
         self.tx
             .execute("DELETE FROM area_layers WHERE name = ?1", [name])?;
         self.tx.execute(
@@ -607,6 +708,14 @@ impl StoreTx<'_> {
         self.tx.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'data_version'",
             [v.to_string()],
+        )?;
+        let (kind, from, to) = match self.change.get() {
+            Some(Change::Incidents { from, to }) => ("incidents", Some(from), Some(to)),
+            Some(Change::All) | None => ("all", None, None),
+        };
+        self.tx.execute(
+            "INSERT INTO changes (version, kind, from_ts, to_ts) VALUES (?1, ?2, ?3, ?4)",
+            params![v, kind, from, to],
         )?;
         self.tx.commit()?;
         Ok(v)

@@ -180,3 +180,33 @@ fn layers_round_trip_and_replace() {
     assert_eq!(store.layers().unwrap()[0].source, "b.geojson");
     assert_eq!(store.data_version().unwrap(), 2);
 }
+
+#[test]
+fn the_change_log_says_what_each_version_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let tx = store.transaction().unwrap();
+    tx.set_h3_resolutions(&[Resolution::Seven, Resolution::Nine])
+        .unwrap();
+    tx.commit().unwrap();
+    let tx = store.transaction().unwrap();
+    tx.note_incidents(100, 200);
+    tx.note_incidents(50, 150);
+    tx.commit().unwrap();
+    let tx = store.transaction().unwrap();
+    tx.note_incidents(300, 400);
+    tx.commit().unwrap();
+    assert_eq!(
+        store.changes_since(0).unwrap(),
+        vec![
+            Change::All,
+            Change::Incidents { from: 50, to: 200 },
+            Change::Incidents { from: 300, to: 400 }
+        ]
+    );
+    assert_eq!(
+        store.changes_since(2).unwrap(),
+        vec![Change::Incidents { from: 300, to: 400 }]
+    );
+    assert!(store.changes_since(3).unwrap().is_empty());
+}
