@@ -7,7 +7,7 @@
 //! # Code map
 //!
 //! Data flows one way, left to right:
-//! `config -> model -> ingest -> store -> index -> pipeline -> demo -> serve`.
+//! `config -> model -> ingest -> store -> index -> pipeline -> analysis -> demo -> serve`.
 //! A module imports only from modules to its left.
 //!
 //! - [`config`]: deployment settings (database, categories, time zone, region, H3
@@ -20,6 +20,8 @@
 //!   transaction per ingest, a `data_version` change counter.
 //! - [`index`]: R-tree area assignment with a deterministic boundary rule, and H3 cells.
 //! - [`pipeline`]: jobs that cross modules — ingest a file, import an area layer.
+//! - [`analysis`]: hotspot statistics over the stored incidents — windows, aggregates,
+//!   Gi* with FDR, LISA, emerging hotspots, KDE, the automatic scale, and result caching.
 //! - [`demo`]: the Botkyrka demo: real boundaries, approximate districts, and a seeded
 //!   generator of **synthetic** incidents.
 //! - [`serve`]: the HTTP server (axum); the only async, HTTP-aware module.
@@ -35,6 +37,7 @@
 //!
 //! `cargo bench` (criterion, deterministic data); results and commands in `BENCHMARKS.md`.
 
+pub mod analysis;
 pub mod config;
 pub mod demo;
 pub mod index;

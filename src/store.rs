@@ -358,10 +358,15 @@ impl Store {
 
     /// The stored area assignment of every incident for a layer: `(incident key, area key)`.
     pub fn assignments(&self, layer_key: i64) -> Result<Vec<(i64, i64)>> {
+        self.assignments_after(layer_key, 0)
+    }
+
+    /// Like [`Store::assignments`], for incidents with a key greater than `after_key`.
+    pub fn assignments_after(&self, layer_key: i64, after_key: i64) -> Result<Vec<(i64, i64)>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT incident_id, area_id FROM incident_areas WHERE layer_id = ?1 ORDER BY incident_id")?;
-        let rows = stmt.query_map([layer_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .prepare("SELECT incident_id, area_id FROM incident_areas WHERE layer_id = ?1 AND incident_id > ?2 ORDER BY incident_id")?;
+        let rows = stmt.query_map([layer_key, after_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
