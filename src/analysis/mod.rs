@@ -14,7 +14,7 @@
 //! - [`kde`]: quartic kernel density.
 //! - [`scale`]: the automatic choice of H3 resolution and ring size.
 //! - [`hotspots`]: the entry points that the server and reports call; every result carries
-//!   a [`Provenance`] (its parameters and the store's data version).
+//!   a [`hotspots::Provenance`] (its parameters and the store's data version).
 //! - [`cache`]: results memoised per query and invalidated per changed time range.
 //!
 //! Statistics are checked against independent references (PySAL esda, pymannkendall,
@@ -23,13 +23,19 @@
 pub mod aoristic;
 pub mod cache;
 pub mod counts;
+pub mod emerging;
+pub mod fdr;
 pub mod filter;
+pub mod gistar;
 pub mod grid;
+pub mod hotspots;
 pub mod kde;
 pub mod lisa;
+pub mod mann_kendall;
 pub mod moran;
 pub mod poisson;
 pub mod scale;
+pub mod service;
 pub mod table;
 pub mod weights;
 pub mod window;

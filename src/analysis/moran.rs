@@ -137,7 +137,7 @@ pub fn moran_global(values: &[f64], w: &Weights) -> Result<MoranGlobal, Analysis
 
 /// `2 · P(Z > |z|)` for a standard normal `Z`, as `erfc(|z| / √2)`.
 fn two_sided_normal_p(z: f64) -> f64 {
-    statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2)
+    libm::erfc(z.abs() / std::f64::consts::SQRT_2)
 }
 
 /// Checks lengths, unit count, finiteness and variance shared by Moran's I and LISA;

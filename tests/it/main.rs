@@ -6,6 +6,7 @@
     reason = "test helpers panic on failure, which is the point"
 )]
 
+mod analysis;
 mod analysis_reference;
 mod cli_ingest;
 mod demo;

@@ -1,0 +1,143 @@
+//! The long-lived analysis service a server holds: the current [`Analyzer`] (refreshed
+//! incrementally when the store's data version moves) and the result caches.
+//!
+//! Callers pass a [`Store`] connection per call (connections are cheap, and each request
+//! has its own); the service itself is `Sync` and shared.
+
+use std::sync::{Arc, Mutex};
+
+use chrono_tz::Tz;
+
+use super::AnalysisError;
+use super::cache::ResultCache;
+use super::hotspots::{Analyzer, AreaHotspots, AreaQuery, HexHotspots, HexQuery};
+use super::table::IncidentTable;
+use super::window::TimeWindow;
+use crate::model::Categories;
+use crate::store::{Store, StoreError};
+
+/// Results kept per kind of query.
+pub const CACHE_ENTRIES: usize = 256;
+
+/// An analysis failed, or the store did.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The analysis refused its input; the message is for the user.
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Analyzer plus caches.
+pub struct AnalysisService {
+    categories: Categories,
+    tz: Tz,
+    study_layer: Option<String>,
+    current: Mutex<Option<Arc<Analyzer>>>,
+    hexes: ResultCache<HexHotspots>,
+    areas: ResultCache<AreaHotspots>,
+}
+
+impl AnalysisService {
+    /// A service; nothing is loaded until the first call.
+    pub fn new(categories: Categories, tz: Tz, study_layer: Option<String>) -> AnalysisService {
+        AnalysisService {
+            categories,
+            tz,
+            study_layer,
+            current: Mutex::new(None),
+            hexes: ResultCache::new(CACHE_ENTRIES),
+            areas: ResultCache::new(CACHE_ENTRIES),
+        }
+    }
+
+    /// The analyzer at the store's current data version.
+    pub fn analyzer(&self, store: &Store) -> Result<Arc<Analyzer>, ServiceError> {
+        let version = store.data_version()?;
+        let mut current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(a) = current.as_ref()
+            && a.table().data_version == version
+        {
+            return Ok(a.clone());
+        }
+        let table = match current.as_ref() {
+            Some(a) => a.table().refreshed(store, &self.categories)?,
+            None => IncidentTable::load(store, &self.categories)?,
+        };
+        let analyzer = Arc::new(Analyzer::new(
+            Arc::new(table),
+            self.categories.clone(),
+            self.tz,
+            self.study_layer.as_deref(),
+        )?);
+        *current = Some(analyzer.clone());
+        Ok(analyzer)
+    }
+
+    /// Hex hotspots, from the cache when still valid.
+    pub fn hexes(&self, store: &Store, q: &HexQuery) -> Result<Arc<HexHotspots>, ServiceError> {
+        let key = format!("{q:?}");
+        let version = store.data_version()?;
+        let mut log = |v: i64| store.changes_since(v).ok();
+        if let Some(hit) = self.hexes.get(&key, version, &mut log) {
+            return Ok(hit);
+        }
+        let analyzer = self.analyzer(store)?;
+        let result = Arc::new(analyzer.hexes(q)?);
+        let weeks_back = chrono::Duration::weeks(q.emerging_weeks as i64);
+        self.hexes.put(
+            key,
+            version,
+            depends(&q.window, q.baseline_windows, weeks_back, self.tz),
+            result.clone(),
+        );
+        Ok(result)
+    }
+
+    /// Area hotspots, from the cache when still valid.
+    pub fn areas(&self, store: &Store, q: &AreaQuery) -> Result<Arc<AreaHotspots>, ServiceError> {
+        let key = format!("{q:?}");
+        let version = store.data_version()?;
+        let mut log = |v: i64| store.changes_since(v).ok();
+        if let Some(hit) = self.areas.get(&key, version, &mut log) {
+            return Ok(hit);
+        }
+        let analyzer = self.analyzer(store)?;
+        let result = Arc::new(analyzer.areas(q)?);
+        self.areas.put(
+            key,
+            version,
+            depends(
+                &q.window,
+                q.baseline_windows,
+                chrono::Duration::zero(),
+                self.tz,
+            ),
+            result.clone(),
+        );
+        Ok(result)
+    }
+}
+
+/// The time range (Unix seconds) a result for `window` reads: its baseline windows, the same
+/// window last year, `extra_before` before its end (the emerging cube), up to its end.
+fn depends(
+    window: &TimeWindow,
+    baseline: usize,
+    extra_before: chrono::Duration,
+    tz: Tz,
+) -> (i64, i64) {
+    let (from, to) = window.bounds(tz);
+    let mut lo = from
+        .min(window.same_last_year().bounds(tz).0)
+        .min(to - extra_before);
+    if let Some(oldest) = window.previous_n(baseline.max(1)).last() {
+        lo = lo.min(oldest.bounds(tz).0);
+    }
+    (lo.timestamp(), to.timestamp())
+}
