@@ -52,5 +52,50 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// The whole emerging-hotspot cube for 150 weeks × ~20,000 cells: Gi* per week on k = 1
+/// ring weights, then Mann–Kendall and the classification. Deterministic values (no RNG):
+/// a drifting hotspot over a background pattern. Target (issue 3): <= 2 s.
+fn cube(c: &mut Criterion) {
+    use lagesbild::analysis::emerging::{EmergingOptions, classify_all};
+    use lagesbild::analysis::gistar::{GiStarOptions, gi_star};
+    use lagesbild::analysis::weights::Weights;
+    let centre = h3o::LatLng::new(59.2, 17.8).expect("latlng").to_cell(h3o::Resolution::Nine);
+    let mut cells: Vec<h3o::CellIndex> = centre.grid_disk(81);
+    cells.sort_unstable();
+    let n = cells.len();
+    let steps = 150;
+    let w = Weights::h3_disk(&cells, 1);
+    let values: Vec<Vec<f64>> = (0..steps)
+        .map(|t| {
+            (0..n)
+                .map(|i| {
+                    let drift = ((i as f64 - (t as f64 * 97.0)) / 700.0).powi(2);
+                    ((i * 7 + t * 13) % 5) as f64 + 20.0 * (-drift).exp()
+                })
+                .collect()
+        })
+        .collect();
+    let mut g = c.benchmark_group("emerging_cube");
+    g.sample_size(10);
+    g.bench_function(format!("150_weeks_x_{n}_cells_gistar_and_classify"), |b| {
+        b.iter(|| {
+            let (mut z, mut p) = (vec![0.0; n * steps], vec![1.0; n * steps]);
+            let opts = GiStarOptions {
+                fdr: false,
+                ..GiStarOptions::default()
+            };
+            for (t, v) in values.iter().enumerate() {
+                let gi = gi_star(v, &w, &opts).expect("gi*");
+                for l in 0..n {
+                    z[l * steps + t] = gi.z[l];
+                    p[l * steps + t] = gi.p[l];
+                }
+            }
+            black_box(classify_all(&z, &p, n, steps, &EmergingOptions::default()).expect("classify"))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, cube);
 criterion_main!(benches);
