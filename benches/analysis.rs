@@ -59,7 +59,9 @@ fn cube(c: &mut Criterion) {
     use lagesbild::analysis::emerging::{EmergingOptions, classify_all};
     use lagesbild::analysis::gistar::{GiStarOptions, gi_star};
     use lagesbild::analysis::weights::Weights;
-    let centre = h3o::LatLng::new(59.2, 17.8).expect("latlng").to_cell(h3o::Resolution::Nine);
+    let centre = h3o::LatLng::new(59.2, 17.8)
+        .expect("latlng")
+        .to_cell(h3o::Resolution::Nine);
     let mut cells: Vec<h3o::CellIndex> = centre.grid_disk(81);
     cells.sort_unstable();
     let n = cells.len();
@@ -91,7 +93,9 @@ fn cube(c: &mut Criterion) {
                     p[l * steps + t] = gi.p[l];
                 }
             }
-            black_box(classify_all(&z, &p, n, steps, &EmergingOptions::default()).expect("classify"))
+            black_box(
+                classify_all(&z, &p, n, steps, &EmergingOptions::default()).expect("classify"),
+            )
         })
     });
     g.finish();

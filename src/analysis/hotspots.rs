@@ -25,6 +25,7 @@ use super::filter::IncidentFilter;
 use super::gistar::{GiStar, GiStarOptions, gi_star};
 use super::grid::StudyGrid;
 use super::kde::{KdeGrid, KdeOptions, quartic_kde};
+use super::lisa::{LisaOptions, Quadrant, lisa};
 use super::scale::{self, ScaleChoice};
 use super::table::IncidentTable;
 use super::weights::Weights;
@@ -140,6 +141,36 @@ pub struct HexHotspots {
     pub total: f64,
     /// Plain-language notes (degenerate data, small counts).
     pub warnings: Vec<String>,
+}
+
+/// One hex cell's local Moran's I.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HexLisaCell {
+    /// The H3 index.
+    pub cell: String,
+    /// Count in the window.
+    pub count: f64,
+    /// Local Moran's I.
+    pub i: f64,
+    /// Standardised count.
+    pub z: f64,
+    /// Spatial lag of `z`.
+    pub lag: f64,
+    /// HH, LH, LL or HL, from the signs of `z` and `lag`.
+    pub quadrant: Quadrant,
+    /// Conditional-permutation pseudo p-value.
+    pub p_sim: f64,
+    /// `p_sim <= alpha`.
+    pub significant: bool,
+}
+
+/// Local Moran's I (LISA) on the hex grid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HexLisa {
+    /// What was computed, from what (includes the seed).
+    pub parameters: Provenance,
+    /// Every cell of the study area.
+    pub cells: Vec<HexLisaCell>,
 }
 
 /// How areas are made neighbours for Gi*.
@@ -558,6 +589,45 @@ impl Analyzer {
             total: agg.total,
             warnings,
         })
+    }
+
+    /// Local Moran's I of the cell counts, on the same grid and ring size as
+    /// [`Analyzer::hexes`] would use for `q` (row-standardised ring weights).
+    pub fn hex_lisa(&self, q: &HexQuery, opts: &LisaOptions) -> Result<HexLisa, AnalysisError> {
+        let base = self.hexes(&HexQuery {
+            emerging_weeks: 0,
+            ..q.clone()
+        })?;
+        let res = Resolution::try_from(base.scale.resolution)
+            .map_err(|e| AnalysisError::Invalid(e.to_string()))?;
+        let grid = self.grid(res)?;
+        let w = self.ring_weights(&grid, base.scale.k);
+        let counts: Vec<f64> = base.cells.iter().map(|c| c.aggregate.count).collect();
+        let l = lisa(&counts, &w, opts)?;
+        let cells = base
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| HexLisaCell {
+                cell: c.cell.clone(),
+                count: c.aggregate.count,
+                i: l.i[i],
+                z: l.z[i],
+                lag: l.lag[i],
+                quadrant: l.quadrant[i],
+                p_sim: l.p_sim[i],
+                significant: l.significant[i],
+            })
+            .collect();
+        let mut parameters = base.parameters;
+        parameters.weights = format!(
+            "H3 rings (grid_disk k = {}), row-standardised; {} conditional permutations",
+            base.scale.k, l.permutations
+        );
+        parameters.alpha = opts.alpha;
+        parameters.emerging_weeks = 0;
+        parameters.seed = Some(l.seed);
+        Ok(HexLisa { parameters, cells })
     }
 
     /// The emerging-hotspot class of every grid cell over the `weeks` ISO weeks that end with

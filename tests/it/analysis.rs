@@ -232,3 +232,35 @@ fn an_ingest_into_an_old_window_keeps_other_results_cached() {
         first.total
     );
 }
+
+#[test]
+fn lisa_on_hexes_is_seeded_and_labels_by_sign() {
+    use lagesbild::analysis::lisa::{LisaOptions, Quadrant};
+    let a = analyzer();
+    let mut q = HexQuery::new(TimeWindow::parse("2026-T3").unwrap());
+    q.resolution = Some(h3o::Resolution::Eight);
+    q.k = Some(1);
+    let opts = LisaOptions {
+        permutations: 199,
+        seed: 7,
+        alpha: 0.05,
+    };
+    let r1 = a.hex_lisa(&q, &opts).unwrap();
+    let r2 = a.hex_lisa(&q, &opts).unwrap();
+    assert_eq!(r1, r2);
+    assert_eq!(r1.parameters.seed, Some(7));
+    for c in &r1.cells {
+        let expected = match (c.z > 0.0, c.lag > 0.0) {
+            (true, true) => Quadrant::HH,
+            (false, true) => Quadrant::LH,
+            (false, false) => Quadrant::LL,
+            (true, false) => Quadrant::HL,
+        };
+        assert_eq!(c.quadrant, expected, "{c:?}");
+    }
+    assert!(
+        r1.cells
+            .iter()
+            .any(|c| c.significant && c.quadrant == Quadrant::HH)
+    );
+}
