@@ -120,6 +120,8 @@ pub struct FileConfig {
     pub h3_resolutions: Option<Vec<u8>>,
     /// Address the server binds to.
     pub bind: Option<String>,
+    /// The area layer whose union is the study area.
+    pub study_area: Option<String>,
 }
 
 impl FileConfig {
@@ -149,6 +151,8 @@ pub struct ConfigInput {
     pub region: Option<String>,
     /// `--h3-resolutions`, comma separated.
     pub h3_resolutions: Option<String>,
+    /// `--study-area`.
+    pub study_area: Option<String>,
 }
 
 /// Validated settings.
@@ -164,6 +168,9 @@ pub struct Config {
     pub region: Option<Region>,
     /// H3 resolutions assigned to every incident, ascending, no duplicates.
     pub h3_resolutions: Vec<Resolution>,
+    /// The area layer that is the study area; `None` = the loaded layer with the smallest
+    /// extent (see `analysis::hotspots::Analyzer::new`).
+    pub study_area: Option<String>,
 }
 
 /// A setting is invalid.
@@ -246,6 +253,7 @@ impl Config {
             timezone,
             region,
             h3_resolutions,
+            study_area: input.study_area.or(file.study_area),
         })
     }
 
@@ -260,6 +268,7 @@ impl Config {
                 .iter()
                 .filter_map(|&r| Resolution::try_from(r).ok())
                 .collect(),
+            study_area: None,
         }
     }
 }

@@ -30,7 +30,7 @@ Examples:
   lagesbild --db /var/lib/lagesbild/data.db serve --bind 0.0.0.0:8080
 
 Configuration: flags win over LAGESBILD_* environment variables, which win over the TOML file
-given by --config (keys: db, categories, timezone, region, h3_resolutions, bind).";
+given by --config (keys: db, categories, timezone, region, h3_resolutions, study_area, bind).";
 
 /// lagesbild: spatial hotspots for local crime-prevention partnerships (veckolägesbild,
 /// tertialanalys). Ingests partners' incidents, assigns them to areas and H3 cells, and
@@ -70,6 +70,10 @@ struct GlobalArgs {
     /// H3 resolutions assigned to every incident [default: 7,8,9,10]
     #[arg(long, env = "LAGESBILD_H3_RESOLUTIONS", global = true)]
     h3_resolutions: Option<String>,
+    /// Area layer whose union is the study area for hex grids [default: the loaded layer
+    /// with the smallest extent]
+    #[arg(long, env = "LAGESBILD_STUDY_AREA", global = true)]
+    study_area: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -231,6 +235,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             timezone: g.timezone.clone(),
             region: g.region.clone(),
             h3_resolutions: g.h3_resolutions.clone(),
+            study_area: g.study_area.clone(),
         },
         file,
     )?;
