@@ -516,23 +516,7 @@ impl Analyzer {
             }
         };
         let w = self.ring_weights(&grid, k);
-        let gi = match gi_star(
-            &counts,
-            &w,
-            &GiStarOptions {
-                fdr: q.fdr,
-                ..GiStarOptions::default()
-            },
-        ) {
-            Ok(gi) => {
-                warnings.extend(gi.warnings.iter().cloned());
-                Some(gi)
-            }
-            Err(e) => {
-                warnings.push(format!("Gi* was not computed: {e}"));
-                None
-            }
-        };
+        let gi = gi_star_or_warn(&counts, &w, q.fdr, &mut warnings);
         let emerging = if q.emerging_weeks >= 2 {
             match self.emerging(
                 &grid,
@@ -742,23 +726,7 @@ impl Analyzer {
             }
         };
         let mut warnings = Vec::new();
-        let gi = match gi_star(
-            &counts,
-            &w,
-            &GiStarOptions {
-                fdr: q.fdr,
-                ..GiStarOptions::default()
-            },
-        ) {
-            Ok(gi) => {
-                warnings.extend(gi.warnings.iter().cloned());
-                Some(gi)
-            }
-            Err(e) => {
-                warnings.push(format!("Gi* was not computed: {e}"));
-                None
-            }
-        };
+        let gi = gi_star_or_warn(&counts, &w, q.fdr, &mut warnings);
         let areas = layer
             .areas
             .iter()
@@ -941,6 +909,33 @@ impl Analyzer {
             grid.bandwidth_m, grid.cell_m
         );
         Ok((p, grid))
+    }
+}
+
+/// Gi* with the default minimum of units; a refusal (too few units, zero variance) becomes
+/// a warning for the user, and Gi*'s own warnings (islands) are passed on.
+fn gi_star_or_warn(
+    counts: &[f64],
+    w: &Weights,
+    fdr: bool,
+    warnings: &mut Vec<String>,
+) -> Option<GiStar> {
+    match gi_star(
+        counts,
+        w,
+        &GiStarOptions {
+            fdr,
+            ..GiStarOptions::default()
+        },
+    ) {
+        Ok(gi) => {
+            warnings.extend(gi.warnings.iter().cloned());
+            Some(gi)
+        }
+        Err(e) => {
+            warnings.push(format!("Gi* was not computed: {e}"));
+            None
+        }
     }
 }
 

@@ -81,45 +81,38 @@ impl AnalysisService {
 
     /// Hex hotspots, from the cache when still valid.
     pub fn hexes(&self, store: &Store, q: &HexQuery) -> Result<Arc<HexHotspots>, ServiceError> {
-        let key = format!("{q:?}");
-        let version = store.data_version()?;
-        let mut log = |v: i64| store.changes_since(v).ok();
-        if let Some(hit) = self.hexes.get(&key, version, &mut log) {
-            return Ok(hit);
-        }
-        let analyzer = self.analyzer(store)?;
-        let result = Arc::new(analyzer.hexes(q)?);
         let weeks_back = chrono::Duration::weeks(q.emerging_weeks as i64);
-        self.hexes.put(
-            key,
-            version,
-            depends(&q.window, q.baseline_windows, weeks_back, self.tz),
-            result.clone(),
-        );
-        Ok(result)
+        let range = depends(&q.window, q.baseline_windows, weeks_back, self.tz);
+        self.cached(&self.hexes, store, format!("{q:?}"), range, |a| a.hexes(q))
     }
 
     /// Area hotspots, from the cache when still valid.
     pub fn areas(&self, store: &Store, q: &AreaQuery) -> Result<Arc<AreaHotspots>, ServiceError> {
-        let key = format!("{q:?}");
+        let range = depends(
+            &q.window,
+            q.baseline_windows,
+            chrono::Duration::zero(),
+            self.tz,
+        );
+        self.cached(&self.areas, store, format!("{q:?}"), range, |a| a.areas(q))
+    }
+
+    fn cached<V>(
+        &self,
+        cache: &ResultCache<V>,
+        store: &Store,
+        key: String,
+        range: (i64, i64),
+        compute: impl FnOnce(&Analyzer) -> Result<V, AnalysisError>,
+    ) -> Result<Arc<V>, ServiceError> {
         let version = store.data_version()?;
         let mut log = |v: i64| store.changes_since(v).ok();
-        if let Some(hit) = self.areas.get(&key, version, &mut log) {
+        if let Some(hit) = cache.get(&key, version, &mut log) {
             return Ok(hit);
         }
         let analyzer = self.analyzer(store)?;
-        let result = Arc::new(analyzer.areas(q)?);
-        self.areas.put(
-            key,
-            version,
-            depends(
-                &q.window,
-                q.baseline_windows,
-                chrono::Duration::zero(),
-                self.tz,
-            ),
-            result.clone(),
-        );
+        let result = Arc::new(compute(&analyzer)?);
+        cache.put(key, version, range, result.clone());
         Ok(result)
     }
 }
