@@ -86,6 +86,10 @@ enum Command {
         /// Do not load the demo into an empty database
         #[arg(long)]
         no_demo: bool,
+        /// Public base URL (e.g. https://example.org/lagesbild) for absolute links behind a
+        /// reverse proxy [default: taken from each request's Host]
+        #[arg(long, env = "LAGESBILD_BASE_URL")]
+        base_url: Option<String>,
     },
     /// Ingest an incident file (CSV or GeoJSON); `-` reads standard input.
     ///
@@ -240,11 +244,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         file,
     )?;
     match cli.command {
-        Command::Serve { bind, no_demo } => {
+        Command::Serve {
+            bind,
+            no_demo,
+            base_url,
+        } => {
             let bind = bind
                 .or(bind_from_file)
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
-            serve_command(config, &bind, no_demo)
+            serve_command(config, &bind, no_demo, base_url)
         }
         Command::Ingest {
             file,
@@ -546,7 +554,17 @@ fn print_summary(r: &IngestReport) {
     }
 }
 
-fn serve_command(config: Config, bind: &str, no_demo: bool) -> Result<ExitCode> {
+fn serve_command(
+    config: Config,
+    bind: &str,
+    no_demo: bool,
+    base_url: Option<String>,
+) -> Result<ExitCode> {
+    if let Some(u) = &base_url
+        && !(u.starts_with("http://") || u.starts_with("https://"))
+    {
+        bail!("--base-url {u:?} must start with http:// or https://");
+    }
     let addr: SocketAddr = bind
         .parse()
         .with_context(|| format!("--bind {bind:?} is not an address such as 127.0.0.1:8080"))?;
@@ -564,7 +582,7 @@ fn serve_command(config: Config, bind: &str, no_demo: bool) -> Result<ExitCode> 
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime
-        .block_on(serve::run(serve::AppState::new(config), addr))
+        .block_on(serve::run(serve::AppState::new(config, base_url), addr))
         .with_context(|| format!("cannot serve on {addr}"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -356,6 +356,59 @@ impl Store {
         Ok(out)
     }
 
+    /// A page of incidents inside a lon/lat box and `[from, to)` (by `occurred_at`), ordered
+    /// by time then key, with the total number that match.
+    pub fn incidents_page(
+        &self,
+        (min_lon, min_lat, max_lon, max_lat): (f64, f64, f64, f64),
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        (limit, offset): (usize, usize),
+    ) -> Result<(Vec<(i64, Incident)>, u64)> {
+        let lo = from.map_or(i64::MIN, |t| t.timestamp());
+        let hi = to.map_or(i64::MAX, |t| t.timestamp());
+        let filter = "lon >= ?1 AND lon <= ?3 AND lat >= ?2 AND lat <= ?4 AND occurred_at >= ?5 AND occurred_at < ?6";
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM incidents WHERE {filter}"),
+            params![min_lon, min_lat, max_lon, max_lat, lo, hi],
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, partner, ext_id, category, occurred_at, occurred_to, lon, lat, description
+             FROM incidents WHERE {filter} ORDER BY occurred_at, id LIMIT ?7 OFFSET ?8"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                min_lon,
+                min_lat,
+                max_lon,
+                max_lat,
+                lo,
+                hi,
+                limit as i64,
+                offset as i64
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    Incident {
+                        partner: r.get(1)?,
+                        id: r.get(2)?,
+                        category: r.get(3)?,
+                        occurred_at: from_unix(r.get(4)?),
+                        occurred_to: r.get::<_, Option<i64>>(5)?.map(from_unix),
+                        location: Wgs84 {
+                            lon: r.get(6)?,
+                            lat: r.get(7)?,
+                        },
+                        description: r.get(8)?,
+                    },
+                ))
+            },
+        )?;
+        Ok((rows.collect::<std::result::Result<_, _>>()?, total as u64))
+    }
+
     /// The stored area assignment of every incident for a layer: `(incident key, area key)`.
     pub fn assignments(&self, layer_key: i64) -> Result<Vec<(i64, i64)>> {
         self.assignments_after(layer_key, 0)

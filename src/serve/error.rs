@@ -8,6 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::analysis::AnalysisError;
+use crate::analysis::service::ServiceError;
 use crate::store::StoreError;
 
 /// An error answered to the client.
@@ -19,9 +21,27 @@ pub enum ApiError {
     /// Nothing is there.
     #[error("{0}")]
     NotFound(String),
+    /// The body is too large.
+    #[error("{0}")]
+    TooLarge(String),
     /// Something failed on our side.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Analysis(a) => ApiError::from(a),
+            ServiceError::Store(s) => ApiError::from(s),
+        }
+    }
+}
+
+impl From<AnalysisError> for ApiError {
+    fn from(e: AnalysisError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
 }
 
 impl From<StoreError> for ApiError {
@@ -35,6 +55,7 @@ impl IntoResponse for ApiError {
         let (status, message) = match &self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.clone()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (

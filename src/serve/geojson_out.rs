@@ -1,13 +1,11 @@
 //! GeoJSON encoding for responses: RFC 7946 (lon/lat, exterior rings counter-clockwise,
 //! no `crs` member) with coordinates rounded to 7 decimals (about 1 cm).
 
-use std::collections::HashMap;
-
+use h3o::{CellIndex, LatLng};
 use serde_json::{Value, json};
 
-use crate::store::StoredArea;
-
-fn round7(v: f64) -> f64 {
+/// Rounds to 7 decimals.
+pub(crate) fn round7(v: f64) -> f64 {
     (v * 1e7).round() / 1e7
 }
 
@@ -35,43 +33,54 @@ pub(crate) fn multipolygon(mp: &geo::MultiPolygon<f64>) -> Value {
     }
 }
 
-/// The areas of a layer with their incident counts.
-pub(crate) fn areas_collection(
-    layer: &str,
-    areas: &[StoredArea],
-    counts: &HashMap<i64, i64>,
-    data_version: i64,
-) -> String {
-    let features: Vec<Value> = areas
+/// An H3 cell's hexagon (or pentagon) as a GeoJSON Polygon, counter-clockwise and closed.
+pub(crate) fn cell_polygon(cell: CellIndex) -> Value {
+    let boundary = cell.boundary();
+    let mut coords: Vec<Value> = boundary
         .iter()
-        .map(|a| {
-            let count = counts.get(&a.key).copied().unwrap_or(0);
-            let rate = a
-                .area
-                .population
-                .filter(|p| *p > 0)
-                .map(|p| count as f64 * 1000.0 / p as f64);
-            json!({
-                "type": "Feature",
-                "id": a.area.id,
-                "geometry": multipolygon(&a.area.geometry),
-                "properties": {
-                    "id": a.area.id,
-                    "name": a.area.name,
-                    "layer": layer,
-                    "parent": a.area.parent,
-                    "population": a.area.population,
-                    "count": count,
-                    "rate_per_1000": rate,
-                },
-            })
-        })
+        .map(|ll: &LatLng| json!([round7(ll.lng()), round7(ll.lat())]))
         .collect();
-    json!({
-        "type": "FeatureCollection",
-        "features": features,
-        "parameters": { "layer": layer, "window": "all time" },
-        "data_version": data_version,
-    })
-    .to_string()
+    if let Some(first) = coords.first().cloned() {
+        coords.push(first);
+    }
+    json!({ "type": "Polygon", "coordinates": [coords] })
+}
+
+/// A point.
+pub(crate) fn point(lon: f64, lat: f64) -> Value {
+    json!({ "type": "Point", "coordinates": [round7(lon), round7(lat)] })
+}
+
+/// Merges `extra` object members into `props`.
+pub(crate) fn with(mut props: Value, extra: Value) -> Value {
+    if let (Some(p), Value::Object(e)) = (props.as_object_mut(), extra) {
+        p.extend(e);
+    }
+    props
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_polygons_are_closed_and_counter_clockwise() {
+        let cell = LatLng::new(59.24, 17.84)
+            .unwrap()
+            .to_cell(h3o::Resolution::Nine);
+        let g = cell_polygon(cell);
+        let ring = g["coordinates"][0].as_array().unwrap();
+        assert_eq!(ring.len(), 7);
+        assert_eq!(ring.first(), ring.last());
+        // Shoelace: positive area means counter-clockwise.
+        let pts: Vec<(f64, f64)> = ring
+            .iter()
+            .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+            .collect();
+        let area: f64 = pts
+            .windows(2)
+            .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+            .sum();
+        assert!(area > 0.0);
+    }
 }

@@ -1,29 +1,45 @@
 //! The HTTP server: a thin axum layer over the library.
 //!
-//! Handlers parse the request, run one library call on the blocking pool
-//! (`spawn_blocking`, since SQLite and the geometry work are synchronous), and encode the
+//! Handlers parse the request ([`params`]), run one library call on the blocking pool
+//! (`spawn_blocking`, since SQLite and the statistics are synchronous), and encode the
 //! answer. Each request opens its own SQLite connection (cheap, and WAL lets readers run
-//! beside a writer). This is the only module that knows about HTTP.
+//! beside a writer); the [`AnalysisService`] with its caches is shared. This is the only
+//! module that knows about HTTP.
+//!
+//! Routes: [`api`] (JSON/GeoJSON), `tiles` and `ogc` (OGC API - Features), plus `/health`.
+//! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
+//! CORS for GET/OPTIONS, a request time-out and a body-size limit.
 
+mod api;
 mod error;
 mod geojson_out;
+mod ogc;
+pub mod params;
+mod tiles;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode};
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
+use crate::analysis::service::AnalysisService;
 use crate::config::Config;
 use crate::store::Store;
+
+/// The largest request body accepted (incident uploads), in bytes.
+pub const MAX_BODY_BYTES: usize = 32 << 20;
+/// The longest a request may take before it is answered with 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -33,48 +49,80 @@ pub struct AppState {
 
 struct Inner {
     db: PathBuf,
-    #[expect(
-        dead_code,
-        reason = "read by the analysis endpoints of the serving issue"
-    )]
     config: Config,
+    analysis: AnalysisService,
+    base_url: Option<String>,
 }
 
 impl AppState {
-    /// State for a server over the database named in `config`.
-    pub fn new(config: Config) -> AppState {
+    /// State for a server over the database named in `config`. `base_url` (e.g.
+    /// `https://example.org/lagesbild`) makes absolute links right behind a reverse proxy.
+    pub fn new(config: Config, base_url: Option<String>) -> AppState {
         AppState {
             inner: Arc::new(Inner {
                 db: config.db.clone(),
+                analysis: AnalysisService::new(
+                    config.categories.clone(),
+                    config.timezone,
+                    config.study_area.clone(),
+                ),
+                base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
                 config,
             }),
         }
     }
 
-    /// Runs `f` with a fresh store connection on the blocking pool.
-    async fn with_store<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The base URL for absolute links, without a trailing slash, if configured.
+    pub fn base_url(&self) -> Option<&str> {
+        self.inner.base_url.as_deref()
+    }
+
+    /// Runs `f` with a fresh store connection and the shared state on the blocking pool.
+    async fn blocking<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Store, &AppState) -> Result<T, ApiError> + Send + 'static,
     {
-        let db = self.inner.db.clone();
+        let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let store = Store::open(&db)?;
-            f(&store)
+            let store = Store::open(&state.inner.db)?;
+            f(&store, &state)
         })
         .await
         .map_err(|e| ApiError::Internal(format!("worker failed: {e}")))?
     }
+
+    /// The analysis service.
+    fn analysis(&self) -> &AnalysisService {
+        &self.inner.analysis
+    }
 }
 
-/// The application's routes.
+/// The application's routes with their layers.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(index))
-        .route("/health", get(health))
-        .route("/api/layers", get(layers))
-        .route("/api/areas", get(areas))
+        .merge(api::routes())
+        .merge(tiles::routes())
+        .nest("/ogc", ogc::routes())
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(
+            CorsLayer::new()
+                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+                .allow_origin(Any)
+                .allow_headers(Any),
+        )
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
@@ -110,77 +158,4 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 
 async fn not_found() -> ApiError {
     ApiError::NotFound("no such endpoint; GET / lists them".into())
-}
-
-async fn index() -> Json<serde_json::Value> {
-    Json(json!({
-        "name": "lagesbild",
-        "version": env!("CARGO_PKG_VERSION"),
-        "endpoints": {
-            "/health": "status, version, data version, incident count",
-            "/api/layers": "the area layers",
-            "/api/areas?layer=districts": "an area layer as GeoJSON with incident counts and rates",
-        },
-        "note": "The Botkyrka demo incidents are synthetic (seeded generator), not real reports.",
-    }))
-}
-
-async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    state
-        .with_store(|store| {
-            Ok(Json(json!({
-                "status": "ok",
-                "version": env!("CARGO_PKG_VERSION"),
-                "data_version": store.data_version()?,
-                "incidents": store.incident_count()?,
-            })))
-        })
-        .await
-}
-
-async fn layers(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    state
-        .with_store(|store| {
-            Ok(Json(json!({
-                "layers": store.layers()?,
-                "data_version": store.data_version()?,
-            })))
-        })
-        .await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AreasQuery {
-    layer: Option<String>,
-}
-
-async fn areas(
-    State(state): State<AppState>,
-    query: Result<Query<AreasQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let body = state
-        .with_store(move |store| {
-            let layers = store.layers()?;
-            let name = match q.layer {
-                Some(l) => l,
-                None => layers
-                    .iter()
-                    .find(|l| l.name == "districts")
-                    .or(layers.first())
-                    .map(|l| l.name.clone())
-                    .ok_or_else(|| ApiError::NotFound("no area layers are loaded; run `lagesbild areas import` or `lagesbild demo load`".into()))?,
-            };
-            let Some(info) = layers.iter().find(|l| l.name == name) else {
-                let known: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
-                return Err(ApiError::BadRequest(format!("unknown layer {name:?}; parameter layer must be one of: {}", known.join(", "))));
-            };
-            let areas = store.areas(Some(&name))?;
-            let counts: std::collections::HashMap<i64, i64> = store.area_counts(info.key)?.into_iter().collect();
-            let data_version = store.data_version()?;
-            Ok(geojson_out::areas_collection(&name, &areas, &counts, data_version))
-        })
-        .await?;
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
 }

@@ -2,7 +2,7 @@
 //! the planted emerging and fading hotspots are found, results are reproducible bit for
 //! bit, and the cache recomputes only what an ingest touched.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use geo::{Distance, Haversine, Point};
 use h3o::CellIndex;
@@ -16,19 +16,6 @@ use lagesbild::model::Categories;
 use lagesbild::store::Store;
 
 use crate::support::*;
-
-const END: &str = "2026-11-23T00:00:00+01:00";
-
-/// One demo database shared by the tests in this module (loading takes a second).
-fn demo_db() -> &'static Sandbox {
-    static DB: OnceLock<Sandbox> = OnceLock::new();
-    DB.get_or_init(|| {
-        let sb = Sandbox::new();
-        let out = sb.run(&["demo", "load", "--end", END]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        sb
-    })
-}
 
 fn analyzer() -> Analyzer {
     let store = Store::open(&demo_db().db()).unwrap();

@@ -8,6 +8,7 @@
 
 mod analysis;
 mod analysis_reference;
+mod api;
 mod cli_ingest;
 mod demo;
 mod durability;

@@ -37,7 +37,7 @@ async fn areas_are_served_as_rfc7946_geojson() {
             .status
             .success()
     );
-    let state = AppState::new(Config::with_db(sb.db()));
+    let state = AppState::new(Config::with_db(sb.db()), None);
 
     let (status, v) = get(&state, "/api/areas?layer=districts").await;
     assert_eq!(status, StatusCode::OK);
@@ -69,7 +69,7 @@ async fn areas_are_served_as_rfc7946_geojson() {
 async fn bad_requests_name_the_parameter() {
     let sb = Sandbox::new();
     sb.import_districts();
-    let state = AppState::new(Config::with_db(sb.db()));
+    let state = AppState::new(Config::with_db(sb.db()), None);
     let (status, v) = get(&state, "/api/areas?layer=nope").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(v["error"].as_str().unwrap().contains("layer"));

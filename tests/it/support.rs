@@ -117,3 +117,17 @@ pub fn count(db: &Path) -> i64 {
     let store = lagesbild::store::Store::open(db).expect("open store");
     store.incident_count().expect("count")
 }
+
+/// The end of the shared demo data (exclusive).
+pub const END: &str = "2026-11-23T00:00:00+01:00";
+
+/// One full demo database (3 years) shared by read-only tests; do not write to it.
+pub fn demo_db() -> &'static Sandbox {
+    static DB: std::sync::OnceLock<Sandbox> = std::sync::OnceLock::new();
+    DB.get_or_init(|| {
+        let sb = Sandbox::new();
+        let out = sb.run(&["demo", "load", "--end", END]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        sb
+    })
+}

@@ -1,0 +1,629 @@
+//! The JSON/GeoJSON API under `/api`, plus `/` and `/health`.
+//!
+//! Every response states the parameters it was computed with and the data version.
+//! GeoJSON follows RFC 7946 (lon/lat, counter-clockwise exteriors, no `crs`, 7 decimals).
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use h3o::{CellIndex, Resolution};
+use serde_json::{Value, json};
+
+use super::geojson_out::{cell_polygon, multipolygon, point, with};
+use super::params::{QueryMap, WINDOW_FILTER, parse_alpha, parse_bbox, parse_bool};
+use super::{ApiError, AppState, MAX_BODY_BYTES};
+use crate::analysis::hotspots::{AreaQuery, AreaWeights, HexQuery, SeriesUnit};
+use crate::ingest::Format;
+use crate::model::{Crs, Partner};
+use crate::pipeline::{self, IngestRequest};
+
+/// Default and largest page of incidents.
+pub const INCIDENT_LIMIT_DEFAULT: usize = 1000;
+/// The largest page of incidents.
+pub const INCIDENT_LIMIT_MAX: usize = 10_000;
+
+type Params = Query<Vec<(String, String)>>;
+
+/// The API routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(index))
+        .route("/health", get(health))
+        .route("/api/layers", get(layers))
+        .route("/api/categories", get(categories))
+        .route("/api/areas", get(areas))
+        .route("/api/hexes", get(hexes))
+        .route("/api/hotspots", get(hotspots))
+        .route("/api/timeseries", get(timeseries))
+        .route("/api/incidents", get(incidents).post(post_incidents))
+}
+
+fn geojson(body: Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn query(
+    q: Result<Params, axum::extract::rejection::QueryRejection>,
+) -> Result<QueryMap, ApiError> {
+    let Query(pairs) =
+        q.map_err(|e| ApiError::BadRequest(format!("malformed query string: {}", e.body_text())))?;
+    Ok(QueryMap::new(pairs))
+}
+
+async fn index() -> Json<Value> {
+    Json(json!({
+        "name": "lagesbild",
+        "version": env!("CARGO_PKG_VERSION"),
+        "endpoints": {
+            "/health": "status, version, data version, incident count",
+            "/api/layers": "the area layers",
+            "/api/categories": "the incident categories with labels, groups and harm weights",
+            "/api/areas?layer=districts&window=2026-W47": "areas as GeoJSON with counts, rates, harm, change and Gi*",
+            "/api/hexes?window=2026-W47&res=&k=&alpha=&fdr=": "the study area's H3 cells as GeoJSON with Gi* and emerging classes",
+            "/api/hotspots?unit=hexes|areas&window=": "a ranked list",
+            "/api/timeseries?area=ID&layer=districts|cell=H3&interval=week": "counts per week",
+            "/api/incidents?bbox=&window=": "incident points (GET), or upload CSV/GeoJSON (POST)",
+            "/ogc": "OGC API - Features (QGIS, GDAL)",
+        },
+        "note": "The Botkyrka demo incidents are synthetic (seeded generator), not real reports.",
+    }))
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state
+        .blocking(|store, _| {
+            Ok(Json(json!({
+                "status": "ok",
+                "version": env!("CARGO_PKG_VERSION"),
+                "data_version": store.data_version()?,
+                "incidents": store.incident_count()?,
+            })))
+        })
+        .await
+}
+
+async fn layers(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state
+        .blocking(|store, _| {
+            Ok(Json(json!({
+                "layers": store.layers()?,
+                "data_version": store.data_version()?,
+            })))
+        })
+        .await
+}
+
+async fn categories(State(state): State<AppState>) -> Json<Value> {
+    let list: Vec<_> = state.config().categories.iter().collect();
+    Json(json!({ "categories": list }))
+}
+
+/// The default area layer: `districts` when loaded, else the first.
+fn default_layer(layers: &[crate::store::LayerInfo]) -> Result<String, ApiError> {
+    layers
+        .iter()
+        .find(|l| l.name == "districts")
+        .or(layers.first())
+        .map(|l| l.name.clone())
+        .ok_or_else(|| {
+            ApiError::NotFound(
+                "no area layers are loaded; run `lagesbild areas import` or `lagesbild demo load`"
+                    .into(),
+            )
+        })
+}
+
+fn check_layer(layers: &[crate::store::LayerInfo], name: &str) -> Result<(), ApiError> {
+    if layers.iter().any(|l| l.name == name) {
+        Ok(())
+    } else {
+        let known: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+        Err(ApiError::BadRequest(format!(
+            "unknown layer {name:?}; parameter layer must be one of: {}",
+            known.join(", ")
+        )))
+    }
+}
+
+fn area_query(q: &mut QueryMap, state: &AppState, layer: String) -> Result<AreaQuery, ApiError> {
+    let wf = q.window_filter();
+    let mut aq = AreaQuery::new(&layer, wf.window(state.config(), Utc::now())?);
+    aq.filter = wf.filter(state.config())?;
+    if let Some(a) = q.parse("alpha", "a number between 0 and 1", parse_alpha)? {
+        aq.alpha = a;
+    }
+    if let Some(f) = q.parse("fdr", "true or false", parse_bool)? {
+        aq.fdr = f;
+    }
+    if let Some(n) = q.parse("baseline", "a whole number 1..=52", |s| {
+        s.parse::<usize>().ok().filter(|n| (1..=52).contains(n))
+    })? {
+        aq.baseline_windows = n;
+    }
+    if let Some(m) = q.parse("distance", "a distance in metres > 0", |s| {
+        s.parse::<f64>().ok().filter(|m| m.is_finite() && *m > 0.0)
+    })? {
+        aq.weights = AreaWeights::DistanceBand(m);
+    }
+    Ok(aq)
+}
+
+const AREA_PARAMS: [&str; 11] = [
+    "layer", "window", "from", "to", "category", "group", "partner", "alpha", "fdr", "baseline",
+    "distance",
+];
+
+async fn areas(
+    State(state): State<AppState>,
+    q: Result<Params, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let mut q = query(q)?;
+    let body = state
+        .blocking(move |store, state| {
+            let layers = store.layers()?;
+            let layer = match q.take("layer") {
+                Some(l) => l,
+                None => default_layer(&layers)?,
+            };
+            check_layer(&layers, &layer)?;
+            let aq = area_query(&mut q, state, layer)?;
+            q.finish(&AREA_PARAMS)?;
+            let result = state.analysis().areas(store, &aq)?;
+            let analyzer = state.analysis().analyzer(store)?;
+            let table = analyzer.table();
+            let geometry: HashMap<&str, &geo::MultiPolygon<f64>> = table
+                .layer(&aq.layer)
+                .map(|(_, l)| l.areas.iter().map(|a| (a.id.as_str(), &a.geometry)).collect())
+                .unwrap_or_default();
+            let features: Vec<Value> = result
+                .areas
+                .iter()
+                .map(|a| {
+                    json!({
+                        "type": "Feature",
+                        "id": a.id,
+                        "geometry": geometry.get(a.id.as_str()).map(|g| multipolygon(g)),
+                        "properties": with(serde_json::to_value(a).unwrap_or_default(), json!({ "layer": result.layer })),
+                    })
+                })
+                .collect();
+            Ok(json!({
+                "type": "FeatureCollection",
+                "features": features,
+                "parameters": result.parameters,
+                "total": result.total,
+                "warnings": result.warnings,
+                "data_version": result.parameters.data_version,
+            }))
+        })
+        .await?;
+    Ok(geojson(body))
+}
+
+fn hex_query(q: &mut QueryMap, state: &AppState) -> Result<HexQuery, ApiError> {
+    let wf = q.window_filter();
+    let mut hq = HexQuery::new(wf.window(state.config(), Utc::now())?);
+    hq.filter = wf.filter(state.config())?;
+    hq.resolution = q.parse("res", "an H3 resolution 0..=15", |s| {
+        s.parse::<u8>()
+            .ok()
+            .and_then(|r| Resolution::try_from(r).ok())
+    })?;
+    hq.k = q.parse("k", "a ring size 1..=8", |s| {
+        s.parse::<u32>().ok().filter(|k| (1..=8).contains(k))
+    })?;
+    if let Some(a) = q.parse("alpha", "a number between 0 and 1", parse_alpha)? {
+        hq.alpha = a;
+    }
+    if let Some(f) = q.parse("fdr", "true or false", parse_bool)? {
+        hq.fdr = f;
+    }
+    if let Some(n) = q.parse("baseline", "a whole number 1..=52", |s| {
+        s.parse::<usize>().ok().filter(|n| (1..=52).contains(n))
+    })? {
+        hq.baseline_windows = n;
+    }
+    if let Some(n) = q.parse("emerging_weeks", "0, or a whole number 3..=520", |s| {
+        s.parse::<usize>()
+            .ok()
+            .filter(|n| *n == 0 || (3..=520).contains(n))
+    })? {
+        hq.emerging_weeks = n;
+    }
+    Ok(hq)
+}
+
+const HEX_PARAMS: [&str; 12] = [
+    "window",
+    "from",
+    "to",
+    "category",
+    "group",
+    "partner",
+    "res",
+    "k",
+    "alpha",
+    "fdr",
+    "baseline",
+    "emerging_weeks",
+];
+
+async fn hexes(
+    State(state): State<AppState>,
+    q: Result<Params, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let mut q = query(q)?;
+    let body = state
+        .blocking(move |store, state| {
+            let hq = hex_query(&mut q, state)?;
+            q.finish(&HEX_PARAMS)?;
+            let result = state.analysis().hexes(store, &hq)?;
+            let features: Vec<Value> = result
+                .cells
+                .iter()
+                .filter_map(|c| {
+                    let cell: CellIndex = c.cell.parse().ok()?;
+                    let labels = c.emerging.map(
+                        |e| json!({ "emerging_en": e.label_en(), "emerging_sv": e.label_sv() }),
+                    );
+                    let props = serde_json::to_value(c).unwrap_or_default();
+                    Some(json!({
+                        "type": "Feature",
+                        "id": c.cell,
+                        "geometry": cell_polygon(cell),
+                        "properties": with(props, labels.unwrap_or_else(|| json!({}))),
+                    }))
+                })
+                .collect();
+            Ok(json!({
+                "type": "FeatureCollection",
+                "features": features,
+                "parameters": result.parameters,
+                "scale": result.scale,
+                "total": result.total,
+                "warnings": result.warnings,
+                "data_version": result.parameters.data_version,
+            }))
+        })
+        .await?;
+    Ok(geojson(body))
+}
+
+async fn hotspots(
+    State(state): State<AppState>,
+    q: Result<Params, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let mut q = query(q)?;
+    state
+        .blocking(move |store, state| {
+            let unit = q.take("unit").unwrap_or_else(|| "hexes".into());
+            let limit = q
+                .parse("limit", "a whole number 1..=1000", |s| {
+                    s.parse::<usize>().ok().filter(|n| (1..=1000).contains(n))
+                })?
+                .unwrap_or(20);
+            let sort = q.take("sort").unwrap_or_else(|| "harm".into());
+            let key = |harm: f64, count: f64, z: Option<f64>| -> Result<f64, ApiError> {
+                match sort.as_str() {
+                    "harm" => Ok(harm),
+                    "count" => Ok(count),
+                    "gi_z" => Ok(z.unwrap_or(f64::NEG_INFINITY)),
+                    other => Err(ApiError::BadRequest(format!(
+                        "parameter sort: {other:?} is not harm, count or gi_z"
+                    ))),
+                }
+            };
+            let (parameters, mut items): (Value, Vec<(f64, Value)>) = match unit.as_str() {
+                "hexes" => {
+                    let hq = hex_query(&mut q, state)?;
+                    let mut known: Vec<&str> = HEX_PARAMS.to_vec();
+                    known.extend(["unit", "limit", "sort"]);
+                    q.finish(&known)?;
+                    let r = state.analysis().hexes(store, &hq)?;
+                    let mut items = Vec::new();
+                    for c in &r.cells {
+                        let v = serde_json::to_value(c).unwrap_or_default();
+                        let labels = c.emerging.map(
+                            |e| json!({ "emerging_en": e.label_en(), "emerging_sv": e.label_sv() }),
+                        );
+                        items.push((
+                            key(c.aggregate.harm, c.aggregate.count, c.gi_z)?,
+                            with(v, labels.unwrap_or_else(|| json!({}))),
+                        ));
+                    }
+                    (
+                        json!({ "unit": "hexes", "computed": r.parameters, "scale": r.scale }),
+                        items,
+                    )
+                }
+                "areas" => {
+                    let layers = store.layers()?;
+                    let layer = match q.take("layer") {
+                        Some(l) => l,
+                        None => default_layer(&layers)?,
+                    };
+                    check_layer(&layers, &layer)?;
+                    let aq = area_query(&mut q, state, layer)?;
+                    let mut known: Vec<&str> = AREA_PARAMS.to_vec();
+                    known.extend(["unit", "limit", "sort"]);
+                    q.finish(&known)?;
+                    let r = state.analysis().areas(store, &aq)?;
+                    let mut items = Vec::new();
+                    for a in &r.areas {
+                        items.push((
+                            key(a.aggregate.harm, a.aggregate.count, a.gi_z)?,
+                            serde_json::to_value(a).unwrap_or_default(),
+                        ));
+                    }
+                    (
+                        json!({ "unit": "areas", "layer": r.layer, "computed": r.parameters }),
+                        items,
+                    )
+                }
+                other => {
+                    return Err(ApiError::BadRequest(format!(
+                        "parameter unit: {other:?} is not hexes or areas"
+                    )));
+                }
+            };
+            // Highest first; ties keep the unit order (cell index / area id), so ranks are stable.
+            items.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+            let ranked: Vec<Value> = items
+                .into_iter()
+                .filter(|(score, _)| *score > 0.0 || sort == "gi_z")
+                .take(limit)
+                .enumerate()
+                .map(|(i, (score, v))| with(json!({ "rank": i + 1, "score": score }), v))
+                .collect();
+            let data_version = parameters["computed"]["data_version"].clone();
+            Ok(Json(json!({
+                "parameters": with(parameters, json!({ "sort": sort, "limit": limit })),
+                "items": ranked,
+                "data_version": data_version,
+            })))
+        })
+        .await
+}
+
+async fn timeseries(
+    State(state): State<AppState>,
+    q: Result<Params, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let mut q = query(q)?;
+    state
+        .blocking(move |store, state| {
+            let interval = q.take("interval").unwrap_or_else(|| "week".into());
+            if interval != "week" {
+                return Err(ApiError::BadRequest(format!("parameter interval: {interval:?} is not supported; use week")));
+            }
+            let unit = match (q.take("area"), q.take("cell")) {
+                (Some(_), Some(_)) => return Err(ApiError::BadRequest("give area= or cell=, not both".into())),
+                (Some(id), None) => {
+                    let layers = store.layers()?;
+                    let layer = match q.take("layer") {
+                        Some(l) => l,
+                        None => default_layer(&layers)?,
+                    };
+                    check_layer(&layers, &layer)?;
+                    SeriesUnit::Area { layer, id }
+                }
+                (None, Some(c)) => SeriesUnit::Cell(
+                    c.parse::<CellIndex>()
+                        .map_err(|_| ApiError::BadRequest(format!("parameter cell: {c:?} is not an H3 cell index")))?,
+                ),
+                (None, None) => SeriesUnit::All,
+            };
+            let wf = q.window_filter();
+            let filter = wf.filter(state.config())?;
+            let now = Utc::now();
+            let (from, to) = if wf.window.is_some() || wf.from.is_some() || wf.to.is_some() {
+                wf.window(state.config(), now)?.bounds(state.config().timezone)
+            } else {
+                let last = super::params::last_complete_week(now, state.config());
+                let (_, to) = last.bounds(state.config().timezone);
+                (last.previous_n(51).last().map_or(to, |w| w.bounds(state.config().timezone).0), to)
+            };
+            let mut known: Vec<&str> = WINDOW_FILTER.to_vec();
+            known.extend(["area", "cell", "layer", "interval"]);
+            q.finish(&known)?;
+            let analyzer = state.analysis().analyzer(store)?;
+            let series = analyzer.weekly_series(&unit, from, to, &filter)?;
+            Ok(Json(json!({
+                "parameters": with(serde_json::to_value(&series.parameters).unwrap_or_default(), json!({ "interval": "week" })),
+                "points": series.points.iter().map(|(w, c)| json!({ "window": w, "count": c })).collect::<Vec<_>>(),
+                "data_version": series.parameters.data_version,
+            })))
+        })
+        .await
+}
+
+async fn incidents(
+    State(state): State<AppState>,
+    q: Result<Params, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let mut q = query(q)?;
+    let body = state
+        .blocking(move |store, state| {
+            let bbox = match q.take("bbox") {
+                Some(b) => parse_bbox(&b)
+                    .map_err(|e| ApiError::BadRequest(format!("parameter bbox: {e}")))?,
+                None => super::params::Bbox {
+                    min_lon: -180.0,
+                    min_lat: -90.0,
+                    max_lon: 180.0,
+                    max_lat: 90.0,
+                },
+            };
+            let limit = q
+                .parse(
+                    "limit",
+                    &format!("a whole number 1..={INCIDENT_LIMIT_MAX}"),
+                    |s| {
+                        s.parse::<usize>()
+                            .ok()
+                            .filter(|n| (1..=INCIDENT_LIMIT_MAX).contains(n))
+                    },
+                )?
+                .unwrap_or(INCIDENT_LIMIT_DEFAULT);
+            let offset = q
+                .parse("offset", "a whole number >= 0", |s| s.parse::<usize>().ok())?
+                .unwrap_or(0);
+            let wf = q.window_filter();
+            let window = wf.window(state.config(), Utc::now())?;
+            let filter = wf.filter(state.config())?;
+            let mut known: Vec<&str> = WINDOW_FILTER.to_vec();
+            known.extend(["bbox", "limit", "offset"]);
+            q.finish(&known)?;
+            let (from, to) = window.bounds(state.config().timezone);
+            let cats = &state.config().categories;
+            let area = (bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat);
+            // Without a filter SQL pages; with one, the window's rows are filtered, then paged.
+            let (page, total) = if filter.is_all() {
+                store.incidents_page(area, Some(from), Some(to), (limit, offset))?
+            } else {
+                let (all, _) =
+                    store.incidents_page(area, Some(from), Some(to), (i64::MAX as usize, 0))?;
+                let kept: Vec<_> = all
+                    .into_iter()
+                    .filter(|(_, i)| filter.matches(i, cats))
+                    .collect();
+                let total = kept.len() as u64;
+                (kept.into_iter().skip(offset).take(limit).collect(), total)
+            };
+            let features: Vec<Value> = page
+                .iter()
+                .map(|(_, i)| {
+                    json!({
+                        "type": "Feature",
+                        "id": format!("{}:{}", i.partner, i.id),
+                        "geometry": point(i.location.lon, i.location.lat),
+                        "properties": {
+                            "id": i.id,
+                            "partner": i.partner,
+                            "category": i.category,
+                            "occurred_at": i.occurred_at.to_rfc3339(),
+                            "occurred_to": i.occurred_to.map(|t| t.to_rfc3339()),
+                            "description": i.description,
+                        },
+                    })
+                })
+                .collect();
+            Ok(json!({
+                "type": "FeatureCollection",
+                "features": features,
+                "numberMatched": total,
+                "parameters": {
+                    "window": window.to_string(),
+                    "filter": filter.to_string(),
+                    "bbox": [bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat],
+                    "limit": limit,
+                    "offset": offset,
+                },
+                "data_version": store.data_version()?,
+            }))
+        })
+        .await?;
+    Ok(geojson(body))
+}
+
+async fn post_incidents(
+    State(state): State<AppState>,
+    q: Result<Params, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!(
+                "the upload is larger than {} MiB; split the file, or ingest it with `lagesbild ingest FILE`",
+                MAX_BODY_BYTES >> 20
+            ))
+        } else {
+            ApiError::BadRequest(format!("cannot read the request body: {}", e.body_text()))
+        }
+    })?;
+    let mut q = query(q)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let format = match q.take("format") {
+        Some(f) => Format::parse(&f).ok_or_else(|| {
+            ApiError::BadRequest(format!("parameter format: {f:?} is not csv or geojson"))
+        })?,
+        None => match content_type.as_str() {
+            "text/csv" | "application/csv" | "text/plain" => Format::Csv,
+            "application/geo+json" | "application/json" => Format::Geojson,
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "Content-Type {other:?} is not an incident format; send text/csv or application/geo+json (or give format=)"
+                )));
+            }
+        },
+    };
+    let partner = q
+        .take("partner")
+        .map(|p| {
+            Partner::parse(&p).map_err(|e| ApiError::BadRequest(format!("parameter partner: {e}")))
+        })
+        .transpose()?;
+    let crs = q
+        .take("crs")
+        .map(|c| {
+            Crs::parse(&c).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "parameter crs: {c:?} is not EPSG:4326 or EPSG:3006"
+                ))
+            })
+        })
+        .transpose()?;
+    let strict = q
+        .parse("strict", "true or false", parse_bool)?
+        .unwrap_or(false);
+    q.finish(&["partner", "crs", "strict", "format"])?;
+    let req = IngestRequest {
+        source: "POST /api/incidents".into(),
+        format,
+        partner,
+        crs,
+        strict,
+        now: Utc::now(),
+    };
+    let report = state
+        .blocking(move |_, state| {
+            let mut store = crate::store::Store::open(&state.config().db)?;
+            pipeline::ingest(
+                &mut store,
+                state.config(),
+                std::io::Cursor::new(body.to_vec()),
+                &req,
+            )
+            .map_err(|e| match e {
+                pipeline::PipelineError::Store(s) => ApiError::from(s),
+                other => ApiError::BadRequest(format!("nothing was stored: {other}")),
+            })
+        })
+        .await?;
+    let status = if strict && report.counts.rejected > 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report)).into_response())
+}
