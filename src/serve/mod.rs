@@ -6,7 +6,7 @@
 //! beside a writer); the [`AnalysisService`] with its caches is shared. This is the only
 //! module that knows about HTTP.
 //!
-//! Routes: [`api`] (JSON/GeoJSON), `tiles` and `ogc` (OGC API - Features), plus `/health`.
+//! Routes: `api` (JSON/GeoJSON), `tiles` and `ogc` (OGC API - Features), plus `/health`.
 //! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
 //! CORS for GET/OPTIONS, a request time-out and a body-size limit.
 

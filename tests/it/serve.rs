@@ -39,8 +39,13 @@ async fn areas_are_served_as_rfc7946_geojson() {
     );
     let state = AppState::new(Config::with_db(sb.db()), None);
 
-    let (status, v) = get(&state, "/api/areas?layer=districts").await;
-    assert_eq!(status, StatusCode::OK);
+    // The rows are dated 2026-11-02 and 2026-11-03.
+    let (status, v) = get(
+        &state,
+        "/api/areas?layer=districts&from=2026-11-01&to=2026-11-08",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["type"], "FeatureCollection");
     assert!(v.get("crs").is_none());
     let features = v["features"].as_array().unwrap();
@@ -49,7 +54,7 @@ async fn areas_are_served_as_rfc7946_geojson() {
         .iter()
         .find(|f| f["properties"]["id"] == "alby")
         .unwrap();
-    assert_eq!(alby["properties"]["count"], 2);
+    assert_eq!(alby["properties"]["count"], 2.0);
     assert_eq!(alby["properties"]["population"], 11400);
     let rate = alby["properties"]["rate_per_1000"].as_f64().unwrap();
     assert!((rate - 2000.0 / 11400.0).abs() < 1e-12);
