@@ -90,6 +90,9 @@ enum Command {
         /// reverse proxy [default: taken from each request's Host]
         #[arg(long, env = "LAGESBILD_BASE_URL")]
         base_url: Option<String>,
+        /// Seconds a client may take to send its request headers
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+        read_timeout: u64,
     },
     /// Ingest an incident file (CSV or GeoJSON); `-` reads standard input.
     ///
@@ -248,11 +251,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             bind,
             no_demo,
             base_url,
+            read_timeout,
         } => {
             let bind = bind
                 .or(bind_from_file)
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
-            serve_command(config, &bind, no_demo, base_url)
+            serve_command(config, &bind, no_demo, base_url, read_timeout)
         }
         Command::Ingest {
             file,
@@ -559,6 +563,7 @@ fn serve_command(
     bind: &str,
     no_demo: bool,
     base_url: Option<String>,
+    read_timeout: u64,
 ) -> Result<ExitCode> {
     if let Some(u) = &base_url
         && !(u.starts_with("http://") || u.starts_with("https://"))
@@ -582,7 +587,11 @@ fn serve_command(
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime
-        .block_on(serve::run(serve::AppState::new(config, base_url), addr))
+        .block_on(serve::run(
+            serve::AppState::new(config, base_url),
+            addr,
+            std::time::Duration::from_secs(read_timeout),
+        ))
         .with_context(|| format!("cannot serve on {addr}"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -26,6 +26,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode};
 use tower_http::compression::CompressionLayer;
+
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -126,17 +127,64 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
-pub async fn run(state: AppState, bind: SocketAddr) -> std::io::Result<()> {
+/// How long a client may take to send its request headers before the connection is
+/// closed (a slow client cannot hold a connection open by trickling bytes).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long in-flight requests get to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish (up to
+/// [`SHUTDOWN_GRACE`]). `header_timeout` bounds how long a client may take to send its
+/// request headers ([`HEADER_READ_TIMEOUT`] by default); handlers are bounded by
+/// [`REQUEST_TIMEOUT`].
+pub async fn run(
+    state: AppState,
+    bind: SocketAddr,
+    header_timeout: Duration,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
     // Install the signal handlers before announcing the address, so a supervisor that
     // signals as soon as we are up gets a graceful stop.
     let shutdown = shutdown_signal()?;
+    tokio::pin!(shutdown);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "lagesbild is serving; open http://{address}/");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = router(state);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| app.clone().oneshot(req));
+            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            if let Err(e) = watcher.watch(conn.into_owned()).await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("requests still running after the grace period; stopping"),
+    }
+    Ok(())
 }
 
 /// A future that completes on Ctrl-C or SIGTERM; the handlers are installed at once.

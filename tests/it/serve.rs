@@ -127,3 +127,59 @@ fn the_real_binary_serves_on_loopback_and_stops_on_sigterm() {
         "graceful shutdown exits 0, got {status:?}"
     );
 }
+
+#[test]
+fn a_slow_client_cannot_hold_a_connection() {
+    let sb = Sandbox::new();
+    sb.import_districts();
+    let mut child = sb
+        .command(&[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-demo",
+            "--read-timeout",
+            "1",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server exited early").unwrap();
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    // Trickle half a request line, then stall: the server closes the connection after the
+    // header read time-out instead of waiting forever.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHo").unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = Vec::new();
+    let _ = slow.read_to_end(&mut buf);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(5),
+        "the connection stayed open {waited:?}"
+    );
+    assert!(!String::from_utf8_lossy(&buf).contains("\"status\":\"ok\""));
+    // Others are served meanwhile.
+    let mut ok = TcpStream::connect(&addr).unwrap();
+    write!(
+        ok,
+        "GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    ok.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(child.wait().unwrap().success());
+}
