@@ -758,6 +758,29 @@ fn gdal_lists_pages_and_copies_the_collections() {
         assert!(info.contains(&format!("{field}: ")), "{field}: {info}");
     }
 
+    // A spatial filter goes to the server as bbox.
+    let boxed = server.get("/ogc/collections/incidents/items?limit=1&bbox=17.80,59.20,17.86,59.25")
+        ["numberMatched"]
+        .as_u64()
+        .unwrap();
+    assert!(boxed > 0 && boxed < matched);
+    let info = gdal(
+        "ogrinfo",
+        &[
+            "-ro",
+            "-al",
+            "-so",
+            "-spat",
+            "17.80",
+            "59.20",
+            "17.86",
+            "59.25",
+            &url,
+            "incidents",
+        ],
+    );
+    assert_eq!(feature_count(&info), boxed, "{info}");
+
     // Copying reads every page (1,000 features a page) through the next links.
     let dir = tempfile::tempdir().unwrap();
     let points = dir.path().join("incidents.gpkg");

@@ -15,7 +15,7 @@ fn param(name: &str, location: &str, description: &str, schema: Value) -> Value 
         "in": location,
         "required": location == "path",
         "description": description,
-        "style": "form",
+        "style": if location == "path" { "simple" } else { "form" },
         "explode": false,
         "schema": schema,
     })

@@ -35,10 +35,13 @@ pub(crate) fn format(f: Option<&str>, headers: &HeaderMap) -> Result<Format, Api
                 .get(header::ACCEPT)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            Ok(if accept.contains("text/html") {
-                Format::Html
-            } else {
-                Format::Json
+            // A browser lists text/html first; API clients list a JSON type first, or only.
+            let html = accept.find("text/html");
+            let json = accept.find("json");
+            Ok(match (html, json) {
+                (Some(h), Some(j)) if h < j => Format::Html,
+                (Some(_), None) => Format::Html,
+                _ => Format::Json,
             })
         }
     }
@@ -121,7 +124,15 @@ pub(crate) fn parse_datetime(s: &str) -> Result<Datetime, ApiError> {
         ))
     };
     let instant = |t: &str| {
-        DateTime::parse_from_rfc3339(t.trim())
+        let t = t.trim();
+        // An unencoded `+01:00` arrives as ` 01:00`; take it as meant.
+        let repaired = t.rfind(' ').map(|i| format!("{}+{}", &t[..i], &t[i + 1..]));
+        DateTime::parse_from_rfc3339(t)
+            .or_else(|e| {
+                repaired
+                    .as_deref()
+                    .map_or(Err(e), DateTime::parse_from_rfc3339)
+            })
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| {
                 bad(&format!(
@@ -186,6 +197,10 @@ mod tests {
             Datetime::Instant(t("2026-11-16T00:00:00Z"))
         );
         assert_eq!(
+            parse_datetime("2026-11-16T01:00:00 01:00").unwrap(),
+            Datetime::Instant(t("2026-11-16T00:00:00Z"))
+        );
+        assert_eq!(
             parse_datetime("../2026-11-16T00:00:00+01:00").unwrap(),
             Datetime::Interval(None, Some(t("2026-11-15T23:00:00Z")))
         );
@@ -201,6 +216,26 @@ mod tests {
         ] {
             assert!(parse_datetime(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn browsers_get_html_and_api_clients_json() {
+        let with = |accept: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT, accept.parse().unwrap());
+            format(None, &h).unwrap()
+        };
+        assert_eq!(
+            with("text/html,application/xhtml+xml,*/*;q=0.8"),
+            Format::Html
+        );
+        assert_eq!(with("application/geo+json, application/json"), Format::Json);
+        assert_eq!(with("application/json, text/html;q=0.5"), Format::Json);
+        assert_eq!(with("*/*"), Format::Json);
+        assert_eq!(
+            format(Some("html"), &HeaderMap::new()).unwrap(),
+            Format::Html
+        );
     }
 
     #[test]
