@@ -506,6 +506,10 @@ async fn every_bad_input_is_a_400_naming_the_parameter() {
         ("/ogc/collections/areas-districts/items?limit=0", "limit"),
         ("/ogc/collections/incidents/items?offset=-5", "offset"),
         (
+            "/ogc/collections/incidents/items?offset=18446744073709551615",
+            "offset",
+        ),
+        (
             "/ogc/collections/incidents/items?bbox=17.9,59.2,17.8,59.3",
             "bbox",
         ),

@@ -99,11 +99,17 @@ pub(crate) fn parse_limit(s: &str) -> Result<usize, ApiError> {
 
 /// Parses `offset`: a whole number, 0 or more.
 pub(crate) fn parse_offset(s: &str) -> Result<usize, ApiError> {
-    s.trim().parse::<usize>().map_err(|_| {
-        ApiError::BadRequest(format!(
-            "parameter offset: {s:?} is not a whole number 0 or more"
-        ))
-    })
+    // SQLite takes the offset as a signed 64-bit number.
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .map(|n| n as usize)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "parameter offset: {s:?} is not a whole number 0 or more"
+            ))
+        })
 }
 
 /// A `datetime` value: an instant or an interval with optional open ends (`..`).
