@@ -12,6 +12,7 @@ mod api;
 mod cli_ingest;
 mod demo;
 mod durability;
+mod ogc;
 mod reference;
 mod serve;
 mod support;
