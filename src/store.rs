@@ -356,6 +356,32 @@ impl Store {
         Ok(out)
     }
 
+    /// One incident by partner and the partner's id (the unique key), if stored.
+    pub fn incident(&self, partner: &str, id: &str) -> Result<Option<Incident>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT partner, ext_id, category, occurred_at, occurred_to, lon, lat, description
+                 FROM incidents WHERE partner = ?1 AND ext_id = ?2",
+                params![partner, id],
+                |r| {
+                    Ok(Incident {
+                        partner: r.get(0)?,
+                        id: r.get(1)?,
+                        category: r.get(2)?,
+                        occurred_at: from_unix(r.get(3)?),
+                        occurred_to: r.get::<_, Option<i64>>(4)?.map(from_unix),
+                        location: Wgs84 {
+                            lon: r.get(5)?,
+                            lat: r.get(6)?,
+                        },
+                        description: r.get(7)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     /// A page of incidents inside a lon/lat box and `[from, to)` (by `occurred_at`), ordered
     /// by time then key, with the total number that match.
     pub fn incidents_page(

@@ -828,11 +828,9 @@ fn item_doc(
             let (partner, ext) = fid
                 .split_once(':')
                 .ok_or_else(|| missing("; incident ids are partner:id, e.g. polisen:123"))?;
-            let world = (-180.0, -90.0, 180.0, 90.0);
-            let (all, _) = store.incidents_page(world, None, None, (i64::MAX as usize, 0))?;
-            all.iter()
-                .find(|(_, i)| i.partner == partner && i.id == ext)
-                .map(|(_, i)| incident_feature(i))
+            store
+                .incident(partner, ext)?
+                .map(|i| incident_feature(&i))
                 .ok_or_else(|| missing(""))?
         }
         Coll::Areas(_) | Coll::Hexes(_) => {
