@@ -15,3 +15,4 @@ mod durability;
 mod reference;
 mod serve;
 mod support;
+mod tiles;
