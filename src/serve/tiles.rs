@@ -16,16 +16,17 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
+use geo::BoundingRect;
 use h3o::Resolution;
 
 use super::params::{QueryMap, parse_alpha, parse_bool};
 use super::{ApiError, AppState};
 use crate::analysis::filter::IncidentFilter;
-use crate::analysis::hotspots::{AreaQuery, AreaWeights, HexQuery};
+use crate::analysis::hotspots::{Analyzer, AreaQuery, AreaWeights, HexQuery};
 use crate::analysis::kde::KdeOptions;
 use crate::analysis::window::TimeWindow;
 use crate::store::Store;
-use crate::tiles::layer::{area_layer, hex_layer, kde_layer};
+use crate::tiles::layer::{area_layer, hex_layer, kde_block, kde_layer};
 use crate::tiles::{
     Format, LayerKind, PreparedLayer, TileError, TileId, etag, etag_matches, layer_key,
     resolution_for_zoom, tile_key, tilejson,
@@ -65,6 +66,8 @@ enum LayerQuery {
         window: TimeWindow,
         filter: IncidentFilter,
         options: KdeOptions,
+        /// Cells per side merged into one polygon at this zoom.
+        block: usize,
     },
 }
 
@@ -208,10 +211,13 @@ fn layer_query(
             })? {
                 options.cell_m = c;
             }
+            let analyzer = state.analysis().analyzer(store)?;
+            let lat = study_bounds(&analyzer).map_or(0.0, |b| (b[1] + b[3]) / 2.0);
             LayerQuery::Kde {
                 window,
                 filter,
                 options,
+                block: kde_block(zoom, options.cell_m, lat),
             }
         }
     };
@@ -251,13 +257,38 @@ fn prepared(
                     window,
                     filter,
                     options,
+                    block,
                 } => {
                     let analyzer = state.analysis().analyzer(store)?;
                     let (_, grid) = analyzer.kde(window, filter, options)?;
-                    kde_layer(&grid)
+                    kde_layer(&grid, *block)
                 }
             })
         })
+}
+
+/// The study area's `[west, south, east, north]`.
+fn study_bounds(analyzer: &Analyzer) -> Option<[f64; 4]> {
+    let (_, layer) = analyzer.table().layer(analyzer.study_layer()?)?;
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for r in layer
+        .areas
+        .iter()
+        .filter_map(|a| a.geometry.bounding_rect())
+    {
+        b = [
+            b[0].min(r.min().x),
+            b[1].min(r.min().y),
+            b[2].max(r.max().x),
+            b[3].max(r.max().y),
+        ];
+    }
+    b.iter().all(|v| v.is_finite()).then_some(b)
 }
 
 fn query(q: QueryResult) -> Result<QueryMap, ApiError> {
@@ -364,22 +395,7 @@ async fn tilejson_handler(
             let version = store.data_version()?;
             let layer = prepared(state, store, version, kind, &lq)?;
             let analyzer = state.analysis().analyzer(store)?;
-            let bounds = analyzer
-                .study_layer()
-                .and_then(|l| analyzer.table().layer(l))
-                .and_then(|(_, l)| {
-                    use geo::BoundingRect;
-                    l.areas
-                        .iter()
-                        .filter_map(|a| a.geometry.bounding_rect())
-                        .reduce(|a, b| {
-                            geo::Rect::new(
-                                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-                            )
-                        })
-                })
-                .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+            let bounds = study_bounds(&analyzer);
             let url = format!(
                 "{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{}",
                 kind.name(),

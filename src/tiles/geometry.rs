@@ -6,14 +6,17 @@
 //! Simplification is Douglas–Peucker (Douglas & Peucker 1973, *Cartographica* 10(2)) with a
 //! tolerance of one display pixel; a ring that simplification would collapse keeps its
 //! unsimplified form, and a ring that still has no area after snapping is dropped (a
-//! polygon whose exterior is dropped goes with it). Exterior rings come out with positive
+//! polygon whose exterior is dropped goes with it). Each output polygon is checked with
+//! `geo`'s OGC validity rules: if the simplified, snapped polygon is invalid (a
+//! self-intersection), the unsimplified one is used, and if that is invalid too the polygon
+//! is dropped. Exterior rings come out with positive
 //! signed area in tile coordinates (y down), which is what the MVT 2.1 specification
 //! requires; GeoJSON output is turned back to RFC 7946 orientation by the encoder.
 
 use geo::orient::{Direction, Orient};
 use geo::{
     Area, BooleanOps, BoundingRect, Coord, LineString, MapCoords, MultiPolygon, Polygon, Rect,
-    Simplify,
+    Simplify, Validation,
 };
 
 use super::tile::TileId;
@@ -79,13 +82,10 @@ pub fn cut(
         .0
         .iter()
         .filter_map(|p| {
-            let exterior = clean_ring(p.exterior(), opts, lo, hi)?;
-            let interiors = p
-                .interiors()
-                .iter()
-                .filter_map(|r| clean_ring(r, opts, lo, hi))
-                .collect();
-            Some(Polygon::new(exterior, interiors))
+            // Simplified if that stays valid, else as clipped; dropped if neither is.
+            clean_polygon(p, opts, lo, hi, true)
+                .filter(Validation::is_valid)
+                .or_else(|| clean_polygon(p, opts, lo, hi, false).filter(Validation::is_valid))
         })
         .collect();
     if polygons.is_empty() {
@@ -94,15 +94,26 @@ pub fn cut(
     Some(MultiPolygon(polygons).orient(Direction::Default))
 }
 
-/// Simplifies and snaps one ring; `None` when it has no area left.
-fn clean_ring(
-    ring: &LineString<f64>,
+/// Simplifies (when asked) and snaps every ring; `None` when the exterior has no area
+/// left. Interior rings without area are left out.
+fn clean_polygon(
+    p: &Polygon<f64>,
     opts: &CutOptions,
     lo: f64,
     hi: f64,
-) -> Option<LineString<f64>> {
-    let simplified = ring.simplify(opts.tolerance);
-    finish_ring(&simplified, opts, lo, hi).or_else(|| finish_ring(ring, opts, lo, hi))
+    simplify: bool,
+) -> Option<Polygon<f64>> {
+    let ring = |r: &LineString<f64>| {
+        if simplify {
+            finish_ring(&r.simplify(opts.tolerance), opts, lo, hi)
+                .or_else(|| finish_ring(r, opts, lo, hi))
+        } else {
+            finish_ring(r, opts, lo, hi)
+        }
+    };
+    let exterior = ring(p.exterior())?;
+    let interiors = p.interiors().iter().filter_map(ring).collect();
+    Some(Polygon::new(exterior, interiors))
 }
 
 /// Snaps (when asked), clamps into the buffered square, removes repeated points, closes
@@ -182,6 +193,28 @@ mod tests {
     }
 
     #[test]
+    fn dense_rings_are_simplified_to_about_a_pixel() {
+        // A circle of 2,000 vertices, radius 819 units at zoom 0: 2.6 units apart.
+        let ring: Vec<Coord<f64>> = (0..=2000)
+            .map(|i| {
+                let a = f64::from(i) / 2000.0 * std::f64::consts::TAU;
+                Coord {
+                    x: 0.5 + 0.2 * a.cos(),
+                    y: 0.5 + 0.2 * a.sin(),
+                }
+            })
+            .collect();
+        let mp = MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]);
+        let tile = TileId { z: 0, x: 0, y: 0 };
+        let cut = cut(&mp, tile, &CutOptions::new(true)).unwrap();
+        let n = cut.0[0].exterior().0.len();
+        assert!((20..200).contains(&n), "{n} vertices");
+        // Within a pixel or so of the true area.
+        let exact = std::f64::consts::PI * 819.2 * 819.2;
+        assert!((cut.unsigned_area() - exact).abs() / exact < 0.02);
+    }
+
+    #[test]
     fn small_rings_survive_simplification() {
         // A 10-unit square: Douglas–Peucker at 8 units would collapse it.
         let tile = TileId { z: 0, x: 0, y: 0 };
@@ -234,6 +267,7 @@ mod tests {
                 for p in &cut.0 {
                     prop_assert!(p.exterior().0.len() >= 4);
                     prop_assert!(p.unsigned_area() > 0.0);
+                    prop_assert!(p.is_valid(), "{p:?}");
                     for c in p.exterior().0.iter().chain(p.interiors().iter().flat_map(|r| r.0.iter())) {
                         prop_assert!(
                             (-64.0..=4160.0).contains(&c.x) && (-64.0..=4160.0).contains(&c.y),

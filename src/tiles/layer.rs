@@ -278,21 +278,47 @@ pub fn area_layer(
     PreparedLayer::new(LayerKind::Areas, features)
 }
 
-/// The KDE layer: one square per grid cell with a density above zero.
-pub fn kde_layer(grid: &KdeGrid) -> PreparedLayer {
+/// How many KDE cells per side to merge into one polygon at `zoom`, so a polygon is at
+/// least two pixels of a 512-pixel tile (16 units): 1 at street zooms, 2, 4, 8, ... below.
+/// `lat` is the latitude of the surface (Web Mercator's scale grows with it).
+pub fn kde_block(zoom: u8, cell_m: f64, lat: f64) -> usize {
+    const EARTH_CIRCUMFERENCE_M: f64 = 40_075_016.686;
+    let units = cell_m * 4096.0 * f64::from(1u32 << zoom.min(MAX_ZOOM))
+        / (EARTH_CIRCUMFERENCE_M * lat.to_radians().cos().max(0.01));
+    let mut block = 1;
+    while (block as f64) * units < 16.0 && block < 1 << 16 {
+        block *= 2;
+    }
+    block
+}
+
+/// The KDE layer: one polygon per block of `block` × `block` grid cells (see
+/// [`kde_block`]) with its mean density, for blocks whose density is above zero.
+pub fn kde_layer(grid: &KdeGrid, block: usize) -> PreparedLayer {
+    let block = block.max(1);
     let mut features = Vec::new();
-    for row in 0..grid.rows {
-        for col in 0..grid.cols {
-            let Some(density) = grid.value(col, row).filter(|d| *d > 0.0) else {
+    for r0 in (0..grid.rows).step_by(block) {
+        for c0 in (0..grid.cols).step_by(block) {
+            let (c1, r1) = ((c0 + block).min(grid.cols), (r0 + block).min(grid.rows));
+            let mut sum = 0.0;
+            for row in r0..r1 {
+                for col in c0..c1 {
+                    sum += grid.value(col, row).unwrap_or(0.0);
+                }
+            }
+            let density = sum / ((c1 - c0) * (r1 - r0)) as f64;
+            if density <= 0.0 {
                 continue;
-            };
-            let cell = MultiPolygon(vec![grid.cell_polygon(col, row)]);
+            }
+            let sw = grid.cell_polygon(c0, r0).exterior().0[0];
+            let ne = grid.cell_polygon(c1 - 1, r1 - 1).exterior().0[2];
+            let outline = MultiPolygon(vec![geo::Rect::new(sw, ne).to_polygon()]);
             let mut properties = Map::new();
             properties.insert("density".into(), json!(density));
             features.push(Feature {
-                id: format!("{col},{row}"),
-                mvt_id: grid.index(col, row) as u64,
-                geometry: to_world(&cell),
+                id: format!("{c0},{r0}"),
+                mvt_id: grid.index(c0, r0) as u64,
+                geometry: to_world(&outline),
                 properties,
             });
         }
@@ -318,6 +344,53 @@ mod tests {
         let few = [Resolution::Eight, Resolution::Nine];
         assert_eq!(resolution_for_zoom(3, &few), Resolution::Eight);
         assert_eq!(resolution_for_zoom(18, &few), Resolution::Nine);
+    }
+
+    #[test]
+    fn kde_cells_merge_at_low_zooms() {
+        // 50 m at 59° N: about 81 units at zoom 13, 10 at zoom 10.
+        assert_eq!(kde_block(13, 50.0, 59.2), 1);
+        assert_eq!(kde_block(11, 50.0, 59.2), 1);
+        assert_eq!(kde_block(10, 50.0, 59.2), 2);
+        assert_eq!(kde_block(8, 50.0, 59.2), 8);
+        assert!(kde_block(0, 50.0, 59.2) >= 2048);
+    }
+
+    #[test]
+    fn kde_blocks_keep_the_mean_density_and_cover_the_grid() {
+        let points = [(
+            crate::model::Wgs84 {
+                lon: 17.85,
+                lat: 59.24,
+            },
+            1.0,
+        )];
+        let sw = crate::model::Wgs84 {
+            lon: 17.80,
+            lat: 59.20,
+        };
+        let ne = crate::model::Wgs84 {
+            lon: 17.90,
+            lat: 59.28,
+        };
+        let grid =
+            crate::analysis::kde::quartic_kde(&points, (sw, ne), &Default::default()).unwrap();
+        let fine = kde_layer(&grid, 1);
+        let coarse = kde_layer(&grid, 4);
+        assert!(coarse.features().len() < fine.features().len());
+        let mass = |l: &PreparedLayer| -> f64 {
+            l.features()
+                .iter()
+                .map(|f| {
+                    let d = f.properties["density"].as_f64().unwrap();
+                    d * geo::Area::unsigned_area(&f.geometry)
+                })
+                .sum()
+        };
+        // The same mass (blocks are exact unions of cells; Web Mercator's scale changes
+        // a little from row to row).
+        let (a, b) = (mass(&fine), mass(&coarse));
+        assert!((a - b).abs() / a < 1e-3, "{a} vs {b}");
     }
 
     #[test]

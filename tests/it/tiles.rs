@@ -382,3 +382,68 @@ async fn bad_tile_requests_get_a_4xx_that_names_the_parameter() {
         assert!(msg.contains(word), "{uri}: {msg:?} does not name {word}");
     }
 }
+
+/// A GeoJSON Polygon or MultiPolygon as `geo` polygons.
+fn polygons(g: &Value) -> Vec<geo::Polygon<f64>> {
+    let ring = |r: &Value| -> geo::LineString<f64> {
+        r.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+            .collect()
+    };
+    let polygon = |p: &Value| {
+        let rings = p.as_array().unwrap();
+        geo::Polygon::new(ring(&rings[0]), rings[1..].iter().map(ring).collect())
+    };
+    match g["type"].as_str().unwrap() {
+        "Polygon" => vec![polygon(&g["coordinates"])],
+        "MultiPolygon" => g["coordinates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(polygon)
+            .collect(),
+        other => panic!("unexpected geometry {other}"),
+    }
+}
+
+#[tokio::test]
+async fn area_tiles_are_valid_and_simplified_by_zoom() {
+    use geo::{Validation, orient::Direction};
+    let s = state();
+    let mut vertices = Vec::new();
+    for z in [7u8, 10, 13] {
+        // Every tile over the middle of Botkyrka.
+        let a = TileId::containing(17.75, 59.27, z);
+        let b = TileId::containing(17.95, 59.18, z);
+        let mut n = 0;
+        for x in a.x..=b.x {
+            for y in a.y..=b.y {
+                let r = get(
+                    &s,
+                    &format!("/tiles/areas/{z}/{x}/{y}.geojson?window=2026-W46"),
+                )
+                .await;
+                assert_eq!(r.status, StatusCode::OK);
+                for f in r.json()["features"].as_array().unwrap() {
+                    for p in polygons(&f["geometry"]) {
+                        assert!(
+                            p.is_valid(),
+                            "{z}/{x}/{y} {}: {:?}",
+                            f["id"],
+                            p.validation_errors()
+                        );
+                        // RFC 7946: exterior counter-clockwise.
+                        let oriented = geo::orient::Orient::orient(&p, Direction::Default);
+                        assert_eq!(oriented, p, "orientation");
+                        n += p.exterior().0.len();
+                    }
+                }
+            }
+        }
+        vertices.push(n);
+    }
+    // Simplification: fewer vertices at low zooms for the same ground.
+    assert!(vertices[0] < vertices[2], "{vertices:?}");
+}
