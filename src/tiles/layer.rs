@@ -27,7 +27,8 @@ pub enum LayerKind {
     Areas,
     /// H3 cells of the study area with Gi* and emerging classes.
     Hexes,
-    /// The quartic KDE surface, one square polygon per non-zero grid cell.
+    /// The quartic KDE surface, one polygon per non-zero grid cell (or block of cells at
+    /// low zooms, see [`kde_block`]).
     Kde,
 }
 
@@ -56,8 +57,8 @@ impl LayerKind {
     pub fn min_zoom(self) -> u8 {
         match self {
             LayerKind::Areas | LayerKind::Hexes => 0,
-            // 50 m cells are under a pixel below zoom 10.
-            LayerKind::Kde => 10,
+            // Below zoom 8 the surface of a municipality is a few merged blocks.
+            LayerKind::Kde => 8,
         }
     }
 
@@ -75,7 +76,9 @@ impl LayerKind {
             LayerKind::Hexes => {
                 "H3 cells of the study area with counts, harm, changes, Gi* and emerging-hotspot classes"
             }
-            LayerKind::Kde => "Quartic kernel density: one polygon per grid cell, density per km²",
+            LayerKind::Kde => {
+                "Quartic kernel density: one polygon per grid cell (merged into blocks below zoom 11), density per km²"
+            }
         }
     }
 }
