@@ -211,6 +211,38 @@ async fn mvt_tiles_read_in_gdal() {
     ] {
         assert!(text.contains(field), "no field {field} in {text}");
     }
+    // District polygons (clipped, simplified, snapped) are valid for GEOS too.
+    let t = alby(11);
+    let mvt = get(
+        &s,
+        &format!("/tiles/areas/11/{}/{}.mvt?window=2026-W46", t.x, t.y),
+    )
+    .await;
+    assert_eq!(mvt.status, StatusCode::OK);
+    let path = dir.path().join(format!("11/{}/{}.mvt", t.x, t.y));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, &mvt.body).unwrap();
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-q", "-dialect", "SQLite", "-sql"])
+        .arg("SELECT count(*) AS n, sum(ST_IsValid(geometry)) AS valid FROM areas")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .and_then(|l| l.rsplit('=').next())
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    assert_eq!(value("n ("), value("valid ("), "{text}");
+    assert_ne!(value("n ("), "0");
 }
 
 #[tokio::test]
