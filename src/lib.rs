@@ -7,7 +7,7 @@
 //! # Code map
 //!
 //! Data flows one way, left to right:
-//! `config -> model -> ingest -> store -> index -> pipeline -> analysis -> demo -> serve`.
+//! `config -> model -> ingest -> store -> index -> pipeline -> analysis -> tiles -> demo -> serve`.
 //! A module imports only from modules to its left.
 //!
 //! - [`config`]: deployment settings (database, categories, time zone, region, H3
@@ -22,6 +22,10 @@
 //! - [`pipeline`]: jobs that cross modules — ingest a file, import an area layer.
 //! - [`analysis`]: hotspot statistics over the stored incidents — windows, aggregates,
 //!   Gi* with FDR, LISA, emerging hotspots, KDE, the automatic scale, and result caching.
+//! - [`tiles`]: map tiles of the analysis results, with no HTTP in it: XYZ tile math in
+//!   Web Mercator, clipping to the tile plus a buffer, Douglas–Peucker simplification,
+//!   GeoJSON and Mapbox Vector Tile encoding (via `geozero`), TileJSON, the zoom → H3
+//!   resolution table, and the byte-bounded caches of prepared layers and encoded tiles.
 //! - [`demo`]: the Botkyrka demo: real boundaries, approximate districts, and a seeded
 //!   generator of **synthetic** incidents.
 //! - [`serve`]: the HTTP server (axum); the only async, HTTP-aware module.
@@ -46,3 +50,4 @@ pub mod model;
 pub mod pipeline;
 pub mod serve;
 pub mod store;
+pub mod tiles;

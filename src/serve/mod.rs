@@ -36,6 +36,7 @@ pub use error::ApiError;
 use crate::analysis::service::AnalysisService;
 use crate::config::Config;
 use crate::store::Store;
+use crate::tiles::TileService;
 
 /// The largest request body accepted (incident uploads), in bytes.
 pub const MAX_BODY_BYTES: usize = 32 << 20;
@@ -52,6 +53,7 @@ struct Inner {
     db: PathBuf,
     config: Config,
     analysis: AnalysisService,
+    tiles: TileService,
     base_url: Option<String>,
 }
 
@@ -67,6 +69,7 @@ impl AppState {
                     config.timezone,
                     config.study_area.clone(),
                 ),
+                tiles: TileService::default(),
                 base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
                 config,
             }),
@@ -101,6 +104,11 @@ impl AppState {
     /// The analysis service.
     fn analysis(&self) -> &AnalysisService {
         &self.inner.analysis
+    }
+
+    /// The tile caches.
+    fn tiles(&self) -> &TileService {
+        &self.inner.tiles
     }
 }
 

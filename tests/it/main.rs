@@ -16,3 +16,4 @@ mod ogc;
 mod reference;
 mod serve;
 mod support;
+mod tiles;
