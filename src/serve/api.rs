@@ -74,6 +74,8 @@ async fn index() -> Json<Value> {
             "/api/hotspots?unit=hexes|areas&window=": "a ranked list",
             "/api/timeseries?area=ID&layer=districts|cell=H3&interval=week": "counts per week",
             "/api/incidents?bbox=&window=": "incident points (GET), or upload CSV/GeoJSON (POST)",
+            "/tiles/{layer}/{z}/{x}/{y}.mvt": "vector tiles (layers areas, hexes, kde; .geojson too), with the same window and filter parameters",
+            "/tiles/{layer}.json": "TileJSON 3.0 for a tile layer",
             "/ogc": "OGC API - Features (QGIS, GDAL)",
         },
         "note": "The Botkyrka demo incidents are synthetic (seeded generator), not real reports.",
