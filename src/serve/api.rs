@@ -45,6 +45,20 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/incidents", get(incidents).post(post_incidents))
 }
 
+/// Encodes a GeoJSON body and keeps it for repeated requests.
+fn keep_geojson(state: &AppState, key: String, body: Value) -> Response {
+    let bytes = axum::body::Bytes::from(body.to_string());
+    state.keep_response(
+        key,
+        super::CachedResponse {
+            etag: None,
+            content_type: "application/geo+json",
+            body: Some(bytes.clone()),
+        },
+    );
+    ([(header::CONTENT_TYPE, "application/geo+json")], bytes).into_response()
+}
+
 fn geojson(body: Value) -> Response {
     (
         [(header::CONTENT_TYPE, "application/geo+json")],
@@ -168,8 +182,15 @@ const AREA_PARAMS: [&str; 11] = [
 
 async fn areas(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    // Repeated requests for the same data version are answered from memory.
+    let response_key = format!("{}|{uri}", state.data_version_fast()?);
+    if let Some(hit) = state.cached_response(&response_key) {
+        return Ok(super::cached_answer(&hit, &headers, None));
+    }
     let mut q = query(q)?;
     let body = state
         .blocking(move |store, state| {
@@ -210,7 +231,7 @@ async fn areas(
             }))
         })
         .await?;
-    Ok(geojson(body))
+    Ok(keep_geojson(&state, response_key, body))
 }
 
 fn hex_query(q: &mut QueryMap, state: &AppState) -> Result<HexQuery, ApiError> {
@@ -263,8 +284,15 @@ const HEX_PARAMS: [&str; 12] = [
 
 async fn hexes(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    // Repeated requests for the same data version are answered from memory.
+    let response_key = format!("{}|{uri}", state.data_version_fast()?);
+    if let Some(hit) = state.cached_response(&response_key) {
+        return Ok(super::cached_answer(&hit, &headers, None));
+    }
     let mut q = query(q)?;
     let body = state
         .blocking(move |store, state| {
@@ -299,7 +327,7 @@ async fn hexes(
             }))
         })
         .await?;
-    Ok(geojson(body))
+    Ok(keep_geojson(&state, response_key, body))
 }
 
 async fn hotspots(
@@ -622,6 +650,7 @@ async fn post_incidents(
             })
         })
         .await?;
+    state.refresh_version();
     let status = if strict && report.counts.rejected > 0 {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

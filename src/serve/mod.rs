@@ -55,7 +55,67 @@ struct Inner {
     analysis: AnalysisService,
     tiles: TileService,
     base_url: Option<String>,
+    /// The data version as last read, and when; see [`AppState::data_version_fast`].
+    version: std::sync::Mutex<(i64, Option<std::time::Instant>)>,
+    /// A long-lived connection for reading the data version.
+    probe: std::sync::Mutex<Option<Store>>,
+    /// Whole responses (tiles, `/api/hexes`, `/api/areas`) by data version, path and raw
+    /// query, so a repeated request is answered without touching the database.
+    responses: crate::tiles::SizedLru<CachedResponse>,
 }
+
+/// A response body kept by [`Inner::responses`].
+pub(crate) struct CachedResponse {
+    /// The entity tag, if the response has one.
+    pub etag: Option<String>,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// The body; `None` for an empty answer (204).
+    pub body: Option<axum::body::Bytes>,
+}
+
+/// Answers from a cached response: 304 when `If-None-Match` matches its entity tag, 204 for
+/// an empty body, otherwise the body with its type, entity tag and `cache_control`.
+pub(crate) fn cached_answer(
+    r: &CachedResponse,
+    request: &axum::http::HeaderMap,
+    cache_control: Option<&'static str>,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut h = axum::http::HeaderMap::new();
+    if let Some(cc) = cache_control {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
+    }
+    if let Some(tag) = &r.etag {
+        if let Ok(v) = HeaderValue::from_str(tag) {
+            h.insert(header::ETAG, v);
+        }
+        let inm = request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok());
+        if inm.is_some_and(|inm| crate::tiles::etag_matches(inm, tag)) {
+            return (StatusCode::NOT_MODIFIED, h).into_response();
+        }
+    }
+    match &r.body {
+        None => (StatusCode::NO_CONTENT, h).into_response(),
+        Some(body) => {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(r.content_type),
+            );
+            (StatusCode::OK, h, body.clone()).into_response()
+        }
+    }
+}
+
+/// How long a read data version is trusted before it is read again. A request within this
+/// time after an ingest in another process may still be answered from the previous version;
+/// ingests through this server refresh it at once.
+pub const VERSION_TTL: Duration = Duration::from_millis(200);
+/// Memory for whole cached responses.
+pub const RESPONSE_CACHE_BYTES: usize = 64 << 20;
 
 impl AppState {
     /// State for a server over the database named in `config`. `base_url` (e.g.
@@ -63,6 +123,9 @@ impl AppState {
     pub fn new(config: Config, base_url: Option<String>) -> AppState {
         AppState {
             inner: Arc::new(Inner {
+                version: std::sync::Mutex::new((0, None)),
+                probe: std::sync::Mutex::new(None),
+                responses: crate::tiles::SizedLru::new(RESPONSE_CACHE_BYTES),
                 db: config.db.clone(),
                 analysis: AnalysisService::new(
                     config.categories.clone(),
@@ -109,6 +172,55 @@ impl AppState {
     /// The tile caches.
     fn tiles(&self) -> &TileService {
         &self.inner.tiles
+    }
+
+    /// The store's data version, read at most every [`VERSION_TTL`] through one long-lived
+    /// connection (a few microseconds), so cache hits never open the database.
+    pub(crate) fn data_version_fast(&self) -> Result<i64, ApiError> {
+        let mut cached = self
+            .inner
+            .version
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let (v, Some(at)) = *cached
+            && at.elapsed() < VERSION_TTL
+        {
+            return Ok(v);
+        }
+        let mut probe = self
+            .inner
+            .probe
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if probe.is_none() {
+            *probe = Some(Store::open(&self.inner.db)?);
+        }
+        let v = match probe.as_ref() {
+            Some(store) => store.data_version()?,
+            None => 0,
+        };
+        *cached = (v, Some(std::time::Instant::now()));
+        Ok(v)
+    }
+
+    /// Forgets the read data version (after this server wrote to the store).
+    pub(crate) fn refresh_version(&self) {
+        self.inner
+            .version
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1 = None;
+    }
+
+    /// A cached whole response.
+    pub(crate) fn cached_response(&self, key: &str) -> Option<Arc<CachedResponse>> {
+        self.inner.responses.get(key)
+    }
+
+    /// Keeps a whole response.
+    pub(crate) fn keep_response(&self, key: String, r: CachedResponse) {
+        let size = r.body.as_ref().map_or(0, |b| b.len()) + 64;
+        self.inner.responses.put(key, Arc::new(r), size);
     }
 }
 

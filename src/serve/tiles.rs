@@ -305,9 +305,15 @@ enum Answer {
 async fn tile_handler(
     State(state): State<AppState>,
     Path((layer, z, x, file)): Path<(String, String, String, String)>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     q: QueryResult,
 ) -> Result<Response, ApiError> {
+    // The fast path: a tile already served for this exact request and data version.
+    let response_key = format!("{}|{uri}", state.data_version_fast()?);
+    if let Some(hit) = state.cached_response(&response_key) {
+        return Ok(super::cached_answer(&hit, &headers, Some(CACHE_CONTROL)));
+    }
     let kind = LayerKind::parse(&layer)?;
     let (y, ext) = file
         .rsplit_once('.')
@@ -349,9 +355,25 @@ async fn tile_handler(
     Ok(match answer {
         Answer::NotModified(tag) => (StatusCode::NOT_MODIFIED, headers(&tag)).into_response(),
         Answer::Tile(tag, t) if t.features == 0 && format == Format::Mvt => {
+            state.keep_response(
+                response_key,
+                super::CachedResponse {
+                    etag: Some(tag.clone()),
+                    content_type: format.content_type(),
+                    body: None,
+                },
+            );
             (StatusCode::NO_CONTENT, headers(&tag)).into_response()
         }
         Answer::Tile(tag, t) => {
+            state.keep_response(
+                response_key,
+                super::CachedResponse {
+                    etag: Some(tag.clone()),
+                    content_type: format.content_type(),
+                    body: Some(axum::body::Bytes::from(t.bytes.clone())),
+                },
+            );
             let mut h = headers(&tag);
             h.insert(
                 header::CONTENT_TYPE,
