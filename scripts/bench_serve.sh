@@ -34,7 +34,7 @@ start "$demo" 18181
 base=http://127.0.0.1:18181
 
 # 1. cached tile vs nginx
-tile="/tiles/hexes/13/4502/2397.mvt?window=2026-W47"
+tile="/tiles/hexes/13/4502/2413.mvt?window=2026-W47"
 curl -sf "$base$tile" -o "$work/tile.mvt"
 mkdir -p "$work/www"; cp "$work/tile.mvt" "$work/www/tile.mvt"
 cat >"$work/nginx.conf" <<NGINX
@@ -83,7 +83,7 @@ PY
 "$bin" --db "$big" ingest "$work/big.csv" --partner polisen >/dev/null
 start "$big" 18183
 q="window=2025-11-24/2026-11-23&emerging_weeks=0"
-first=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:18183/tiles/hexes/13/4502/2397.mvt?$q")
+first=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:18183/tiles/hexes/13/4502/2413.mvt?$q")
 python3 - "$q" <<'PY' > "$work/cold.txt"
 import sys, time, urllib.request, math
 q = sys.argv[1]

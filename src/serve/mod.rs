@@ -27,7 +27,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode};
 use tower_http::compression::CompressionLayer;
 
-use tower_http::cors::{Any, CorsLayer};
+use axum::http::HeaderValue;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
@@ -224,8 +225,45 @@ impl AppState {
     }
 }
 
+/// CORS for GET/HEAD and OPTIONS preflight: any origin by default, or the origins listed
+/// in `LAGESBILD_CORS_ORIGINS` (comma-separated; empty = no cross-origin access).
+fn cors_layer(origins: &Option<Vec<HeaderValue>>) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_headers(Any);
+    match origins {
+        None => layer.allow_origin(Any),
+        Some(list) => layer.allow_origin(AllowOrigin::list(list.clone())),
+    }
+}
+
+/// The allowed CORS origins from `LAGESBILD_CORS_ORIGINS`, or `None` for any origin.
+fn cors_origins() -> Option<Vec<HeaderValue>> {
+    let raw = std::env::var("LAGESBILD_CORS_ORIGINS").ok()?;
+    if raw.trim() == "*" {
+        return None;
+    }
+    Some(
+        raw.split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .filter_map(|o| match HeaderValue::from_str(o) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    tracing::warn!(
+                        origin = o,
+                        "LAGESBILD_CORS_ORIGINS: not a valid origin; ignored"
+                    );
+                    None
+                }
+            })
+            .collect(),
+    )
+}
+
 /// The application's routes with their layers.
 pub fn router(state: AppState) -> Router {
+    let cors = cors_origins();
     Router::new()
         .merge(api::routes())
         .merge(tiles::routes())
@@ -233,12 +271,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
-        .layer(
-            CorsLayer::new()
-                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
-                .allow_origin(Any)
-                .allow_headers(Any),
-        )
+        .layer(cors_layer(&cors))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

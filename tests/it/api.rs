@@ -280,3 +280,30 @@ async fn compression_is_negotiated_never_forced() {
         .unwrap();
     assert_eq!(gz.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
 }
+
+#[tokio::test]
+async fn cors_preflight_and_repeated_requests() {
+    let s = state();
+    let res = router(s.clone())
+        .oneshot(
+            Request::options("/api/hexes")
+                .header(header::ORIGIN, "https://karta.example.se")
+                .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    assert_eq!(
+        res.headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .unwrap(),
+        "*"
+    );
+    // The second identical request is answered from memory with the same body.
+    let (_, a) = get(&s, "/api/areas?layer=districts&window=2026-W40").await;
+    let (_, b) = get(&s, "/api/areas?layer=districts&window=2026-W40").await;
+    assert_eq!(a, b);
+    assert_eq!(a["parameters"]["window"], "2026-W40");
+}
