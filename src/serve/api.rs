@@ -120,9 +120,11 @@ async fn layers(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
         .await
 }
 
-async fn categories(State(state): State<AppState>) -> Json<Value> {
+async fn categories(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let list: Vec<_> = state.config().categories.iter().collect();
-    Json(json!({ "categories": list }))
+    Ok(Json(
+        json!({ "categories": list, "data_version": state.data_version_fast()? }),
+    ))
 }
 
 /// The default area layer: `districts` when loaded, else the first.
