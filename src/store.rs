@@ -326,22 +326,7 @@ impl Store {
         let hi = to.map_or(i64::MAX, |t| t.timestamp());
         let rows = stmt.query_map(params![lo, hi, after_key], |r| {
             let blob: Vec<u8> = r.get(9)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                Incident {
-                    partner: r.get(1)?,
-                    id: r.get(2)?,
-                    category: r.get(3)?,
-                    occurred_at: from_unix(r.get(4)?),
-                    occurred_to: r.get::<_, Option<i64>>(5)?.map(from_unix),
-                    location: Wgs84 {
-                        lon: r.get(6)?,
-                        lat: r.get(7)?,
-                    },
-                    description: r.get(8)?,
-                },
-                blob,
-            ))
+            Ok((r.get::<_, i64>(0)?, incident_from_row(r, 1)?, blob))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -364,20 +349,7 @@ impl Store {
                 "SELECT partner, ext_id, category, occurred_at, occurred_to, lon, lat, description
                  FROM incidents WHERE partner = ?1 AND ext_id = ?2",
                 params![partner, id],
-                |r| {
-                    Ok(Incident {
-                        partner: r.get(0)?,
-                        id: r.get(1)?,
-                        category: r.get(2)?,
-                        occurred_at: from_unix(r.get(3)?),
-                        occurred_to: r.get::<_, Option<i64>>(4)?.map(from_unix),
-                        location: Wgs84 {
-                            lon: r.get(5)?,
-                            lat: r.get(6)?,
-                        },
-                        description: r.get(7)?,
-                    })
-                },
+                |r| incident_from_row(r, 0),
             )
             .optional()?)
     }
@@ -414,23 +386,7 @@ impl Store {
                 limit as i64,
                 offset as i64
             ],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    Incident {
-                        partner: r.get(1)?,
-                        id: r.get(2)?,
-                        category: r.get(3)?,
-                        occurred_at: from_unix(r.get(4)?),
-                        occurred_to: r.get::<_, Option<i64>>(5)?.map(from_unix),
-                        location: Wgs84 {
-                            lon: r.get(6)?,
-                            lat: r.get(7)?,
-                        },
-                        description: r.get(8)?,
-                    },
-                ))
-            },
+            |r| Ok((r.get::<_, i64>(0)?, incident_from_row(r, 1)?)),
         )?;
         Ok((rows.collect::<std::result::Result<_, _>>()?, total as u64))
     }
@@ -867,6 +823,23 @@ fn load_areas(conn: &Connection, layer: Option<&str>) -> Result<Vec<StoredArea>>
         });
     }
     Ok(out)
+}
+
+/// Reads `partner, ext_id, category, occurred_at, occurred_to, lon, lat, description` from
+/// consecutive columns starting at `first`.
+fn incident_from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Incident> {
+    Ok(Incident {
+        partner: r.get(first)?,
+        id: r.get(first + 1)?,
+        category: r.get(first + 2)?,
+        occurred_at: from_unix(r.get(first + 3)?),
+        occurred_to: r.get::<_, Option<i64>>(first + 4)?.map(from_unix),
+        location: Wgs84 {
+            lon: r.get(first + 5)?,
+            lat: r.get(first + 6)?,
+        },
+        description: r.get(first + 7)?,
+    })
 }
 
 fn from_unix(secs: i64) -> DateTime<Utc> {

@@ -16,7 +16,7 @@ use chrono::Utc;
 use h3o::{CellIndex, Resolution};
 use serde_json::{Value, json};
 
-use super::geojson_out::{cell_polygon, multipolygon, point, with};
+use super::geojson_out::{cell_polygon, incident_feature, multipolygon, with};
 use super::params::{QueryMap, WINDOW_FILTER, parse_alpha, parse_bbox, parse_bool};
 use super::{ApiError, AppState, MAX_BODY_BYTES};
 use crate::analysis::hotspots::{AreaQuery, AreaWeights, HexQuery, SeriesUnit};
@@ -533,24 +533,7 @@ async fn incidents(
                 let total = kept.len() as u64;
                 (kept.into_iter().skip(offset).take(limit).collect(), total)
             };
-            let features: Vec<Value> = page
-                .iter()
-                .map(|(_, i)| {
-                    json!({
-                        "type": "Feature",
-                        "id": format!("{}:{}", i.partner, i.id),
-                        "geometry": point(i.location.lon, i.location.lat),
-                        "properties": {
-                            "id": i.id,
-                            "partner": i.partner,
-                            "category": i.category,
-                            "occurred_at": i.occurred_at.to_rfc3339(),
-                            "occurred_to": i.occurred_to.map(|t| t.to_rfc3339()),
-                            "description": i.description,
-                        },
-                    })
-                })
-                .collect();
+            let features: Vec<Value> = page.iter().map(|(_, i)| incident_feature(i)).collect();
             Ok(json!({
                 "type": "FeatureCollection",
                 "features": features,

@@ -51,6 +51,23 @@ pub(crate) fn point(lon: f64, lat: f64) -> Value {
     json!({ "type": "Point", "coordinates": [round7(lon), round7(lat)] })
 }
 
+/// An incident as a GeoJSON Feature; its id is `partner:id`.
+pub(crate) fn incident_feature(i: &crate::model::Incident) -> Value {
+    json!({
+        "type": "Feature",
+        "id": format!("{}:{}", i.partner, i.id),
+        "geometry": point(i.location.lon, i.location.lat),
+        "properties": {
+            "id": i.id,
+            "partner": i.partner,
+            "category": i.category,
+            "occurred_at": i.occurred_at.to_rfc3339(),
+            "occurred_to": i.occurred_to.map(|t| t.to_rfc3339()),
+            "description": i.description,
+        },
+    })
+}
+
 /// Merges `extra` object members into `props`.
 pub(crate) fn with(mut props: Value, extra: Value) -> Value {
     if let (Some(p), Value::Object(e)) = (props.as_object_mut(), extra) {

@@ -24,12 +24,11 @@ use h3o::{CellIndex, Resolution};
 use serde_json::{Value, json};
 
 use self::request::{Datetime, Format, LIMIT_DEFAULT};
-use super::geojson_out::{cell_polygon, multipolygon, point, with};
+use super::geojson_out::{cell_polygon, incident_feature, multipolygon, with};
 use super::params::{QueryMap, WindowFilterParams, parse_bbox};
 use super::{ApiError, AppState};
 use crate::analysis::hotspots::{Analyzer, AreaQuery, HexQuery};
 use crate::analysis::window::{TimeWindow, WindowKind};
-use crate::model::Incident;
 use crate::store::Store;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -436,22 +435,6 @@ async fn collection(
         .await?;
     let title = doc["title"].as_str().unwrap_or("Collection").to_owned();
     Ok(respond(format, &title, &doc, JSON, None))
-}
-
-fn incident_feature(i: &Incident) -> Value {
-    json!({
-        "type": "Feature",
-        "id": format!("{}:{}", i.partner, i.id),
-        "geometry": point(i.location.lon, i.location.lat),
-        "properties": {
-            "id": i.id,
-            "partner": i.partner,
-            "category": i.category,
-            "occurred_at": i.occurred_at.to_rfc3339(),
-            "occurred_to": i.occurred_to.map(|t| t.to_rfc3339()),
-            "description": i.description,
-        },
-    })
 }
 
 /// The `occurred_at` range of a `datetime` for incidents, `[from, to)`. OGC intervals
