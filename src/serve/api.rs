@@ -13,13 +13,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use h3o::{CellIndex, Resolution};
+use h3o::CellIndex;
 use serde_json::{Value, json};
 
 use super::geojson_out::{cell_polygon, incident_feature, multipolygon, with};
-use super::params::{QueryMap, WINDOW_FILTER, parse_alpha, parse_bbox, parse_bool};
+use super::params::{
+    QueryMap, WINDOW_FILTER, area_query, check_layer, default_layer, hex_query, parse_bbox,
+    parse_bool,
+};
 use super::{ApiError, AppState, MAX_BODY_BYTES};
-use crate::analysis::hotspots::{AreaQuery, AreaWeights, HexQuery, SeriesUnit};
+use crate::analysis::hotspots::SeriesUnit;
 use crate::ingest::Format;
 use crate::model::{Crs, Partner};
 use crate::pipeline::{self, IngestRequest};
@@ -127,56 +130,6 @@ async fn categories(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
     ))
 }
 
-/// The default area layer: `districts` when loaded, else the first.
-fn default_layer(layers: &[crate::store::LayerInfo]) -> Result<String, ApiError> {
-    layers
-        .iter()
-        .find(|l| l.name == "districts")
-        .or(layers.first())
-        .map(|l| l.name.clone())
-        .ok_or_else(|| {
-            ApiError::NotFound(
-                "no area layers are loaded; run `lagesbild areas import` or `lagesbild demo load`"
-                    .into(),
-            )
-        })
-}
-
-fn check_layer(layers: &[crate::store::LayerInfo], name: &str) -> Result<(), ApiError> {
-    if layers.iter().any(|l| l.name == name) {
-        Ok(())
-    } else {
-        let known: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
-        Err(ApiError::BadRequest(format!(
-            "unknown layer {name:?}; parameter layer must be one of: {}",
-            known.join(", ")
-        )))
-    }
-}
-
-fn area_query(q: &mut QueryMap, state: &AppState, layer: String) -> Result<AreaQuery, ApiError> {
-    let wf = q.window_filter();
-    let mut aq = AreaQuery::new(&layer, wf.window(state.config(), Utc::now())?);
-    aq.filter = wf.filter(state.config())?;
-    if let Some(a) = q.parse("alpha", "a number between 0 and 1", parse_alpha)? {
-        aq.alpha = a;
-    }
-    if let Some(f) = q.parse("fdr", "true or false", parse_bool)? {
-        aq.fdr = f;
-    }
-    if let Some(n) = q.parse("baseline", "a whole number 1..=52", |s| {
-        s.parse::<usize>().ok().filter(|n| (1..=52).contains(n))
-    })? {
-        aq.baseline_windows = n;
-    }
-    if let Some(m) = q.parse("distance", "a distance in metres > 0", |s| {
-        s.parse::<f64>().ok().filter(|m| m.is_finite() && *m > 0.0)
-    })? {
-        aq.weights = AreaWeights::DistanceBand(m);
-    }
-    Ok(aq)
-}
-
 const AREA_PARAMS: [&str; 11] = [
     "layer", "window", "from", "to", "category", "group", "partner", "alpha", "fdr", "baseline",
     "distance",
@@ -234,39 +187,6 @@ async fn areas(
         })
         .await?;
     Ok(keep_geojson(&state, response_key, body))
-}
-
-fn hex_query(q: &mut QueryMap, state: &AppState) -> Result<HexQuery, ApiError> {
-    let wf = q.window_filter();
-    let mut hq = HexQuery::new(wf.window(state.config(), Utc::now())?);
-    hq.filter = wf.filter(state.config())?;
-    hq.resolution = q.parse("res", "an H3 resolution 0..=15", |s| {
-        s.parse::<u8>()
-            .ok()
-            .and_then(|r| Resolution::try_from(r).ok())
-    })?;
-    hq.k = q.parse("k", "a ring size 1..=8", |s| {
-        s.parse::<u32>().ok().filter(|k| (1..=8).contains(k))
-    })?;
-    if let Some(a) = q.parse("alpha", "a number between 0 and 1", parse_alpha)? {
-        hq.alpha = a;
-    }
-    if let Some(f) = q.parse("fdr", "true or false", parse_bool)? {
-        hq.fdr = f;
-    }
-    if let Some(n) = q.parse("baseline", "a whole number 1..=52", |s| {
-        s.parse::<usize>().ok().filter(|n| (1..=52).contains(n))
-    })? {
-        hq.baseline_windows = n;
-    }
-    if let Some(n) = q.parse("emerging_weeks", "0, or a whole number 3..=520", |s| {
-        s.parse::<usize>()
-            .ok()
-            .filter(|n| *n == 0 || (3..=520).contains(n))
-    })? {
-        hq.emerging_weeks = n;
-    }
-    Ok(hq)
 }
 
 const HEX_PARAMS: [&str; 12] = [

@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::ApiError;
+use super::{ApiError, AppState};
 use crate::analysis::filter::IncidentFilter;
+use crate::analysis::hotspots::{AreaQuery, AreaWeights, HexQuery};
 use crate::analysis::window::{TimeWindow, WindowKind};
 use crate::config::Config;
+use h3o::Resolution;
 
 /// `window=`, `from=`/`to=`, `category=`, `group=`, `partner=` as given.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -188,4 +190,94 @@ pub fn parse_bbox(s: &str) -> Result<Bbox, String> {
         max_lon: c,
         max_lat: d,
     })
+}
+
+/// The default area layer: `districts` when loaded, else the first.
+pub(crate) fn default_layer(layers: &[crate::store::LayerInfo]) -> Result<String, ApiError> {
+    layers
+        .iter()
+        .find(|l| l.name == "districts")
+        .or(layers.first())
+        .map(|l| l.name.clone())
+        .ok_or_else(|| {
+            ApiError::NotFound(
+                "no area layers are loaded; run `lagesbild areas import` or `lagesbild demo load`"
+                    .into(),
+            )
+        })
+}
+
+/// Fails with a 400 naming the known layers when `name` is not loaded.
+pub(crate) fn check_layer(layers: &[crate::store::LayerInfo], name: &str) -> Result<(), ApiError> {
+    if layers.iter().any(|l| l.name == name) {
+        Ok(())
+    } else {
+        let known: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+        Err(ApiError::BadRequest(format!(
+            "unknown layer {name:?}; parameter layer must be one of: {}",
+            known.join(", ")
+        )))
+    }
+}
+
+/// An area query from `layer` and the query's window, filter and method parameters.
+pub(crate) fn area_query(
+    q: &mut QueryMap,
+    state: &AppState,
+    layer: String,
+) -> Result<AreaQuery, ApiError> {
+    let wf = q.window_filter();
+    let mut aq = AreaQuery::new(&layer, wf.window(state.config(), Utc::now())?);
+    aq.filter = wf.filter(state.config())?;
+    if let Some(a) = q.parse("alpha", "a number between 0 and 1", parse_alpha)? {
+        aq.alpha = a;
+    }
+    if let Some(f) = q.parse("fdr", "true or false", parse_bool)? {
+        aq.fdr = f;
+    }
+    if let Some(n) = q.parse("baseline", "a whole number 1..=52", |s| {
+        s.parse::<usize>().ok().filter(|n| (1..=52).contains(n))
+    })? {
+        aq.baseline_windows = n;
+    }
+    if let Some(m) = q.parse("distance", "a distance in metres > 0", |s| {
+        s.parse::<f64>().ok().filter(|m| m.is_finite() && *m > 0.0)
+    })? {
+        aq.weights = AreaWeights::DistanceBand(m);
+    }
+    Ok(aq)
+}
+
+/// A hex query from the query's window, filter and method parameters.
+pub(crate) fn hex_query(q: &mut QueryMap, state: &AppState) -> Result<HexQuery, ApiError> {
+    let wf = q.window_filter();
+    let mut hq = HexQuery::new(wf.window(state.config(), Utc::now())?);
+    hq.filter = wf.filter(state.config())?;
+    hq.resolution = q.parse("res", "an H3 resolution 0..=15", |s| {
+        s.parse::<u8>()
+            .ok()
+            .and_then(|r| Resolution::try_from(r).ok())
+    })?;
+    hq.k = q.parse("k", "a ring size 1..=8", |s| {
+        s.parse::<u32>().ok().filter(|k| (1..=8).contains(k))
+    })?;
+    if let Some(a) = q.parse("alpha", "a number between 0 and 1", parse_alpha)? {
+        hq.alpha = a;
+    }
+    if let Some(f) = q.parse("fdr", "true or false", parse_bool)? {
+        hq.fdr = f;
+    }
+    if let Some(n) = q.parse("baseline", "a whole number 1..=52", |s| {
+        s.parse::<usize>().ok().filter(|n| (1..=52).contains(n))
+    })? {
+        hq.baseline_windows = n;
+    }
+    if let Some(n) = q.parse("emerging_weeks", "0, or a whole number 3..=520", |s| {
+        s.parse::<usize>()
+            .ok()
+            .filter(|n| *n == 0 || (3..=520).contains(n))
+    })? {
+        hq.emerging_weeks = n;
+    }
+    Ok(hq)
 }

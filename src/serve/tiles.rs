@@ -17,12 +17,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 use geo::BoundingRect;
-use h3o::Resolution;
 
-use super::params::{QueryMap, parse_alpha, parse_bool};
+use super::params::{QueryMap, area_query, check_layer, default_layer, hex_query};
 use super::{ApiError, AppState};
 use crate::analysis::filter::IncidentFilter;
-use crate::analysis::hotspots::{Analyzer, AreaQuery, AreaWeights, HexQuery};
+use crate::analysis::hotspots::{Analyzer, AreaQuery, HexQuery};
 use crate::analysis::kde::KdeOptions;
 use crate::analysis::window::TimeWindow;
 use crate::store::Store;
@@ -117,78 +116,20 @@ fn layer_query(
     zoom: u8,
 ) -> Result<LayerQuery, ApiError> {
     let config = state.config();
-    let baseline = |q: &mut QueryMap| {
-        q.parse("baseline", "a whole number 1..=52", |s| {
-            s.parse::<usize>().ok().filter(|n| (1..=52).contains(n))
-        })
-    };
     let lq = match kind {
         LayerKind::Areas => {
             let layers = store.layers()?;
             let layer = match q.take("layer") {
                 Some(l) => l,
-                None => layers
-                    .iter()
-                    .find(|l| l.name == "districts")
-                    .or(layers.first())
-                    .map(|l| l.name.clone())
-                    .ok_or_else(|| ApiError::NotFound("no area layers are loaded".into()))?,
+                None => default_layer(&layers)?,
             };
-            if !layers.iter().any(|l| l.name == layer) {
-                let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
-                return Err(ApiError::BadRequest(format!(
-                    "unknown layer {layer:?}; parameter layer must be one of: {}",
-                    names.join(", ")
-                )));
-            }
-            let wf = q.window_filter();
-            let mut aq = AreaQuery::new(&layer, wf.window(config, Utc::now())?);
-            aq.filter = wf.filter(config)?;
-            if let Some(a) = q.parse("alpha", "a number between 0 and 1", parse_alpha)? {
-                aq.alpha = a;
-            }
-            if let Some(f) = q.parse("fdr", "true or false", parse_bool)? {
-                aq.fdr = f;
-            }
-            if let Some(n) = baseline(q)? {
-                aq.baseline_windows = n;
-            }
-            if let Some(m) = q.parse("distance", "a distance in metres > 0", |s| {
-                s.parse::<f64>().ok().filter(|m| m.is_finite() && *m > 0.0)
-            })? {
-                aq.weights = AreaWeights::DistanceBand(m);
-            }
-            LayerQuery::Areas(aq)
+            check_layer(&layers, &layer)?;
+            LayerQuery::Areas(area_query(q, state, layer)?)
         }
         LayerKind::Hexes => {
-            let wf = q.window_filter();
-            let mut hq = HexQuery::new(wf.window(config, Utc::now())?);
-            hq.filter = wf.filter(config)?;
-            let res = q.parse("res", "an H3 resolution 0..=15", |s| {
-                s.parse::<u8>()
-                    .ok()
-                    .and_then(|r| Resolution::try_from(r).ok())
-            })?;
-            hq.resolution =
-                Some(res.unwrap_or_else(|| resolution_for_zoom(zoom, &config.h3_resolutions)));
-            hq.k = q.parse("k", "a ring size 1..=8", |s| {
-                s.parse::<u32>().ok().filter(|k| (1..=8).contains(k))
-            })?;
-            if let Some(a) = q.parse("alpha", "a number between 0 and 1", parse_alpha)? {
-                hq.alpha = a;
-            }
-            if let Some(f) = q.parse("fdr", "true or false", parse_bool)? {
-                hq.fdr = f;
-            }
-            if let Some(n) = baseline(q)? {
-                hq.baseline_windows = n;
-            }
-            if let Some(n) = q.parse("emerging_weeks", "0, or a whole number 3..=520", |s| {
-                s.parse::<usize>()
-                    .ok()
-                    .filter(|n| *n == 0 || (3..=520).contains(n))
-            })? {
-                hq.emerging_weeks = n;
+            let mut hq = hex_query(q, state)?;
+            if hq.resolution.is_none() {
+                hq.resolution = Some(resolution_for_zoom(zoom, &config.h3_resolutions));
             }
             LayerQuery::Hexes(hq)
         }
