@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 
 use super::geojson_out::{cell_polygon, incident_feature, multipolygon, with};
 use super::params::{
-    QueryMap, WINDOW_FILTER, area_query, check_layer, default_layer, hex_query, parse_bbox,
-    parse_bool,
+    AREA_PARAMS, HEX_PARAMS, QueryMap, WINDOW_FILTER, area_query, check_layer, default_layer,
+    hex_query, parse_bbox, parse_bool,
 };
 use super::{ApiError, AppState, MAX_BODY_BYTES};
 use crate::analysis::hotspots::SeriesUnit;
@@ -130,22 +130,16 @@ async fn categories(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
     ))
 }
 
-const AREA_PARAMS: [&str; 11] = [
-    "layer", "window", "from", "to", "category", "group", "partner", "alpha", "fdr", "baseline",
-    "distance",
-];
-
 async fn areas(
     State(state): State<AppState>,
     uri: axum::http::Uri,
     headers: HeaderMap,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    // Repeated requests for the same data version are answered from memory.
-    let response_key = format!("{}|{uri}", state.data_version_fast()?);
-    if let Some(hit) = state.cached_response(&response_key) {
-        return Ok(super::cached_answer(&hit, &headers, None));
-    }
+    let response_key = match super::response_key_or_hit(&state, &uri, &headers, None)? {
+        Ok(key) => key,
+        Err(hit) => return Ok(hit),
+    };
     let mut q = query(q)?;
     let body = state
         .blocking(move |store, state| {
@@ -189,32 +183,16 @@ async fn areas(
     Ok(keep_geojson(&state, response_key, body))
 }
 
-const HEX_PARAMS: [&str; 12] = [
-    "window",
-    "from",
-    "to",
-    "category",
-    "group",
-    "partner",
-    "res",
-    "k",
-    "alpha",
-    "fdr",
-    "baseline",
-    "emerging_weeks",
-];
-
 async fn hexes(
     State(state): State<AppState>,
     uri: axum::http::Uri,
     headers: HeaderMap,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    // Repeated requests for the same data version are answered from memory.
-    let response_key = format!("{}|{uri}", state.data_version_fast()?);
-    if let Some(hit) = state.cached_response(&response_key) {
-        return Ok(super::cached_answer(&hit, &headers, None));
-    }
+    let response_key = match super::response_key_or_hit(&state, &uri, &headers, None)? {
+        Ok(key) => key,
+        Err(hit) => return Ok(hit),
+    };
     let mut q = query(q)?;
     let body = state
         .blocking(move |store, state| {

@@ -111,6 +111,21 @@ pub(crate) fn cached_answer(
     }
 }
 
+/// The whole-response cache key for this request at the current data version (`Ok`), or
+/// the cached answer when there is one (`Err`).
+pub(crate) fn response_key_or_hit(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    cache_control: Option<&'static str>,
+) -> Result<Result<String, axum::response::Response>, ApiError> {
+    let key = format!("{}|{uri}", state.data_version_fast()?);
+    Ok(match state.cached_response(&key) {
+        Some(hit) => Err(cached_answer(&hit, headers, cache_control)),
+        None => Ok(key),
+    })
+}
+
 /// How long a read data version is trusted before it is read again. A request within this
 /// time after an ingest in another process may still be answered from the previous version;
 /// ingests through this server refresh it at once.

@@ -128,6 +128,27 @@ impl QueryMap {
     }
 }
 
+/// The parameters of an area query (`/api/areas`, area tiles).
+pub const AREA_PARAMS: [&str; 11] = [
+    "layer", "window", "from", "to", "category", "group", "partner", "alpha", "fdr", "baseline",
+    "distance",
+];
+/// The parameters of a hex query (`/api/hexes`, hex tiles).
+pub const HEX_PARAMS: [&str; 12] = [
+    "window",
+    "from",
+    "to",
+    "category",
+    "group",
+    "partner",
+    "res",
+    "k",
+    "alpha",
+    "fdr",
+    "baseline",
+    "emerging_weeks",
+];
+
 /// The parameters every windowed endpoint takes.
 pub const WINDOW_FILTER: [&str; 6] = ["window", "from", "to", "category", "group", "partner"];
 

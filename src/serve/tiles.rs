@@ -18,7 +18,9 @@ use axum::routing::get;
 use chrono::Utc;
 use geo::BoundingRect;
 
-use super::params::{QueryMap, area_query, check_layer, default_layer, hex_query};
+use super::params::{
+    AREA_PARAMS, HEX_PARAMS, QueryMap, area_query, check_layer, default_layer, hex_query,
+};
 use super::{ApiError, AppState};
 use crate::analysis::filter::IncidentFilter;
 use crate::analysis::hotspots::{Analyzer, AreaQuery, HexQuery};
@@ -70,24 +72,6 @@ enum LayerQuery {
     },
 }
 
-const AREA_PARAMS: [&str; 11] = [
-    "layer", "window", "from", "to", "category", "group", "partner", "alpha", "fdr", "baseline",
-    "distance",
-];
-const HEX_PARAMS: [&str; 12] = [
-    "window",
-    "from",
-    "to",
-    "category",
-    "group",
-    "partner",
-    "res",
-    "k",
-    "alpha",
-    "fdr",
-    "baseline",
-    "emerging_weeks",
-];
 const KDE_PARAMS: [&str; 8] = [
     "window",
     "from",
@@ -251,10 +235,11 @@ async fn tile_handler(
     q: QueryResult,
 ) -> Result<Response, ApiError> {
     // The fast path: a tile already served for this exact request and data version.
-    let response_key = format!("{}|{uri}", state.data_version_fast()?);
-    if let Some(hit) = state.cached_response(&response_key) {
-        return Ok(super::cached_answer(&hit, &headers, Some(CACHE_CONTROL)));
-    }
+    let response_key =
+        match super::response_key_or_hit(&state, &uri, &headers, Some(CACHE_CONTROL))? {
+            Ok(key) => key,
+            Err(hit) => return Ok(hit),
+        };
     let kind = LayerKind::parse(&layer)?;
     let (y, ext) = file
         .rsplit_once('.')
