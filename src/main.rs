@@ -93,6 +93,17 @@ enum Command {
         /// Seconds a client may take to send its request headers
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
         read_timeout: u64,
+        /// The web map's directory (index.html, app/, node_modules/ after `npm ci`)
+        /// [default: the repository's web/]
+        #[arg(long, env = "LAGESBILD_WEB_DIR")]
+        web_dir: Option<std::path::PathBuf>,
+        /// An XYZ raster base map under the map's layers, e.g.
+        /// https://tile.openstreetmap.org/{z}/{x}/{y}.png [default: none; the map works offline]
+        #[arg(long, env = "LAGESBILD_BASEMAP_URL")]
+        basemap_url: Option<String>,
+        /// Attribution shown for the base map, e.g. "© OpenStreetMap contributors"
+        #[arg(long, env = "LAGESBILD_BASEMAP_ATTRIBUTION")]
+        basemap_attribution: Option<String>,
     },
     /// Ingest an incident file (CSV or GeoJSON); `-` reads standard input.
     ///
@@ -252,11 +263,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_demo,
             base_url,
             read_timeout,
+            web_dir,
+            basemap_url,
+            basemap_attribution,
         } => {
             let bind = bind
                 .or(bind_from_file)
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
-            serve_command(config, &bind, no_demo, base_url, read_timeout)
+            serve_command(
+                config,
+                &bind,
+                no_demo,
+                base_url,
+                read_timeout,
+                serve::web::WebConfig {
+                    dir: web_dir.unwrap_or_else(serve::web::default_web_dir),
+                    basemap_url,
+                    basemap_attribution,
+                },
+            )
         }
         Command::Ingest {
             file,
@@ -564,7 +589,12 @@ fn serve_command(
     no_demo: bool,
     base_url: Option<String>,
     read_timeout: u64,
+    web: serve::web::WebConfig,
 ) -> Result<ExitCode> {
+    if let Some(url) = &web.basemap_url {
+        serve::web::WebConfig::check_basemap_url(url)
+            .map_err(|e| anyhow::anyhow!("--basemap-url: {e}"))?;
+    }
     if let Some(u) = &base_url
         && !(u.starts_with("http://") || u.starts_with("https://"))
     {
@@ -588,7 +618,7 @@ fn serve_command(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime
         .block_on(serve::run(
-            serve::AppState::new(config, base_url),
+            serve::AppState::new(config, base_url).with_web(web),
             addr,
             std::time::Duration::from_secs(read_timeout),
         ))

@@ -6,7 +6,8 @@
 //! beside a writer); the [`AnalysisService`] with its caches is shared. This is the only
 //! module that knows about HTTP.
 //!
-//! Routes: `api` (JSON/GeoJSON), `tiles` and `ogc` (OGC API - Features), plus `/health`.
+//! Routes: `api` (JSON/GeoJSON, the endpoint list at `/api`), `profile`, `tiles`, `ogc`
+//! (OGC API - Features), `/health`, and `web` (the web map at `/`).
 //! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
 //! CORS for GET/OPTIONS, a request time-out and a body-size limit.
 
@@ -15,7 +16,9 @@ mod error;
 mod geojson_out;
 mod ogc;
 pub mod params;
+mod profile;
 mod tiles;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -63,6 +66,8 @@ struct Inner {
     /// Whole responses (tiles, `/api/hexes`, `/api/areas`) by data version, path and raw
     /// query, so a repeated request is answered without touching the database.
     responses: crate::tiles::SizedLru<CachedResponse>,
+    /// The web map's files and settings.
+    web: web::WebConfig,
 }
 
 /// A response body kept by [`Inner::responses`].
@@ -149,10 +154,26 @@ impl AppState {
                     config.study_area.clone(),
                 ),
                 tiles: TileService::default(),
+                web: web::WebConfig::default(),
                 base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
                 config,
             }),
         }
+    }
+
+    /// The same state with the web map served from `web` (call before the state is shared;
+    /// the default is the repository's `web/` directory and no base map).
+    pub fn with_web(mut self, web: web::WebConfig) -> AppState {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.web = web,
+            None => tracing::warn!("with_web on a shared state; the web settings are ignored"),
+        }
+        self
+    }
+
+    /// The web map's files and settings.
+    pub fn web(&self) -> &web::WebConfig {
+        &self.inner.web
     }
 
     /// The settings.
@@ -279,8 +300,11 @@ fn cors_origins() -> Option<Vec<HeaderValue>> {
 /// The application's routes with their layers.
 pub fn router(state: AppState) -> Router {
     let cors = cors_origins();
+    let web = web::routes(state.web());
     Router::new()
         .merge(api::routes())
+        .merge(profile::routes())
+        .merge(web)
         .merge(tiles::routes())
         .merge(ogc::routes())
         .fallback(not_found)
@@ -324,6 +348,9 @@ pub async fn run(
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "lagesbild is serving; open http://{address}/");
+    if let Some(missing) = state.web().missing() {
+        tracing::warn!("web map unavailable at / : {missing}");
+    }
     let app = router(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
@@ -377,5 +404,5 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; GET / lists them".into())
+    ApiError::NotFound("no such endpoint; GET /api lists them (the web map is at /)".into())
 }
