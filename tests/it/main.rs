@@ -9,6 +9,7 @@
 mod analysis;
 mod analysis_reference;
 mod api;
+mod browser;
 mod cli_ingest;
 mod demo;
 mod durability;
@@ -17,3 +18,4 @@ mod reference;
 mod serve;
 mod support;
 mod tiles;
+mod web;
