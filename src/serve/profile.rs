@@ -35,9 +35,7 @@ async fn profile(
         .blocking(move |store, state| {
             let (unit, unit_json) = match (q.take("area"), q.take("cell")) {
                 (Some(_), Some(_)) => {
-                    return Err(ApiError::BadRequest(
-                        "give area= or cell=, not both".into(),
-                    ));
+                    return Err(ApiError::BadRequest("give area= or cell=, not both".into()));
                 }
                 (Some(id), None) => {
                     let layers = store.layers()?;

@@ -38,7 +38,9 @@ fn the_map_works_in_headless_chromium() {
     let web = repo().join("web");
     assert!(
         web.join("node_modules/playwright-core").is_dir()
-            && web.join("node_modules/maplibre-gl/dist/maplibre-gl.js").is_file(),
+            && web
+                .join("node_modules/maplibre-gl/dist/maplibre-gl.js")
+                .is_file(),
         "web/node_modules is not installed: run `npm ci` in web/ (scripts/test does)"
     );
     let db = demo_db();

@@ -220,7 +220,10 @@ async fn area_profiles_add_up_to_the_area_counts() {
             .iter()
             .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()))
             .sum();
-        assert!((hw - count).abs() < 1e-6, "{id}: hour-weekday {hw} vs {count}");
+        assert!(
+            (hw - count).abs() < 1e-6,
+            "{id}: hour-weekday {hw} vs {count}"
+        );
         assert_eq!(p["hour_weekday"]["counts"].as_array().unwrap().len(), 7);
         assert_eq!(p["unit"]["area"], id);
         assert_eq!(p["parameters"]["window"], "2026-W47");
@@ -286,7 +289,10 @@ async fn bad_profile_requests_name_the_parameter() {
         ("/api/profile?area=alby&category=ufo", "category"),
         ("/api/profile?area=alby&bogus=1", "unknown parameter"),
         ("/api/profile?area=%00%ff", "nowhere"),
-        (&format!("/api/profile?cell={long}") as &str, "parameter cell"),
+        (
+            &format!("/api/profile?cell={long}") as &str,
+            "parameter cell",
+        ),
         ("/api/profile?cell=85283473fffffff", "resolution"),
     ] {
         let (status, v) = get(&s, uri).await;
