@@ -223,10 +223,12 @@ function tileUrl(layer, extra) {
   return `${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt${q ? `?${q}` : ""}`;
 }
 
-function addLayers() {
+/** Adds the sources and layers, once, with the tile URLs of the first window (so no tile is
+ * requested before the hex resolution is known). */
+function addLayers(hexUrl, kdeUrl) {
   map.addSource("areas", { type: "geojson", data: { type: "FeatureCollection", features: [] }, promoteId: "id" });
-  map.addSource("hexes", { type: "vector", tiles: [tileUrl("hexes", {})], minzoom: 0, maxzoom: 16, promoteId: { hexes: "cell" } });
-  map.addSource("kde", { type: "vector", tiles: [tileUrl("kde", {})], minzoom: 8, maxzoom: 14 });
+  map.addSource("hexes", { type: "vector", tiles: [hexUrl], minzoom: 0, maxzoom: 16, promoteId: { hexes: "cell" } });
+  map.addSource("kde", { type: "vector", tiles: [kdeUrl], minzoom: 8, maxzoom: 14 });
   map.addSource("points", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
 
   map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: { "fill-color": AREA_COLOURS[0], "fill-opacity": 0.6 } });
@@ -377,9 +379,7 @@ async function refresh({ areasFromCache } = {}) {
   const hexParams = { unit: "hexes", sort: "gi_z", limit: 10, ...tp, ...fp };
   if (/^\d+$/.test(state.res)) hexParams.res = state.res;
   const areasPromise = areasFromCache || api("/api/areas", { layer: "districts", ...tp, ...fp });
-  const hexPromise = state.hexes === "off" && !/^\d+$/.test(state.res) && state.res !== "auto"
-    ? Promise.resolve(null)
-    : api("/api/hotspots", hexParams);
+  const hexPromise = api("/api/hotspots", hexParams);
   let areas;
   let hexes;
   try {
@@ -394,9 +394,15 @@ async function refresh({ areasFromCache } = {}) {
   hexRes = /^\d+$/.test(state.res) ? Number(state.res)
     : state.res === "zoom" ? null
       : hexes?.parameters?.computed?.resolution ?? null;
+  const hexUrl = tileUrl("hexes", hexRes ? { res: hexRes } : {});
+  const kdeUrl = tileUrl("kde", {});
+  if (!map.getSource("areas")) {
+    addLayers(hexUrl, kdeUrl);
+  } else {
+    if (map.getSource("hexes").tiles[0] !== hexUrl) map.getSource("hexes").setTiles([hexUrl]);
+    if (map.getSource("kde").tiles[0] !== kdeUrl) map.getSource("kde").setTiles([kdeUrl]);
+  }
   map.getSource("areas").setData(areas);
-  map.getSource("hexes").setTiles([tileUrl("hexes", hexRes ? { res: hexRes } : {})]);
-  map.getSource("kde").setTiles([tileUrl("kde", {})]);
   if (state.points) loadPoints();
   placeAreaLabels();
   syncControls();
@@ -785,6 +791,7 @@ async function checkRole() {
 }
 
 function onMapClick(e) {
+  if (!map.getLayer("hexes-fill")) return;
   const hexHit = state.hexes !== "off" ? map.queryRenderedFeatures(e.point, { layers: ["hexes-fill"] }) : [];
   if (hexHit.length) {
     select(`h:${hexHit[0].properties.cell}`, hexHit[0].properties);
@@ -795,7 +802,7 @@ function onMapClick(e) {
 }
 
 function markFirstPaint() {
-  if (firstPaintDone || !areaData) return;
+  if (firstPaintDone || !areaData || !map.getLayer("hexes-line")) return;
   const hexes = state.hexes === "off" ? [1] : map.queryRenderedFeatures({ layers: ["hexes-line"] });
   const areas = map.queryRenderedFeatures({ layers: ["areas-line"] });
   if (!hexes.length || !areas.length) return;
@@ -852,11 +859,11 @@ async function main() {
   map.on("moveend", writeUrl);
   map.on("click", onMapClick);
   map.on("mousemove", (e) => {
+    if (!map.getLayer("hexes-fill")) return;
     const hit = map.queryRenderedFeatures(e.point, { layers: ["hexes-fill", "areas-fill"] });
     map.getCanvas().style.cursor = hit.length ? "pointer" : "";
   });
   await new Promise((resolve) => map.on("load", resolve));
-  addLayers();
   await checkRole();
   await refresh();
 }

@@ -36,8 +36,11 @@ const results = { week };
 
 // Chromium logs every 4xx resource as a console error. GET /api/me answers 401 (or 404
 // before access control is installed) for an anonymous visitor, which the page expects.
+// Step 5b asks for week 99 on purpose; its 400s are expected too.
 function anonymousMe(m) {
-  return /\/api\/me$/.test(m.location().url) && /status of (401|404)/.test(m.text());
+  const url = m.location().url;
+  return (/\/api\/me$/.test(url) && /status of (401|404)/.test(m.text()))
+    || (/window=2026-W99/.test(url) && /status of 400/.test(m.text()));
 }
 let browser;
 
@@ -166,10 +169,60 @@ try {
   await settled(page);
   const second = await shown(page);
   check(second.label !== first.label, "the window label changes", second.label);
-  check(JSON.stringify(second.areas) !== JSON.stringify(first.areas) || JSON.stringify(second.hexes) !== JSON.stringify(first.hexes),
-    "the previous week shows different districts or hexes");
+  check(JSON.stringify(second.areas) !== JSON.stringify(first.areas), "the previous week shows other district counts");
+  check(second.hexes.length > 0 && JSON.stringify(second.hexes) !== JSON.stringify(first.hexes), "the previous week shows other hexes (classes or counts)");
   check(!page.url().includes(`window=${week}`), "URL follows the week", page.url());
   results.week_change = { from: first.label, to: second.label };
+
+  // 4b. Play-through: frames advance and the district classes stay the same.
+  await page.selectOption("#play-weeks", "8");
+  await page.click("#play");
+  const fillOf = () => page.evaluate(() => JSON.stringify(window.__lagesbild.map.getPaintProperty("areas-fill", "fill-color")));
+  await page.waitForFunction(() => /låsta|locked/.test(document.getElementById("legend").textContent), null, { timeout: 15000 });
+  const frameA = await page.textContent("#window-label");
+  const fillA = await fillOf();
+  await page.waitForFunction((a) => document.getElementById("window-label").textContent !== a, frameA, { timeout: 15000 });
+  const frameB = await page.textContent("#window-label");
+  const fillB = await fillOf();
+  check(frameA !== frameB, "play-through advances the week", `${frameA} / ${frameB}`);
+  check(fillA === fillB, "district classes stay the same between frames", `${fillA} / ${fillB}`);
+  await page.click("#play");
+  results.play = [frameA, frameB];
+
+  // 4c. A tertial.
+  await page.check("input[name=mode][value=tertial]");
+  await page.fill("#tertial-year", "2026");
+  await page.selectOption("#tertial-n", "3");
+  await page.waitForFunction(() => document.getElementById("window-label").textContent.includes("2026-T3"), null, { timeout: 15000 });
+  await settled(page);
+  check(page.url().includes("window=2026-T3"), "URL holds the tertial", page.url());
+
+  // 4d. Keyboard: the first ranked district opens its details, with the numbers of /api/areas.
+  const firstArea = page.locator("#top-areas button").first();
+  const areaId = await firstArea.getAttribute("data-area");
+  await firstArea.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((id) => {
+    const p = document.getElementById("panel");
+    return p.dataset.unit === `a:${id}` && p.dataset.ready === "true" && document.querySelector("#panel-body [data-field=count]");
+  }, areaId, { timeout: 15000 });
+  const areaPanel = await page.evaluate(() => Number(document.querySelector("#panel-body [data-field=count]").dataset.value));
+  const areasApi = await getJson("/api/areas?layer=districts&window=2026-T3");
+  const areaApi = areasApi.features.find((f) => f.properties.id === areaId).properties;
+  check(Math.abs(areaApi.count - areaPanel) < 1e-9, "district panel count equals /api/areas", `${areaPanel} vs ${areaApi.count}`);
+  const maxCount = Math.max(...areasApi.features.map((f) => f.properties.count));
+  check(areaApi.count === maxCount, "the ranked list starts with the busiest district");
+
+  // 4e. A category-group filter changes the counts and goes into the URL.
+  const before = (await shown(page)).areas;
+  await page.selectOption("#group", "crime");
+  await page.waitForFunction(() => location.search.includes("group=crime"));
+  await settled(page);
+  const after = (await shown(page)).areas;
+  check(JSON.stringify(before) !== JSON.stringify(after), "the group filter changes the district counts");
+  await page.selectOption("#group", "");
+  await page.waitForFunction(() => !location.search.includes("group="));
+  await settled(page);
 
   // 5. Language switch.
   await page.click("#lang");
@@ -185,6 +238,12 @@ try {
   await page.waitForFunction(() => /significant|hotspot|coldspot/i.test(document.querySelector("#panel-body [data-field=words]")?.textContent || ""), null, { timeout: 10000 });
   await settled(page);
   await page.screenshot({ path: path.join(shots, "map-details-en.png") });
+
+  // 5b. A server error is shown, not swallowed: week 99 does not exist (the server says 400).
+  await page.goto(`${base}/?window=2026-W99`, { waitUntil: "load" });
+  await page.waitForSelector("#error:not([hidden])", { timeout: 15000 });
+  const errorText = await page.textContent("#error-text");
+  check(/window/.test(errorText), "the error banner names the bad parameter", errorText);
 
   // 6. Emerging classes with the density layer, by URL (the whole state is in the URL).
   await page.goto(`${base}/?window=${week}&hexes=emerging&kde=1&areas=rate&lang=en`, { waitUntil: "load" });
@@ -207,6 +266,31 @@ try {
   check(await pp.isVisible("#menu-toggle"), "the phone layout has a menu button");
   await pp.screenshot({ path: path.join(shots, "map-phone-sv.png") });
   await phone.close();
+
+  // 8. Optional (LAGESBILD_PAN_BENCH=1): frame times while panning over the finest grid.
+  if (process.env.LAGESBILD_PAN_BENCH === "1") {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${base}/?window=2026-T3&res=10&lang=en`, { waitUntil: "load" });
+    await page.waitForFunction(() => window.__lagesbild && window.__lagesbild.ready, null, { timeout: 60000 });
+    await settled(page);
+    results.pan = await page.evaluate(async () => {
+      const m = window.__lagesbild.map;
+      const hexes = new Set(m.queryRenderedFeatures({ layers: ["hexes-line"] }).map((f) => f.properties.cell)).size;
+      const frames = [];
+      let last = performance.now();
+      let running = true;
+      const tick = (now) => { frames.push(now - last); last = now; if (running) requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+      for (let i = 0; i < 8; i++) {
+        m.panBy([i % 2 ? -300 : 300, i % 4 < 2 ? 150 : -150], { duration: 500 });
+        await new Promise((r) => setTimeout(r, 550));
+      }
+      running = false;
+      frames.sort((a, b) => a - b);
+      const q = (p) => Math.round(frames[Math.floor(p * (frames.length - 1))] * 10) / 10;
+      return { res: 10, hexes_in_view: hexes, frames: frames.length, median_frame_ms: q(0.5), p95_frame_ms: q(0.95) };
+    });
+  }
 
   check(consoleErrors.length === 0, "no console errors", consoleErrors.join(" | "));
   results.screenshots = shots;
