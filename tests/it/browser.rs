@@ -87,3 +87,18 @@ fn the_map_works_in_headless_chromium() {
     assert!(shots.join("map-week-sv.png").is_file());
     assert!(shots.join("map-details-en.png").is_file());
 }
+
+#[test]
+fn the_maps_week_arithmetic_passes_its_node_tests() {
+    let out = Command::new("node")
+        .args(["--test", "test/weeks.test.mjs"])
+        .current_dir(repo().join("web"))
+        .output()
+        .expect("run node (install Node.js 18 or newer)");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}

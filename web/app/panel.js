@@ -32,7 +32,8 @@ export function plainWords(p) {
   const bin = Number(p.gi_bin ?? 0);
   const conf = { 1: 90, 2: 95, 3: 99 }[Math.abs(bin)];
   let words;
-  if (bin > 0) words = t("gi_words_hot", { c: conf });
+  if (p.gi_z === undefined || p.gi_z === null) words = t("gi_missing").replace(/\.$/, "");
+  else if (bin > 0) words = t("gi_words_hot", { c: conf });
   else if (bin < 0) words = t("gi_words_cold", { c: conf });
   else words = t("gi_words_none");
   const emerging = getLang() === "sv" ? p.emerging_sv : p.emerging_en;
@@ -42,7 +43,7 @@ export function plainWords(p) {
 
 /** The numbers behind the words: "Gi* z = 3.87, p = 0.0001". */
 export function giNumbers(p) {
-  if (p.gi_z === undefined || p.gi_z === null) return t("gi_missing");
+  if (p.gi_z === undefined || p.gi_z === null) return "";
   return t("gi_numbers", { z: num(p.gi_z, 2), p: formatP(p.gi_p) });
 }
 

@@ -235,7 +235,7 @@ try {
   check(en.legend === "Legend", "the legend heading is English", en.legend);
   check(en.button === "Svenska", "the switch offers Swedish back", en.button);
   check(page.url().includes("lang=en"), "URL holds the language");
-  await page.waitForFunction(() => /significant|hotspot|coldspot/i.test(document.querySelector("#panel-body [data-field=words]")?.textContent || ""), null, { timeout: 10000 });
+  await page.waitForFunction(() => ((w) => /significant|could not/i.test(w) && !/signifikant|kunde/i.test(w))(document.querySelector("#panel-body [data-field=words]")?.textContent || ""), null, { timeout: 10000 });
   await settled(page);
   await page.screenshot({ path: path.join(shots, "map-details-en.png") });
 
