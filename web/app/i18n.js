@@ -104,6 +104,8 @@ export const STRINGS = {
     sparkline_label: "Händelser per vecka, {from} till {to}",
     heatmap_label: "Händelser per veckodag och timme",
     weeks_ago: "veckor",
+    map_label: "Karta över hotspots; piltangenterna panorerar, + och − zoomar",
+    page_title: "Lägesbild – hotspotkarta",
   },
   en: {
     title: "Lägesbild",
@@ -207,6 +209,8 @@ export const STRINGS = {
     sparkline_label: "Incidents per week, {from} to {to}",
     heatmap_label: "Incidents per weekday and hour",
     weeks_ago: "weeks",
+    map_label: "Hotspot map; arrow keys pan, + and − zoom",
+    page_title: "Lägesbild – hotspot map",
   },
 };
 
@@ -241,6 +245,7 @@ export function num(x, digits = 0) {
 
 /** Fills every element with `data-i18n="key"` (text) or `data-i18n-aria="key"` (label). */
 export function translatePage(root = document) {
+  document.title = t("page_title");
   root.querySelectorAll("[data-i18n]").forEach((el) => {
     el.textContent = t(el.dataset.i18n);
   });

@@ -403,6 +403,9 @@ async function refresh({ areasFromCache } = {}) {
     if (map.getSource("kde").tiles[0] !== kdeUrl) map.getSource("kde").setTiles([kdeUrl]);
   }
   map.getSource("areas").setData(areas);
+  // Hex outlines only where a hexagon is a few pixels wide: 18,000 outlines at a coarse zoom
+  // cost frames and show nothing.
+  map.setLayerZoomRange("hexes-line", hexRes ? Math.max(0, zoomForRes(hexRes) - 1.5) : 0, 24);
   if (state.points) loadPoints();
   placeAreaLabels();
   syncControls();
@@ -803,7 +806,7 @@ function onMapClick(e) {
 
 function markFirstPaint() {
   if (firstPaintDone || !areaData || !map.getLayer("hexes-line")) return;
-  const hexes = state.hexes === "off" ? [1] : map.queryRenderedFeatures({ layers: ["hexes-line"] });
+  const hexes = state.hexes === "off" ? [1] : map.queryRenderedFeatures({ layers: ["hexes-fill"] });
   const areas = map.queryRenderedFeatures({ layers: ["areas-line"] });
   if (!hexes.length || !areas.length) return;
   firstPaintDone = true;

@@ -67,7 +67,7 @@ async function settled(page) {
 function shown(page) {
   return page.evaluate(() => {
     const m = window.__lagesbild.map;
-    const hexes = m.queryRenderedFeatures({ layers: ["hexes-line"] })
+    const hexes = m.queryRenderedFeatures({ layers: ["hexes-fill"] })
       .map((f) => `${f.properties.cell}:${f.properties.gi_bin}:${f.properties.count}`);
     const areas = m.querySourceFeatures("areas").map((f) => `${f.properties.id}:${f.properties.count}`);
     return {
@@ -108,7 +108,7 @@ try {
   // 3. Clicking a hex opens the panel with the API's numbers.
   const target = await page.evaluate(() => {
     const m = window.__lagesbild.map;
-    const fs = m.queryRenderedFeatures({ layers: ["hexes-line"] })
+    const fs = m.queryRenderedFeatures({ layers: ["hexes-fill"] })
       .filter((f) => f.properties.count > 0)
       .sort((a, b) => b.properties.gi_z - a.properties.gi_z);
     const canvas = m.getCanvas().getBoundingClientRect();
@@ -275,7 +275,7 @@ try {
     await settled(page);
     results.pan = await page.evaluate(async () => {
       const m = window.__lagesbild.map;
-      const hexes = new Set(m.queryRenderedFeatures({ layers: ["hexes-line"] }).map((f) => f.properties.cell)).size;
+      const hexes = new Set(m.queryRenderedFeatures({ layers: ["hexes-fill"] }).map((f) => f.properties.cell)).size;
       const frames = [];
       let last = performance.now();
       let running = true;
