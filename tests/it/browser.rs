@@ -95,10 +95,5 @@ fn the_maps_week_arithmetic_passes_its_node_tests() {
         .current_dir(repo().join("web"))
         .output()
         .expect("run node (install Node.js 18 or newer)");
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
 }
