@@ -74,7 +74,7 @@ export function sparkline(points) {
   const w = 280;
   const h = 48;
   const max = Math.max(1, ...points.map((p) => p.count));
-  const step = points.length > 1 ? w / (points.length - 1) : w;
+  const step = points.length > 1 ? (w - 4) / (points.length - 1) : w;
   const s = svg("svg", {
     viewBox: `0 0 ${w} ${h + 4}`,
     class: "sparkline",

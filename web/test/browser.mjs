@@ -81,7 +81,7 @@ function shown(page) {
 
 try {
   browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "sv-SE" });
   const page = await context.newPage();
   const consoleErrors = [];
   page.on("console", (m) => { if (m.type() === "error" && !anonymousMe(m)) consoleErrors.push(`${m.text()} (${m.location().url})`); });
@@ -110,7 +110,7 @@ try {
     const m = window.__lagesbild.map;
     const fs = m.queryRenderedFeatures({ layers: ["hexes-fill"] })
       .filter((f) => f.properties.count > 0)
-      .sort((a, b) => b.properties.gi_z - a.properties.gi_z);
+      .sort((a, b) => (b.properties.gi_bin > 0) - (a.properties.gi_bin > 0) || b.properties.count - a.properties.count);
     const canvas = m.getCanvas().getBoundingClientRect();
     for (const f of fs) {
       const ring = f.geometry.type === "Polygon" ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];
