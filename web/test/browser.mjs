@@ -197,6 +197,21 @@ try {
   await settled(page);
   check(page.url().includes("window=2026-T3"), "URL holds the tertial", page.url());
 
+  // 4c'. A custom range.
+  await page.check("input[name=mode][value=custom]");
+  await page.fill("#from", "2026-10-01");
+  await page.fill("#to", "2026-11-01");
+  await page.click("#apply-custom");
+  await page.waitForFunction(() => location.search.includes("from=2026-10-01"), null, { timeout: 15000 });
+  await settled(page);
+  const custom = await getJson("/api/areas?layer=districts&from=2026-10-01&to=2026-11-01");
+  const customShown = (await shown(page)).areas;
+  const customApi = custom.features.map((f) => `${f.properties.id}:${f.properties.count}`).sort();
+  check(JSON.stringify(customShown) === JSON.stringify(customApi), "a custom range shows the API's district counts", `${customShown} vs ${customApi}`);
+  await page.check("input[name=mode][value=tertial]");
+  await page.waitForFunction(() => location.search.includes("window=2026-T3"), null, { timeout: 15000 });
+  await settled(page);
+
   // 4d. Keyboard: the first ranked district opens its details, with the numbers of /api/areas.
   const firstArea = page.locator("#top-areas button").first();
   const areaId = await firstArea.getAttribute("data-area");
