@@ -303,3 +303,12 @@ async fn bad_profile_requests_name_the_parameter() {
         }
     }
 }
+
+#[tokio::test]
+async fn config_answers_on_an_empty_database() {
+    let sb = Sandbox::new();
+    let s = AppState::new(Config::with_db(sb.db()), None);
+    let (status, v) = get(&s, "/api/config").await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["partners"], serde_json::json!([]));
+}

@@ -483,7 +483,7 @@ function renderTop() {
     b.textContent = `${f.properties.name}: ${num(f.properties[prop], state.areas === "rate" ? 2 : 1)}`;
     b.addEventListener("click", () => {
       map.fitBounds(bboxOf(f.geometry), { padding: 40, duration: 600 });
-      select(`a:${f.properties.id}`);
+      select(`a:${f.properties.id}`).then(() => $("panel").focus());
     });
     const li = document.createElement("li");
     li.append(b);
@@ -502,7 +502,7 @@ function renderTop() {
     b.setAttribute("aria-label", t("zoom_to", { name: t("cell", { id: item.cell }) }));
     b.addEventListener("click", () => {
       if (item.center) map.flyTo({ center: item.center, zoom: Math.max(map.getZoom(), zoomForRes(hexList.parameters.computed.resolution)), duration: 600 });
-      select(`h:${item.cell}`, item);
+      select(`h:${item.cell}`, item).then(() => $("panel").focus());
     });
     const li = document.createElement("li");
     li.append(b);
