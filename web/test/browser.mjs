@@ -86,7 +86,10 @@ try {
   const consoleErrors = [];
   page.on("console", (m) => { if (m.type() === "error" && !anonymousMe(m)) consoleErrors.push(`${m.text()} (${m.location().url})`); });
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  page.on("requestfailed", (r) => consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  // MapLibre cancels tile requests it no longer needs (net::ERR_ABORTED); others are errors.
+  page.on("requestfailed", (r) => {
+    if (r.failure()?.errorText !== "net::ERR_ABORTED") consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
 
   // 1. Load: no console errors; the hex and district layers render features.
   await page.goto(`${base}/?window=${week}`, { waitUntil: "load" });
