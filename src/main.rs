@@ -28,6 +28,7 @@ Examples:
   lagesbild areas import stadsdelar.geojson --layer districts --id-field kod --name-field namn --population-field folkmangd
   lagesbild demo load                               # Botkyrka demo: boundaries + synthetic incidents
   lagesbild --db /var/lib/lagesbild/data.db serve --bind 0.0.0.0:8080
+  lagesbild serve --web-dir /opt/lagesbild/web --basemap-url 'https://tile.openstreetmap.org/{z}/{x}/{y}.png'
 
 Configuration: flags win over LAGESBILD_* environment variables, which win over the TOML file
 given by --config (keys: db, categories, timezone, region, h3_resolutions, study_area, bind).";
