@@ -1,5 +1,6 @@
 //! The entry points that the server and the reports call: hotspots per hex cell and per
-//! area for a window, time series, the hour-by-weekday pattern and the KDE surface.
+//! area for a window, time series, counts per category, the hour-by-weekday pattern and the
+//! KDE surface.
 //!
 //! An [`Analyzer`] holds one [`IncidentTable`] (one data version), the study area, and the
 //! grids and weights it has built. Every result carries a [`Provenance`]: the window and its
