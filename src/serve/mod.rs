@@ -13,6 +13,7 @@
 mod api;
 mod error;
 mod geojson_out;
+mod interventions;
 mod ogc;
 pub mod params;
 mod tiles;
@@ -283,6 +284,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(tiles::routes())
         .merge(ogc::routes())
+        .merge(interventions::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
