@@ -381,3 +381,156 @@ async fn followup_finds_the_fall_at_the_demos_fading_cluster() {
     let (status, v) = call(&s, get("/api/interventions/9999/followup")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
 }
+
+#[test]
+fn cli_add_list_show_update_followup_delete() {
+    let sb = one_year_demo();
+    let (code, added) = sb.run_json(&[
+        "interventions",
+        "add",
+        "--kind",
+        "lighting",
+        "--partner",
+        "kommunen",
+        "--area",
+        "districts:fittja",
+        "--start",
+        "2026-03-01",
+        "--end",
+        "2026-05-31",
+        "--description",
+        "Ny belysning i gångtunneln",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{added}");
+    let id = added["id"].as_i64().unwrap().to_string();
+    let polygon = sb.file(
+        "gard.geojson",
+        br#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [[[17.84, 59.23], [17.85, 59.23], [17.85, 59.24], [17.84, 59.23]]]}}]}"#,
+    );
+    let (code, poly) = sb.run_json(&[
+        "interventions",
+        "add",
+        "--kind",
+        "camera",
+        "--partner",
+        "bostadsbolaget",
+        "--polygon",
+        polygon.to_str().unwrap(),
+        "--start",
+        "2026-01-15",
+        "--end",
+        "2026-12-31",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{poly}");
+    assert_eq!(poly["target"]["type"], "polygon");
+    let (code, list) = sb.run_json(&[
+        "interventions",
+        "list",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-07",
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let (_, shown) = sb.run_json(&["interventions", "show", &id, "--json"]);
+    assert_eq!(shown, added);
+    // Update changes only the fields given.
+    let (code, updated) = sb.run_json(&[
+        "interventions",
+        "update",
+        &id,
+        "--end",
+        "2026-06-30",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{updated}");
+    assert_eq!(updated["end"], "2026-06-30");
+    assert_eq!(updated["description"], added["description"]);
+    assert_eq!(updated["target"], added["target"]);
+    let (code, f) = sb.run_json(&[
+        "interventions",
+        "followup",
+        &id,
+        "--buffer",
+        "300",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{f}");
+    assert_eq!(f["followup"]["buffer_m"], 300.0);
+    assert!(
+        f["followup"]["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("In the target area")
+    );
+    let out = sb.run(&["interventions", "followup", &id]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("zone"), "{}", stdout(&out));
+    let out = sb.run(&["interventions", "delete", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.run(&["interventions", "show", &id]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no intervention"), "{}", stderr(&out));
+}
+
+#[test]
+fn cli_refuses_bad_interventions_with_the_fix() {
+    let sb = districts_only();
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "interventions",
+            "add",
+            "--kind",
+            "patrol",
+            "--partner",
+            "polisen",
+            "--start",
+            "2026-03-01",
+        ];
+        args.extend_from_slice(extra);
+        sb.run(&args)
+    };
+    let ok = add(&["--end", "2026-03-31", "--area", "districts:alby"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    for (extra, needle) in [
+        (
+            vec!["--end", "2026-02-01", "--area", "districts:alby"],
+            "before the start",
+        ),
+        (
+            vec!["--end", "2026-03-31", "--area", "districts:atlantis"],
+            "has no area",
+        ),
+        (vec!["--end", "2026-03-31", "--area", "alby"], "LAYER:ID"),
+        (
+            vec!["--end", "2026-03-10", "--area", "districts:alby"],
+            "already registers",
+        ),
+        (vec!["--end", "2026-03-31"], "target: is required"),
+        (
+            vec!["--end", "31/3", "--area", "districts:alby"],
+            "YYYY-MM-DD",
+        ),
+        (
+            vec!["--end", "2026-03-31", "--hexes", "nonsense"],
+            "H3 cell",
+        ),
+        (
+            vec!["--end", "2026-03-31", "--polygon", "/nonexistent.geojson"],
+            "cannot read",
+        ),
+    ] {
+        let out = add(&extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        assert!(stderr(&out).contains(needle), "{extra:?}: {}", stderr(&out));
+    }
+    let out = sb.run(&["interventions", "--help"]);
+    assert!(stdout(&out).contains("Examples:") && stdout(&out).contains("followup 3"));
+    let (_, list) = sb.run_json(&["interventions", "list", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
