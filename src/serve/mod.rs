@@ -12,6 +12,7 @@
 
 mod api;
 mod error;
+mod forecast;
 mod geojson_out;
 mod interventions;
 mod ogc;
@@ -285,6 +286,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tiles::routes())
         .merge(ogc::routes())
         .merge(interventions::routes())
+        .merge(forecast::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
