@@ -91,10 +91,12 @@ fn bisect(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
 /// # Example
 /// ```
 /// use lagesbild::analysis::rate_ratio::poisson_ratio_ci;
-/// // 4 incidents after, 12 before.
-/// let r = poisson_ratio_ci(4, 12, 0.95)?;
-/// assert!((r.estimate.unwrap() - 1.0 / 3.0).abs() < 1e-12);
-/// assert!(r.low < 0.34 && r.high.unwrap() < 1.0);
+/// // 3 incidents after, 12 before: the interval (0.045 to 0.93) excludes 1.
+/// let r = poisson_ratio_ci(3, 12, 0.95)?;
+/// assert!((r.estimate.unwrap() - 0.25).abs() < 1e-12);
+/// assert!((r.low - 0.045272863605).abs() < 1e-9 && (r.high.unwrap() - 0.926378193718).abs() < 1e-9);
+/// // 4 after, 12 before: the interval (0.078 to 1.10) does not.
+/// assert!(poisson_ratio_ci(4, 12, 0.95)?.contains_one());
 /// # Ok::<(), lagesbild::analysis::AnalysisError>(())
 /// ```
 pub fn poisson_ratio_ci(
@@ -241,9 +243,12 @@ fn solve_log_psi(f: impl Fn(f64) -> f64) -> f64 {
 /// # Example
 /// ```
 /// use lagesbild::analysis::rate_ratio::ratio_of_ratios;
-/// // Target: 12 before, 4 after; control: 300 before, 310 after.
-/// let r = ratio_of_ratios(4, 12, 310, 300, 0.95)?;
-/// assert!(r.estimate.unwrap() < 0.4 && r.high.unwrap() < 1.0);
+/// // Target: 15 before, 3 after; control: 300 before, 310 after.
+/// let r = ratio_of_ratios(3, 15, 310, 300, 0.95)?;
+/// assert!((r.estimate.unwrap() - 0.193975139).abs() < 1e-6);
+/// assert!(r.high.unwrap() < 1.0); // 0.036 to 0.70 (SciPy: odds_ratio(kind="conditional"))
+/// // 12 before, 4 after: 0.075 to 1.08, no conclusion.
+/// assert!(ratio_of_ratios(4, 12, 310, 300, 0.95)?.contains_one());
 /// # Ok::<(), lagesbild::analysis::AnalysisError>(())
 /// ```
 pub fn ratio_of_ratios(
