@@ -87,6 +87,10 @@ pub struct ForecastOptions {
     pub near_repeat_m: f64,
     /// Near-repeat duration `T`, weeks. Default 8 (two months).
     pub near_repeat_weeks: u32,
+    /// Categories whose incidents raise the risk around them (the near-repeat evidence is
+    /// for burglary and vehicle crime); empty = every category. Default `burglary`,
+    /// `vehicle_crime`.
+    pub near_repeat_categories: Vec<String>,
     /// Weeks of incidents in the KDE baseline. Default 13 (a quarter).
     pub kde_weeks: u32,
     /// KDE grid cell, metres. Default 100.
@@ -104,6 +108,7 @@ impl Default for ForecastOptions {
             half_life_weeks: 8.0,
             near_repeat_m: 400.0,
             near_repeat_weeks: 8,
+            near_repeat_categories: vec!["burglary".into(), "vehicle_crime".into()],
             kde_weeks: 13,
             kde_cell_m: 100.0,
             backtest_weeks: 52,
@@ -378,6 +383,15 @@ pub fn forecast(
 
     // The cube of counts, weeks × cells, and the KDE points per week.
     let mut cube = vec![0.0f64; weeks.len() * n_cells];
+    let mut repeat_cube = vec![0.0f64; weeks.len() * n_cells];
+    let repeats: Vec<bool> = table
+        .category_codes
+        .iter()
+        .map(|code| {
+            opts.near_repeat_categories.is_empty()
+                || opts.near_repeat_categories.iter().any(|c| c == code)
+        })
+        .collect();
     let mut points: Vec<Vec<Wgs84>> = vec![Vec::new(); weeks.len()];
     let mut last_time = None::<i64>;
     for (i, _) in mask.iter().enumerate().filter(|(_, keep)| **keep) {
@@ -393,6 +407,9 @@ pub fn forecast(
         points[wi].push(table.location[i]);
         if let Some(c) = grid.position(table.cell(i, r)) {
             cube[wi * n_cells + c] += 1.0;
+            if repeats[table.category[i] as usize] {
+                repeat_cube[wi * n_cells + c] += 1.0;
+            }
         }
     }
     if let Some(t) = last_time
@@ -494,7 +511,13 @@ pub fn forecast(
         } else {
             zero.clone()
         };
-        let boost = near_repeat_boost(&cube, n_cells, t, opts.near_repeat_weeks, &neighbours);
+        let boost = near_repeat_boost(
+            &repeat_cube,
+            n_cells,
+            t,
+            opts.near_repeat_weeks,
+            &neighbours,
+        );
         let beta = if sxx > 0.0 { (sxy / sxx).max(0.0) } else { 0.0 };
         let is_test = t >= first_tested.max(MIN_HISTORY_WEEKS) && t < forecast_index;
         if is_test || t == forecast_index {
@@ -592,12 +615,17 @@ pub fn forecast(
         method: format!(
             "Expected incidents next week per H3 cell (res {}): exponentially weighted weekly counts \
              (half-life {} weeks) plus a near-repeat boost (Bowers, Johnson & Pease 2004): each \
-             incident of the last {} weeks adds 1/(1 + rings) × 1/(weeks ago) to the cells within {} m, \
+             incident ({}) of the last {} weeks adds 1/(1 + rings) × 1/(weeks ago) to the cells within {} m, \
              times β = {:.4} fitted by least squares on earlier weeks. Baselines: last week's counts; \
              quartic KDE of the last {} weeks ({} m grid, default bandwidth). Back-test: each of the \
              previous {} weeks predicted from the data before it; hit rate, PAI, PEI and RRI pooled over the weeks.",
             u8::from(opts.res),
             opts.half_life_weeks,
+            if opts.near_repeat_categories.is_empty() {
+                "any category".to_owned()
+            } else {
+                opts.near_repeat_categories.join(", ")
+            },
             opts.near_repeat_weeks,
             opts.near_repeat_m,
             beta_used,
