@@ -13,6 +13,8 @@ mod browser;
 mod cli_ingest;
 mod demo;
 mod durability;
+mod forecast;
+mod interventions;
 mod ogc;
 mod reference;
 mod serve;
