@@ -22,6 +22,10 @@
 //! - [`pipeline`]: jobs that cross modules — ingest a file, import an area layer.
 //! - [`analysis`]: hotspot statistics over the stored incidents — windows, aggregates,
 //!   Gi* with FDR, LISA, emerging hotspots, KDE, the automatic scale, and result caching.
+//! - [`report`]: the weekly situation picture and the tertial analysis built from the
+//!   analysis results, with their parameters and data version, small-count suppression in
+//!   one method, and their formats: JSON, printable HTML (inline SVG map, Swedish/English)
+//!   and CSV for Swedish Excel. No HTTP.
 //! - [`tiles`]: map tiles of the analysis results, with no HTTP in it: XYZ tile math in
 //!   Web Mercator, clipping to the tile plus a buffer, Douglas–Peucker simplification,
 //!   GeoJSON and Mapbox Vector Tile encoding (via `geozero`), TileJSON, the zoom → H3
@@ -48,6 +52,7 @@ pub mod index;
 pub mod ingest;
 pub mod model;
 pub mod pipeline;
+pub mod report;
 pub mod serve;
 pub mod store;
 pub mod tiles;

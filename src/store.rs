@@ -20,6 +20,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::model::{Area, Incident, Wgs84};
 
+#[path = "store_notes.rs"]
+mod notes;
+pub use notes::ReportNotes;
+
 /// Page size for new databases. Larger pages than SQLite's 4 KiB default mean fewer page
 /// splits in the indexes a big ingest inserts into at random.
 const PAGE_SIZE: i64 = 16384;
@@ -89,6 +93,16 @@ const MIGRATIONS: &[&str] = &[
         kind TEXT NOT NULL CHECK (kind IN ('incidents', 'all')),
         from_ts INTEGER,
         to_ts INTEGER
+    ) STRICT;
+    "#,
+    // 3: meeting notes stored with a report (see `store_notes.rs`).
+    r#"
+    CREATE TABLE report_notes (
+        report TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        notes TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (report, scope)
     ) STRICT;
     "#,
 ];
