@@ -6,7 +6,8 @@
 //! beside a writer); the [`AnalysisService`] with its caches is shared. This is the only
 //! module that knows about HTTP.
 //!
-//! Routes: `api` (JSON/GeoJSON), `tiles` and `ogc` (OGC API - Features), plus `/health`.
+//! Routes: `api` (JSON/GeoJSON), `tiles`, `ogc` (OGC API - Features), `reports` (weekly
+//! situation picture and tertial analysis: JSON, CSV, HTML, notes), plus `/health`.
 //! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
 //! CORS for GET/OPTIONS, a request time-out and a body-size limit.
 
@@ -15,6 +16,7 @@ mod error;
 mod geojson_out;
 mod ogc;
 pub mod params;
+mod reports;
 mod tiles;
 
 use std::net::SocketAddr;
@@ -283,6 +285,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(tiles::routes())
         .merge(ogc::routes())
+        .merge(reports::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
