@@ -47,6 +47,8 @@ Examples:
   lagesbild report notes 2026-W47 --text \"Beslut: extra belysning i Alby\"
   lagesbild report notes 2026-W47 --file anteckningar.txt --region norra
 
+--region limits a report to an area, LAYER:ID (e.g. regions:norra) or an id or name in the
+`regions` layer (four numbers are still the deployment's bounding box).
 Report ids: YYYY-Www (ISO week, 01..52 or 53) and YYYY-T1, -T2, -T3 (Jan–Apr, May–Aug, Sep–Dec).
 The tertial priority weights come from --priority-weights, LAGESBILD_PRIORITY_WEIGHTS or
 priority_weights in the --config file (default harm=0.4,trend=0.2,significance=0.3,population=0.1).";
@@ -226,9 +228,6 @@ enum ReportCommand {
         /// Read the notes from a file (- = standard input)
         #[arg(long)]
         file: Option<PathBuf>,
-        /// The region the notes belong to (as for the report)
-        #[arg(long)]
-        region: Option<String>,
     },
 }
 
@@ -246,12 +245,9 @@ struct ReportArgs {
     /// Area layer to rank [default: districts, else the first layer]
     #[arg(long)]
     layer: Option<String>,
-    /// Limit the report to a region: LAYER:ID (e.g. regions:norra) or an id/name in `regions`
+    /// H3 resolution of the hex sections (0..=15), or auto for the automatic scale [default: 8]
     #[arg(long)]
-    region: Option<String>,
-    /// H3 resolution of the hex sections [default: automatic scale]
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=15))]
-    res: Option<u8>,
+    res: Option<String>,
     /// Gi* ring size [default: automatic]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=8))]
     k: Option<u32>,
@@ -317,7 +313,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+fn run(mut cli: Cli) -> Result<ExitCode> {
+    // For `report`, the global --region names the report's region (regions:norra), unless
+    // it is a deployment bounding box (four numbers).
+    let mut report_region = None;
+    if matches!(cli.command, Command::Report(_))
+        && let Some(r) = &cli.global.region
+        && lagesbild::config::Region::parse(r).is_err()
+    {
+        report_region = cli.global.region.take();
+    }
     let g = &cli.global;
     let file = match &g.config {
         Some(path) => FileConfig::read(path)?,
@@ -446,7 +451,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report(cmd) => report_command(&config, cmd),
+        Command::Report(cmd) => report_command(&config, cmd, report_region),
         Command::Categories { json } => {
             if json {
                 let list: Vec<_> = config.categories.iter().collect();
@@ -468,16 +473,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn report_command(config: &Config, cmd: ReportCommand) -> Result<ExitCode> {
+fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -> Result<ExitCode> {
     use lagesbild::analysis::service::AnalysisService;
     use lagesbild::report::{self, Lang, csv_out, html, week::ReportOptions};
-    if let ReportCommand::Notes {
-        id,
-        text,
-        file,
-        region,
-    } = cmd
-    {
+    if let ReportCommand::Notes { id, text, file } = cmd {
         let window = report::parse_week_id(&id)
             .or_else(|_| report::parse_tertial_id(&id))
             .map_err(|_| {
@@ -529,12 +528,19 @@ fn report_command(config: &Config, cmd: ReportCommand) -> Result<ExitCode> {
     let lang = Lang::parse(&args.lang)?;
     let opts = ReportOptions {
         layer: args.layer,
-        region: args.region,
-        resolution: args
-            .res
-            .map(h3o::Resolution::try_from)
-            .transpose()
-            .context("--res")?,
+        region,
+        resolution: match args.res.as_deref() {
+            None => Some(report::week::DEFAULT_RESOLUTION),
+            Some("auto") => None,
+            Some(r) => Some(
+                r.parse::<u8>()
+                    .ok()
+                    .and_then(|r| h3o::Resolution::try_from(r).ok())
+                    .with_context(|| {
+                        format!("--res {r:?}: give an H3 resolution 0..=15, or auto")
+                    })?,
+            ),
+        },
         k: args.k,
         priority_weights: config.priority_weights,
         ..ReportOptions::default()

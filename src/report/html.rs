@@ -188,8 +188,8 @@ impl Page {
         let line = format!(
             "{}: {} – {} ({}) · {}: {} · {}: {} · {}: {}",
             self.t("Period", "Period"),
-            params.from,
-            params.to,
+            params.first_day,
+            params.last_day,
             params.timezone,
             self.t("Område", "Scope"),
             scope,

@@ -182,28 +182,39 @@ impl TertialReport {
 
 /// The priority formula with the weights filled in, in English and Swedish.
 pub fn formula(w: &PriorityWeights) -> (String, String) {
-    let sum = w.harm + w.trend + w.significance + w.population;
+    let sum = short(w.harm + w.trend + w.significance + w.population);
     let en = format!(
         "score = ({h}·harm + {t}·trend + {s}·significance + {p}·population) / {sum}; \
          harm = area harm score / highest area harm score; trend = min(1, max(0, Mann–Kendall z / 3)); \
          significance = Gi* hot spot bin / 3 (90/95/99 % → 1/3, 2/3, 1); \
          population = residents / largest area's residents",
-        h = w.harm,
-        t = w.trend,
-        s = w.significance,
-        p = w.population,
+        h = short(w.harm),
+        t = short(w.trend),
+        s = short(w.significance),
+        p = short(w.population),
     );
     let sv = format!(
         "poäng = ({h}·skada + {t}·trend + {s}·signifikans + {p}·befolkning) / {sum}; \
          skada = områdets skadeviktade poäng / högsta områdets; trend = min(1, max(0, Mann–Kendall z / 3)); \
          signifikans = Gi*-hotspotklass / 3 (90/95/99 % → 1/3, 2/3, 1); \
          befolkning = invånare / största områdets invånare",
-        h = w.harm,
-        t = w.trend,
-        s = w.significance,
-        p = w.population,
+        h = short(w.harm),
+        t = short(w.trend),
+        s = short(w.significance),
+        p = short(w.population),
     );
     (en, sv)
+}
+
+/// A weight with at most 4 decimals and no trailing zeros.
+fn short(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() {
+        "0".into()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// The prioritised list from the area rows and their trends.
@@ -286,12 +297,14 @@ pub fn build(
     let table = c.analyzer.table();
     let tz = c.analyzer.timezone();
     let (from, to) = window.bounds(tz);
-    // Whole ISO weeks inside the tertial.
+    // Whole ISO weeks inside the tertial that have begun by the latest incident (a tertial
+    // still running would otherwise end in empty weeks that fake a falling trend).
+    let data_end = table.time_range().map_or(i64::MIN, |(_, hi)| hi);
     let weeks: Vec<TimeWindow> = TimeWindow::weeks(from, to, tz)
         .into_iter()
         .filter(|w| {
             let (a, b) = w.bounds(tz);
-            a >= from && b <= to
+            a >= from && b <= to && a.timestamp() <= data_end
         })
         .collect();
     let edges: Vec<i64> = weeks
@@ -361,6 +374,13 @@ pub fn build(
     let mut parameters = c.parameters("tertial", window, opts);
     parameters.priority_weights = Some(opts.priority_weights);
     let mut warnings = c.warnings();
+    if data_end < to.timestamp() {
+        warnings.push(format!(
+            "The tertial is not over in the data: the latest incident is from {}; its counts are incomplete, so compare them with the earlier periods with care.",
+            chrono::DateTime::from_timestamp(data_end, 0)
+                .map_or_else(String::new, |t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
+        ));
+    }
     warnings.push(format!(
         "Trends use the {steps} whole ISO weeks inside the tertial; Mann–Kendall does not correct for serial correlation."
     ));

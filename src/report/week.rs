@@ -27,6 +27,9 @@ use crate::analysis::window::TimeWindow;
 use crate::config::PriorityWeights;
 use crate::store::{ReportNotes, Store};
 
+/// The default H3 resolution of the reports' hex sections.
+pub const DEFAULT_RESOLUTION: Resolution = Resolution::Eight;
+
 /// Options shared by both reports. [`ReportOptions::default`] gives the documented defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportOptions {
@@ -40,7 +43,9 @@ pub struct ReportOptions {
     pub baseline_windows: usize,
     /// Weeks of the emerging-hotspot cube (52).
     pub emerging_weeks: usize,
-    /// H3 resolution of the hex sections (`None`: the automatic scale).
+    /// H3 resolution of the hex sections (default 8, about 0.7 km² per hex, fine enough
+    /// for a district map; `None`: the automatic scale, which picks coarse hexes for a
+    /// single week's counts).
     pub resolution: Option<Resolution>,
     /// Gi* ring size (`None`: automatic).
     pub k: Option<u32>,
@@ -58,7 +63,7 @@ impl Default for ReportOptions {
             alpha: 0.05,
             baseline_windows: 8,
             emerging_weeks: DEFAULT_EMERGING_WEEKS,
-            resolution: None,
+            resolution: Some(DEFAULT_RESOLUTION),
             k: None,
             top: 10,
             priority_weights: PriorityWeights::default(),
@@ -77,6 +82,10 @@ pub struct ReportParameters {
     pub from: String,
     /// Its end (exclusive), RFC 3339 UTC.
     pub to: String,
+    /// Its first day, local date.
+    pub first_day: String,
+    /// Its last day (inclusive), local date.
+    pub last_day: String,
     /// Time zone of the period's boundaries.
     pub timezone: String,
     /// The ranked area layer.
@@ -354,17 +363,18 @@ impl Common {
         if let Some(r) = &self.scope.region {
             regenerate.push_str(&format!(" --region {}:{}", r.layer, r.id));
         }
-        if let Some(r) = opts.resolution {
-            regenerate.push_str(&format!(" --res {}", u8::from(r)));
-        }
-        if let Some(k) = opts.k {
-            regenerate.push_str(&format!(" --k {k}"));
-        }
+        regenerate.push_str(&format!(" --res {}", self.hexes.scale.resolution));
+        regenerate.push_str(&format!(" --k {}", self.hexes.scale.k));
         ReportParameters {
             report,
             period: window.to_string(),
             from: rfc3339(from),
             to: rfc3339(to),
+            first_day: from.with_timezone(&tz).format("%Y-%m-%d").to_string(),
+            last_day: (to - chrono::Duration::seconds(1))
+                .with_timezone(&tz)
+                .format("%Y-%m-%d")
+                .to_string(),
             timezone: tz.name().to_owned(),
             layer: self.scope.layer.clone(),
             region: self.scope.region.clone(),

@@ -95,11 +95,17 @@ fn options(q: &mut QueryMap, state: &AppState) -> Result<ReportOptions, ApiError
         priority_weights: state.config().priority_weights,
         ..ReportOptions::default()
     };
-    o.resolution = q.parse("res", "an H3 resolution 0..=15", |s| {
+    if let Some(r) = q.parse("res", "an H3 resolution 0..=15 or auto", |s| {
+        if s == "auto" {
+            return Some(None);
+        }
         s.parse::<u8>()
             .ok()
             .and_then(|r| Resolution::try_from(r).ok())
-    })?;
+            .map(Some)
+    })? {
+        o.resolution = r;
+    }
     o.k = q.parse("k", "a ring size 1..=8", |s| {
         s.parse::<u32>().ok().filter(|k| (1..=8).contains(k))
     })?;
