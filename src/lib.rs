@@ -14,6 +14,9 @@
 //!   resolutions), merged from flags, `LAGESBILD_*` variables and a TOML file, validated once.
 //! - [`model`]: the vocabulary — [`model::Incident`], [`model::Area`], [`model::Category`],
 //!   [`model::Partner`], coordinate types. Lon/lat order is stated there, once.
+//! - [`intervention`]: the interventions register's vocabulary (kind, partner, target area,
+//!   hexes or polygon, days) and its field checks; stored by `store`, followed up in
+//!   `analysis::followup`.
 //! - [`ingest`]: readers for incident files (CSV, GeoJSON) and area layers, SWEREF 99 TM
 //!   conversion, row-by-row validation with rejections that name row, field, value, reason.
 //! - [`store`]: SQLite persistence (WAL, `synchronous=FULL`, versioned migrations), one
@@ -50,6 +53,7 @@ pub mod config;
 pub mod demo;
 pub mod index;
 pub mod ingest;
+pub mod intervention;
 pub mod model;
 pub mod pipeline;
 pub mod report;

@@ -95,7 +95,25 @@ const MIGRATIONS: &[&str] = &[
         to_ts INTEGER
     ) STRICT;
     "#,
-    // 3: meeting notes stored with a report (see `store_notes.rs`).
+    // 3: the interventions register (see `store_interventions.rs`).
+    r#"
+    CREATE TABLE interventions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        partner TEXT NOT NULL,
+        target TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        start_day TEXT NOT NULL,
+        end_day TEXT NOT NULL CHECK (end_day >= start_day),
+        description TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX interventions_by_days ON interventions (start_day, end_day);
+    CREATE INDEX interventions_by_target ON interventions (target_key, kind, partner);
+    INSERT INTO meta (key, value) VALUES ('interventions_version', '0');
+    "#,
+    // 4: meeting notes stored with a report (see `store_notes.rs`).
     r#"
     CREATE TABLE report_notes (
         report TEXT NOT NULL,
@@ -131,6 +149,9 @@ pub enum StoreError {
     /// A stored value could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// An intervention was refused (unknown area, overlapping duplicate, bad field).
+    #[error(transparent)]
+    Intervention(#[from] crate::intervention::InterventionError),
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -883,6 +904,9 @@ fn unpack_cells(blob: &[u8], n: usize) -> Result<Vec<CellIndex>> {
         })
         .collect()
 }
+
+#[path = "store_interventions.rs"]
+mod interventions;
 
 #[cfg(test)]
 #[path = "store_tests.rs"]

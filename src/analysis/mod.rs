@@ -15,6 +15,8 @@
 //! - [`scale`]: the automatic choice of H3 resolution and ring size.
 //! - [`hotspots`]: the entry points that the server and reports call; every result carries
 //!   a [`hotspots::Provenance`] (its parameters and the store's data version).
+//! - [`followup`]: follow-up of an intervention (before/after against a control, the
+//!   Weighted Displacement Quotient), with exact intervals from [`rate_ratio`].
 //! - [`cache`]: results memoised per query and invalidated per changed time range.
 //!
 //! Statistics are checked against independent references (PySAL esda, pymannkendall,
@@ -26,6 +28,7 @@ pub mod counts;
 pub mod emerging;
 pub mod fdr;
 pub mod filter;
+pub mod followup;
 pub mod gistar;
 pub mod grid;
 pub mod hotspots;
@@ -34,6 +37,7 @@ pub mod lisa;
 pub mod mann_kendall;
 pub mod moran;
 pub mod poisson;
+pub mod rate_ratio;
 pub mod scale;
 pub mod service;
 pub mod table;

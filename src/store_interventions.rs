@@ -1,0 +1,338 @@
+//! The interventions register in the store: create, read, update, delete, and the queries
+//! the reports need (active in a window, ended in a window).
+//!
+//! Checks that need the database are made here, inside the writing transaction: the
+//! target area must exist, and no intervention of the same kind by the same partner on the
+//! same target may overlap the dates (an *overlapping duplicate*). Field checks are
+//! `intervention::InterventionInput::validate`'s.
+//!
+//! Interventions do not change the incident data, so they do not bump `data_version` (the
+//! analysis caches stay valid); they bump their own counter, `interventions_version`, which
+//! reports record beside the data version.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::{Result, Store, StoreError, meta_get};
+use crate::intervention::{
+    Intervention, InterventionError, InterventionId, InterventionKind, InterventionSpec,
+    TargetInput,
+};
+use crate::model::Partner;
+
+const COLUMNS: &str =
+    "id, kind, partner, target, start_day, end_day, description, created_at, updated_at";
+
+impl Store {
+    /// Registers an intervention and returns it as stored.
+    ///
+    /// # Errors
+    /// [`StoreError::Intervention`] with [`InterventionError::UnknownArea`] when the target
+    /// is an area that is not stored, or [`InterventionError::OverlappingDuplicate`] when
+    /// the same kind by the same partner on the same target overlaps its dates.
+    pub fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        check_target(&tx, spec)?;
+        check_duplicate(&tx, spec, None)?;
+        let now = Utc::now().to_rfc3339();
+        tx.execute(
+            "INSERT INTO interventions (kind, partner, target, target_key, start_day, end_day, description, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            params![
+                spec.kind.as_str(),
+                spec.partner.as_str(),
+                spec.target.to_json().to_string(),
+                spec.target.key(),
+                spec.start.to_string(),
+                spec.end.to_string(),
+                spec.description,
+                now
+            ],
+        )?;
+        let id = InterventionId(tx.last_insert_rowid());
+        bump_version(&tx)?;
+        let stored = read_one(&tx, id)?;
+        tx.commit()?;
+        stored.ok_or_else(|| StoreError::Corrupt(format!("intervention {id} vanished")))
+    }
+
+    /// Replaces an intervention's content; `None` when there is no such intervention.
+    ///
+    /// # Errors
+    /// As [`Store::add_intervention`]; the intervention itself never counts as its own
+    /// duplicate.
+    pub fn update_intervention(
+        &self,
+        id: InterventionId,
+        spec: &InterventionSpec,
+    ) -> Result<Option<Intervention>> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        if read_one(&tx, id)?.is_none() {
+            return Ok(None);
+        }
+        check_target(&tx, spec)?;
+        check_duplicate(&tx, spec, Some(id))?;
+        tx.execute(
+            "UPDATE interventions SET kind = ?2, partner = ?3, target = ?4, target_key = ?5,
+             start_day = ?6, end_day = ?7, description = ?8, updated_at = ?9 WHERE id = ?1",
+            params![
+                id.0,
+                spec.kind.as_str(),
+                spec.partner.as_str(),
+                spec.target.to_json().to_string(),
+                spec.target.key(),
+                spec.start.to_string(),
+                spec.end.to_string(),
+                spec.description,
+                Utc::now().to_rfc3339()
+            ],
+        )?;
+        bump_version(&tx)?;
+        let stored = read_one(&tx, id)?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    /// Deletes an intervention; `false` when there was none with this id.
+    pub fn delete_intervention(&self, id: InterventionId) -> Result<bool> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let n = tx.execute("DELETE FROM interventions WHERE id = ?1", [id.0])?;
+        if n > 0 {
+            bump_version(&tx)?;
+        }
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// One intervention by id.
+    pub fn intervention(&self, id: InterventionId) -> Result<Option<Intervention>> {
+        read_one(&self.conn, id)
+    }
+
+    /// All interventions, by start day then id.
+    pub fn interventions(&self) -> Result<Vec<Intervention>> {
+        read_many(
+            &self.conn,
+            &format!("SELECT {COLUMNS} FROM interventions ORDER BY start_day, id"),
+            params![],
+        )
+    }
+
+    /// The interventions active on any day of `first_day..=last_day` (local calendar
+    /// days), by start day then id. For a report window use
+    /// `intervention::local_days(from, to, tz)` to get the days.
+    pub fn interventions_overlapping(
+        &self,
+        first_day: NaiveDate,
+        last_day: NaiveDate,
+    ) -> Result<Vec<Intervention>> {
+        read_many(
+            &self.conn,
+            &format!(
+                "SELECT {COLUMNS} FROM interventions WHERE start_day <= ?2 AND end_day >= ?1
+                 ORDER BY start_day, id"
+            ),
+            params![first_day.to_string(), last_day.to_string()],
+        )
+    }
+
+    /// The interventions whose last day lies in `first_day..=last_day`, by end day then
+    /// id (for the tertial analysis's follow-ups).
+    pub fn interventions_ended_between(
+        &self,
+        first_day: NaiveDate,
+        last_day: NaiveDate,
+    ) -> Result<Vec<Intervention>> {
+        read_many(
+            &self.conn,
+            &format!(
+                "SELECT {COLUMNS} FROM interventions WHERE end_day >= ?1 AND end_day <= ?2
+                 ORDER BY end_day, id"
+            ),
+            params![first_day.to_string(), last_day.to_string()],
+        )
+    }
+
+    /// A counter that goes up with every change to the interventions register.
+    pub fn interventions_version(&self) -> Result<i64> {
+        Ok(meta_get(&self.conn, "interventions_version")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+}
+
+fn bump_version(tx: &rusqlite::Connection) -> Result<()> {
+    tx.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'interventions_version'",
+        [],
+    )?;
+    Ok(())
+}
+
+/// An area target must name a stored layer and area.
+fn check_target(conn: &rusqlite::Connection, spec: &InterventionSpec) -> Result<()> {
+    let crate::intervention::InterventionTarget::Area { layer, id } = &spec.target else {
+        return Ok(());
+    };
+    let layer_key: Option<i64> = conn
+        .query_row("SELECT id FROM area_layers WHERE name = ?1", [layer], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(layer_key) = layer_key else {
+        let mut stmt = conn.prepare("SELECT name FROM area_layers ORDER BY name")?;
+        let names: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        return Err(InterventionError::UnknownArea {
+            layer: layer.clone(),
+            id: id.clone(),
+            reason: format!(
+                "there is no area layer {layer:?}; the layers are: {}",
+                if names.is_empty() {
+                    "(none imported yet)".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        }
+        .into());
+    };
+    let found: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM areas WHERE layer_id = ?1 AND code = ?2",
+            params![layer_key, id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if found.is_none() {
+        return Err(InterventionError::UnknownArea {
+            layer: layer.clone(),
+            id: id.clone(),
+            reason: format!(
+                "layer {layer:?} has no area {id:?}; GET /api/areas?layer={layer} lists its areas"
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// No other intervention of the same kind, partner and target may overlap the dates.
+fn check_duplicate(
+    conn: &rusqlite::Connection,
+    spec: &InterventionSpec,
+    this: Option<InterventionId>,
+) -> Result<()> {
+    let existing: Option<(i64, String, String)> = conn
+        .query_row(
+            "SELECT id, start_day, end_day FROM interventions
+             WHERE target_key = ?1 AND kind = ?2 AND partner = ?3
+               AND start_day <= ?5 AND end_day >= ?4 AND id IS NOT ?6
+             ORDER BY id LIMIT 1",
+            params![
+                spec.target.key(),
+                spec.kind.as_str(),
+                spec.partner.as_str(),
+                spec.start.to_string(),
+                spec.end.to_string(),
+                this.map(|i| i.0)
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((id, start, end)) = existing {
+        return Err(InterventionError::OverlappingDuplicate {
+            existing: InterventionId(id),
+            kind: spec.kind,
+            partner: spec.partner.clone(),
+            start: parse_stored_day(&start)?,
+            end: parse_stored_day(&end)?,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn parse_stored_day(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("intervention day {s:?}: {e}")))
+}
+
+fn parse_stored_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("intervention time {s:?}: {e}")))
+}
+
+fn read_one(conn: &rusqlite::Connection, id: InterventionId) -> Result<Option<Intervention>> {
+    Ok(read_many(
+        conn,
+        &format!("SELECT {COLUMNS} FROM interventions WHERE id = ?1"),
+        params![id.0],
+    )?
+    .pop())
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn read_many(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Intervention>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(args, |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+            r.get(8)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(decode(row?)?);
+    }
+    Ok(out)
+}
+
+fn decode(row: Row) -> Result<Intervention> {
+    let (id, kind, partner, target, start, end, description, created, updated) = row;
+    let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+        StoreError::Corrupt(format!("intervention {id}: {what}: {e}"))
+    };
+    let target: TargetInput = serde_json::from_str(&target).map_err(|e| corrupt("target", &e))?;
+    Ok(Intervention {
+        id: InterventionId(id),
+        spec: InterventionSpec {
+            kind: InterventionKind::parse(&kind).map_err(|e| corrupt("kind", &e))?,
+            partner: Partner::parse(&partner).map_err(|e| corrupt("partner", &e))?,
+            target: target.validate().map_err(|e| corrupt("target", &e))?,
+            start: parse_stored_day(&start)?,
+            end: parse_stored_day(&end)?,
+            description,
+        },
+        created_at: parse_stored_time(&created)?,
+        updated_at: parse_stored_time(&updated)?,
+    })
+}
+
+#[cfg(test)]
+#[path = "store_interventions_tests.rs"]
+mod tests;
