@@ -273,6 +273,68 @@ pub fn week(r: &WeekReport, opts: CsvOptions) -> Result<Vec<u8>, ReportError> {
     w.hexes("top_hexes", &r.top_hexes)?;
     w.hexes("emerging_new", &r.emerging.new)?;
     w.hexes("emerging_intensifying", &r.emerging.intensifying)?;
+    for a in &r.interventions {
+        let s = &a.intervention.spec;
+        let note = format!("{}..{} {}", s.start, s.end, s.description);
+        let id = a.intervention.id.to_string();
+        w.row(Row {
+            section: "interventions",
+            kind: s.kind.as_str(),
+            code: &id,
+            label: &a.place,
+            note: &note,
+            ..Row::default()
+        })?;
+    }
+    for e in &r.followup {
+        let a = &e.intervention;
+        let id = a.intervention.id.to_string();
+        match &e.followup {
+            Some(f) => {
+                for (zone, z) in [
+                    ("target", &f.target),
+                    ("buffer", &f.buffer),
+                    ("control", &f.control),
+                ] {
+                    // previous = the before window, count = the after window.
+                    let fig = Figure {
+                        count: Some(z.after as f64),
+                        previous: Some(z.before as f64),
+                        change_vs_previous: Some(z.after as f64 - z.before as f64),
+                        ..Figure::default()
+                    };
+                    let note = format!(
+                        "before {}..{}, after {}..{}; relative change {}; WDQ {}",
+                        f.before.first_day,
+                        f.before.last_day,
+                        f.after.first_day,
+                        f.after.last_day,
+                        w.num(f.relative_change.estimate),
+                        w.num(f.displacement.wdq)
+                    );
+                    w.row(Row {
+                        section: "followup",
+                        kind: zone,
+                        code: &id,
+                        label: &a.place,
+                        figure: Some(&fig),
+                        note: &note,
+                        ..Row::default()
+                    })?;
+                }
+            }
+            None => {
+                w.row(Row {
+                    section: "followup",
+                    kind: "none",
+                    code: &id,
+                    label: &a.place,
+                    note: e.note.as_deref().unwrap_or(""),
+                    ..Row::default()
+                })?;
+            }
+        }
+    }
     w.hour_weekday(&r.hour_weekday)?;
     w.parameters(&r.parameters)?;
     w.finish()
@@ -340,6 +402,55 @@ pub fn tertial(r: &TertialReport, opts: CsvOptions) -> Result<Vec<u8>, ReportErr
             figure: Some(&f),
             ..Row::default()
         })?;
+    }
+    for e in &r.followup {
+        let a = &e.intervention;
+        let id = a.intervention.id.to_string();
+        match &e.followup {
+            Some(f) => {
+                for (zone, z) in [
+                    ("target", &f.target),
+                    ("buffer", &f.buffer),
+                    ("control", &f.control),
+                ] {
+                    // previous = the before window, count = the after window.
+                    let fig = Figure {
+                        count: Some(z.after as f64),
+                        previous: Some(z.before as f64),
+                        change_vs_previous: Some(z.after as f64 - z.before as f64),
+                        ..Figure::default()
+                    };
+                    let note = format!(
+                        "before {}..{}, after {}..{}; relative change {}; WDQ {}",
+                        f.before.first_day,
+                        f.before.last_day,
+                        f.after.first_day,
+                        f.after.last_day,
+                        w.num(f.relative_change.estimate),
+                        w.num(f.displacement.wdq)
+                    );
+                    w.row(Row {
+                        section: "followup",
+                        kind: zone,
+                        code: &id,
+                        label: &a.place,
+                        figure: Some(&fig),
+                        note: &note,
+                        ..Row::default()
+                    })?;
+                }
+            }
+            None => {
+                w.row(Row {
+                    section: "followup",
+                    kind: "none",
+                    code: &id,
+                    label: &a.place,
+                    note: e.note.as_deref().unwrap_or(""),
+                    ..Row::default()
+                })?;
+            }
+        }
     }
     w.hour_weekday(&r.hour_weekday)?;
     w.parameters(&r.parameters)?;

@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use super::figures::{Breakdown, BreakdownRow};
+use super::interventions::{ActiveIntervention, EndedIntervention};
 use super::map_svg::{self, xml_escape};
 use super::tertial::TertialReport;
 use super::week::{AreaRow, EmergingSummary, HexRow, ReportParameters, WeekReport};
@@ -544,6 +545,131 @@ impl Page {
         }
     }
 
+    fn interventions(&mut self, list: &[ActiveIntervention]) {
+        if list.is_empty() {
+            let t = self.t(
+                "Inga registrerade insatser var aktiva under perioden.",
+                "No registered interventions were active in the period.",
+            );
+            self.p("absent", t);
+            return;
+        }
+        let _ = writeln!(
+            self.out,
+            "<table><thead><tr><th class=\"text\">#</th><th class=\"text\">{}</th><th class=\"text\">{}</th><th class=\"text\">{}</th><th class=\"text\">{}</th><th class=\"text\">{}</th></tr></thead><tbody>",
+            self.t("Insats", "Intervention"),
+            self.t("Ansvarig", "Responsible"),
+            self.t("Var", "Where"),
+            self.t("Dagar", "Days"),
+            self.t("Beskrivning", "Description"),
+        );
+        for a in list {
+            let s = &a.intervention.spec;
+            let _ = writeln!(
+                self.out,
+                "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{} – {}</td><td class=\"text\">{}</td></tr>",
+                a.intervention.id,
+                esc(kind_label(s.kind, self.lang)),
+                esc(s.partner.as_str()),
+                esc(&a.place),
+                s.start,
+                s.end,
+                esc(&s.description),
+            );
+        }
+        self.out.push_str("</tbody></table>\n");
+        let t = self.t(
+            "Insatsernas områden är streckade gröna på kartan.",
+            "The interventions' areas are dashed green on the map.",
+        );
+        self.p("note", t);
+    }
+
+    fn followups(&mut self, list: &[EndedIntervention]) {
+        let lang = self.lang;
+        if list.is_empty() {
+            let t = self.t(
+                "Inga registrerade insatser avslutades under tertialen.",
+                "No registered interventions ended in the tertial.",
+            );
+            self.p("absent", t);
+            return;
+        }
+        for e in list {
+            let a = &e.intervention;
+            let s = &a.intervention.spec;
+            let _ = writeln!(
+                self.out,
+                "<h3>#{} {} · {} · {} · {} – {}</h3>",
+                a.intervention.id,
+                esc(kind_label(s.kind, lang)),
+                esc(s.partner.as_str()),
+                esc(&a.place),
+                s.start,
+                s.end
+            );
+            match &e.followup {
+                Some(f) => {
+                    let ratio = |r: &crate::analysis::rate_ratio::RatioInterval| {
+                        format!(
+                            "{} [{}, {}]",
+                            num(r.estimate, 2, lang),
+                            num(Some(r.low), 2, lang),
+                            r.high.map_or("∞".to_owned(), |h| num(Some(h), 2, lang))
+                        )
+                    };
+                    let _ = writeln!(
+                        self.out,
+                        "<table><thead><tr><th class=\"text\">{}</th><th>{} ({} – {})</th><th>{} ({} – {})</th><th>{}</th></tr></thead><tbody>",
+                        self.t("Zon", "Zone"),
+                        self.t("Före", "Before"),
+                        f.before.first_day,
+                        f.before.last_day,
+                        self.t("Efter", "After"),
+                        f.after.first_day,
+                        f.after.last_day,
+                        self.t("Kvot (95 % KI)", "Ratio (95 % CI)"),
+                    );
+                    for (name, z) in [
+                        (self.t("Målområde", "Target"), &f.target),
+                        (self.t("Buffertzon", "Buffer ring"), &f.buffer),
+                        (self.t("Kontroll", "Control"), &f.control),
+                    ] {
+                        let _ = writeln!(
+                            self.out,
+                            "<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            esc(name),
+                            z.before,
+                            z.after,
+                            ratio(&z.ratio)
+                        );
+                    }
+                    self.out.push_str("</tbody></table>\n");
+                    let text = format!(
+                        "{}: {} (p = {}). WDQ: {}. {}",
+                        self.t(
+                            "Förändring mot kontrollen",
+                            "Change relative to the control"
+                        ),
+                        ratio(&f.relative_change),
+                        p_value(Some(f.relative_change.p_value), lang),
+                        num(f.displacement.wdq, 2, lang),
+                        f.verdict
+                    );
+                    self.p("", &text);
+                    self.p("note", &f.displacement.reading);
+                    for w in &f.warnings {
+                        self.p("note", w);
+                    }
+                }
+                None => {
+                    let t = e.note.clone().unwrap_or_default();
+                    self.p("absent", &t);
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> String {
         self.out.push_str("</body></html>\n");
         self.out
@@ -559,6 +685,19 @@ fn bin_text(bin: i8, lang: Lang) -> &'static str {
         -2 => lang.pick("kall 95 %", "cold 95 %"),
         -3 => lang.pick("kall 99 %", "cold 99 %"),
         _ => "–",
+    }
+}
+
+fn kind_label(k: crate::intervention::InterventionKind, lang: Lang) -> &'static str {
+    use crate::intervention::InterventionKind::*;
+    match (k, lang) {
+        (Patrol, Lang::Sv) => "patrullering",
+        (Guards, Lang::Sv) => "väktare",
+        (Lighting, Lang::Sv) => "belysning",
+        (Camera, Lang::Sv) => "kamera",
+        (CleanUp, Lang::Sv) => "städning",
+        (Dialogue, Lang::Sv) => "dialog",
+        (k, Lang::En) => k.as_str(),
     }
 }
 
@@ -662,22 +801,7 @@ pub fn week(r: &WeekReport, lang: Lang) -> String {
     p.map(&r.map_svg, map_svg::Colour::GiStar);
     p.close();
     p.open(s[7]);
-    match &r.interventions {
-        Some(v) => {
-            let _ = writeln!(
-                p.out,
-                "<pre>{}</pre>",
-                esc(&serde_json::to_string_pretty(v).unwrap_or_default())
-            );
-        }
-        None => {
-            let t = p.t(
-                "Insatsregistret finns inte i denna version; avsnittet fylls när det finns.",
-                "The interventions register is not in this build; this section fills in when it is.",
-            );
-            p.p("absent", t);
-        }
-    }
+    p.interventions(&r.interventions);
     p.close();
     p.open(s[8]);
     p.notes(
@@ -799,22 +923,7 @@ pub fn tertial(r: &TertialReport, lang: Lang) -> String {
     p.hour_weekday(&r.hour_weekday);
     p.close();
     p.open(s[6]);
-    match &r.followup {
-        Some(v) => {
-            let _ = writeln!(
-                p.out,
-                "<pre>{}</pre>",
-                esc(&serde_json::to_string_pretty(v).unwrap_or_default())
-            );
-        }
-        None => {
-            let t = p.t(
-                "Insatsregistret finns inte i denna version; avsnittet fylls när det finns.",
-                "The interventions register is not in this build; this section fills in when it is.",
-            );
-            p.p("absent", t);
-        }
-    }
+    p.followups(&r.followup);
     p.close();
     p.open(s[7]);
     p.notes(

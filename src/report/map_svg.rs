@@ -126,8 +126,15 @@ pub fn xml_escape(s: &str) -> String {
 }
 
 /// Renders the map: hexes of `cells` in scope filled by `colour`, the scope's layer
-/// outlined and named, the region heavier. Deterministic (coordinates at 0.1 px).
-pub fn render(table: &IncidentTable, scope: &Scope, cells: &[HexResult], colour: Colour) -> String {
+/// outlined and named, the region heavier, and `outlines` (intervention targets) dashed
+/// green. Deterministic (coordinates at 0.1 px).
+pub fn render(
+    table: &IncidentTable,
+    scope: &Scope,
+    cells: &[HexResult],
+    colour: Colour,
+    outlines: &[MultiPolygon<f64>],
+) -> String {
     let layer = table.layer(&scope.layer).map(|(_, l)| l);
     let extent_of = |gs: &mut dyn Iterator<Item = &MultiPolygon<f64>>| {
         gs.filter_map(|g| g.bounding_rect()).reduce(|a, b| {
@@ -201,6 +208,14 @@ pub fn render(table: &IncidentTable, scope: &Scope, cells: &[HexResult], colour:
         let _ = write!(
             svg,
             r##"<path d="{d}" fill="none" stroke="#000000" stroke-width="2.5"/>"##
+        );
+    }
+    for g in outlines {
+        let mut d = String::new();
+        path_of(&proj, g, &mut d);
+        let _ = write!(
+            svg,
+            r##"<path d="{d}" fill="none" stroke="#1a9850" stroke-width="2.5" stroke-dasharray="6 3" class="intervention"/>"##
         );
     }
     svg.push_str("</svg>");

@@ -17,6 +17,7 @@
 pub mod csv_out;
 pub mod figures;
 pub mod html;
+pub mod interventions;
 pub mod map_svg;
 pub mod scope;
 pub mod tertial;

@@ -26,6 +26,7 @@ use chrono::Duration;
 use serde::Serialize;
 
 use super::figures::Breakdown;
+use super::interventions::{self, EndedIntervention};
 use super::week::{AreaRow, EmergingSummary, ReportOptions, ReportParameters, common};
 use super::{HourWeekday, ReportError, map_svg, suppress_value};
 use crate::analysis::counts::{Units, row_mask};
@@ -138,9 +139,8 @@ pub struct TertialReport {
     pub hour_weekday: HourWeekday,
     /// The prioritised list of areas.
     pub priority: Priority,
-    /// Follow-up of the interventions that ended in the tertial; `None` until the
-    /// interventions register is available in this build.
-    pub followup: Option<serde_json::Value>,
+    /// Follow-up of the interventions that ended in the tertial (in scope).
+    pub followup: Vec<EndedIntervention>,
     /// Meeting notes stored with the report.
     pub notes: Option<ReportNotes>,
     /// Plain-language notes on the data and methods.
@@ -176,6 +176,9 @@ impl TertialReport {
             suppress_value(&mut p.count, k_f);
         }
         self.hour_weekday.suppress(k_f);
+        for e in &mut self.followup {
+            interventions::suppress(e, u64::from(k));
+        }
         self.parameters.suppressed_below = Some(k);
     }
 }
@@ -369,7 +372,20 @@ pub fn build(
     };
     let priority = prioritise(&areas, &opts.priority_weights);
     let emerging = c.emerging(opts.top, opts.emerging_weeks);
-    let map_svg = map_svg::render(table, &c.scope, &c.hexes.cells, map_svg::Colour::Emerging);
+    let followup = interventions::ended(&c.analyzer, store, &c.scope, window)?;
+    let outlines: Vec<_> = followup
+        .iter()
+        .filter_map(|e| {
+            interventions::target_geometry(&c.analyzer, &e.intervention.intervention.spec.target)
+        })
+        .collect();
+    let map_svg = map_svg::render(
+        table,
+        &c.scope,
+        &c.hexes.cells,
+        map_svg::Colour::Emerging,
+        &outlines,
+    );
     let notes = store.report_notes(&window.to_string(), &c.scope.key())?;
     let mut parameters = c.parameters("tertial", window, opts);
     parameters.priority_weights = Some(opts.priority_weights);
@@ -393,7 +409,7 @@ pub fn build(
         weekly_totals,
         hour_weekday: HourWeekday::new(&c.hour_weekday),
         priority,
-        followup: None,
+        followup,
         notes,
         warnings,
         map_svg,

@@ -13,6 +13,7 @@ use h3o::{CellIndex, Resolution};
 use serde::Serialize;
 
 use super::figures::{Breakdown, BreakdownRow, breakdown};
+use super::interventions::{self, ActiveIntervention};
 use super::scope::{RegionRef, Scope};
 use super::{Figure, HourWeekday, ReportError, map_svg};
 use crate::analysis::counts::row_mask;
@@ -239,9 +240,8 @@ pub struct WeekReport {
     pub emerging: EmergingSummary,
     /// Hour-by-weekday pattern of the week.
     pub hour_weekday: HourWeekday,
-    /// Interventions active in the week; `None` until the interventions register is
-    /// available in this build.
-    pub interventions: Option<serde_json::Value>,
+    /// Interventions active on any day of the week (in scope), with where they are.
+    pub interventions: Vec<ActiveIntervention>,
     /// Meeting notes stored with the report.
     pub notes: Option<ReportNotes>,
     /// Plain-language notes on the data and methods.
@@ -602,11 +602,17 @@ pub fn build(
     top_areas.truncate(opts.top);
     let top_hexes = c.hex_rows(opts.top, None);
     let emerging = c.emerging(opts.top, opts.emerging_weeks);
+    let active = interventions::active(&c.analyzer, store, &c.scope, window)?;
+    let outlines: Vec<_> = active
+        .iter()
+        .filter_map(|a| interventions::target_geometry(&c.analyzer, &a.intervention.spec.target))
+        .collect();
     let map_svg = map_svg::render(
         c.analyzer.table(),
         &c.scope,
         &c.hexes.cells,
         map_svg::Colour::GiStar,
+        &outlines,
     );
     let notes = store.report_notes(&window.to_string(), &c.scope.key())?;
     Ok(WeekReport {
@@ -618,7 +624,7 @@ pub fn build(
         top_hexes,
         emerging,
         hour_weekday: HourWeekday::new(&c.hour_weekday),
-        interventions: None,
+        interventions: active,
         notes,
         warnings: c.warnings(),
         map_svg,
