@@ -14,6 +14,7 @@ mod demo;
 mod durability;
 mod ogc;
 mod reference;
+mod reports;
 mod serve;
 mod support;
 mod tiles;
