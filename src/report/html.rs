@@ -162,9 +162,9 @@ impl Page {
     fn open(&mut self, (id, sv, en): (&str, &str, &str)) {
         self.section += 1;
         let title = self.lang.pick(sv, en);
-        let _ = write!(
+        let _ = writeln!(
             self.out,
-            "<section id=\"{id}\"><h2>{}. {}</h2>\n",
+            "<section id=\"{id}\"><h2>{}. {}</h2>",
             self.section,
             esc(title)
         );
