@@ -210,7 +210,7 @@ fn check_target(conn: &rusqlite::Connection, spec: &InterventionSpec) -> Result<
             layer: layer.clone(),
             id: id.clone(),
             reason: format!(
-                "layer {layer:?} has no area {id:?}; GET /api/areas?layer={layer} lists its areas"
+                "layer {layer:?} has no area {id:?}; GET /api/areas?layer={layer} (or the layer file) lists its areas"
             ),
         }
         .into());

@@ -17,6 +17,8 @@
 //!   a [`hotspots::Provenance`] (its parameters and the store's data version).
 //! - [`followup`]: follow-up of an intervention (before/after against a control, the
 //!   Weighted Displacement Quotient), with exact intervals from [`rate_ratio`].
+//! - [`forecast`]: next-week hotspot forecast per H3 cell (EWMA plus a near-repeat
+//!   boost) against two baselines, with a rolling back-test (hit rate, PAI, PEI, RRI).
 //! - [`cache`]: results memoised per query and invalidated per changed time range.
 //!
 //! Statistics are checked against independent references (PySAL esda, pymannkendall,
@@ -29,6 +31,7 @@ pub mod emerging;
 pub mod fdr;
 pub mod filter;
 pub mod followup;
+pub mod forecast;
 pub mod gistar;
 pub mod grid;
 pub mod hotspots;

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::analysis::AnalysisError;
 use crate::analysis::service::ServiceError;
+use crate::intervention::InterventionError;
 use crate::store::StoreError;
 
 /// An error answered to the client.
@@ -24,6 +25,9 @@ pub enum ApiError {
     /// The body is too large.
     #[error("{0}")]
     TooLarge(String),
+    /// The request conflicts with stored data (e.g. an overlapping duplicate intervention).
+    #[error("{0}")]
+    Conflict(String),
     /// Something failed on our side.
     #[error("internal error: {0}")]
     Internal(String),
@@ -46,7 +50,19 @@ impl From<AnalysisError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::Internal(e.to_string())
+        match e {
+            StoreError::Intervention(e) => ApiError::from(e),
+            e => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<InterventionError> for ApiError {
+    fn from(e: InterventionError) -> Self {
+        match e {
+            InterventionError::OverlappingDuplicate { .. } => ApiError::Conflict(e.to_string()),
+            e => ApiError::BadRequest(e.to_string()),
+        }
     }
 }
 
@@ -56,6 +72,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.clone()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (

@@ -13,7 +13,9 @@
 
 mod api;
 mod error;
+mod forecast;
 mod geojson_out;
+mod interventions;
 mod ogc;
 pub mod params;
 mod reports;
@@ -286,6 +288,8 @@ pub fn router(state: AppState) -> Router {
         .merge(tiles::routes())
         .merge(ogc::routes())
         .merge(reports::routes())
+        .merge(interventions::routes())
+        .merge(forecast::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())

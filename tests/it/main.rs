@@ -12,6 +12,8 @@ mod api;
 mod cli_ingest;
 mod demo;
 mod durability;
+mod forecast;
+mod interventions;
 mod ogc;
 mod reference;
 mod reports;
