@@ -122,6 +122,9 @@ pub struct FileConfig {
     pub bind: Option<String>,
     /// The area layer whose union is the study area.
     pub study_area: Option<String>,
+    /// Weights of the tertial analysis's priority score, e.g.
+    /// `priority_weights = { harm = 0.4, trend = 0.2, significance = 0.3, population = 0.1 }`.
+    pub priority_weights: Option<PriorityWeights>,
 }
 
 impl FileConfig {
@@ -153,6 +156,74 @@ pub struct ConfigInput {
     pub h3_resolutions: Option<String>,
     /// `--study-area`.
     pub study_area: Option<String>,
+    /// `--priority-weights` / `LAGESBILD_PRIORITY_WEIGHTS`, e.g.
+    /// `harm=0.4,trend=0.2,significance=0.3,population=0.1` (omitted keys keep the default).
+    pub priority_weights: Option<String>,
+}
+
+/// The weights of the four components of the tertial analysis's priority score (see
+/// `report::tertial`). Each is `>= 0` and they need not sum to 1: the score divides by
+/// their sum. Defaults: harm 0.4, trend 0.2, significance 0.3, population 0.1.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PriorityWeights {
+    /// Weight of the harm level (harm-weighted score, relative to the highest area).
+    pub harm: f64,
+    /// Weight of the trend (Mann–Kendall z of the weekly counts, rises only).
+    pub trend: f64,
+    /// Weight of Gi* significance (hot spot confidence 90/95/99 %).
+    pub significance: f64,
+    /// Weight of the population (residents, relative to the largest area).
+    pub population: f64,
+}
+
+impl Default for PriorityWeights {
+    fn default() -> Self {
+        PriorityWeights {
+            harm: 0.4,
+            trend: 0.2,
+            significance: 0.3,
+            population: 0.1,
+        }
+    }
+}
+
+impl PriorityWeights {
+    /// Parses `harm=0.4,trend=0.2,significance=0.3,population=0.1`; omitted keys keep their
+    /// default.
+    pub fn parse(s: &str) -> Result<PriorityWeights, ConfigError> {
+        let mut w = PriorityWeights::default();
+        let bad = |why: &str| ConfigError::PriorityWeights(format!("{s:?}: {why}"));
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = part
+                .split_once('=')
+                .ok_or_else(|| bad(&format!("{part:?} is not key=number")))?;
+            let value: f64 = value
+                .trim()
+                .parse()
+                .map_err(|_| bad(&format!("{:?} is not a number", value.trim())))?;
+            let slot = match key.trim() {
+                "harm" => &mut w.harm,
+                "trend" => &mut w.trend,
+                "significance" => &mut w.significance,
+                "population" => &mut w.population,
+                other => return Err(bad(&format!("unknown key {other:?}"))),
+            };
+            *slot = value;
+        }
+        w.validate()
+    }
+
+    /// Checks that every weight is finite and `>= 0` and that they do not all vanish.
+    pub fn validate(self) -> Result<PriorityWeights, ConfigError> {
+        let all = [self.harm, self.trend, self.significance, self.population];
+        if all.iter().any(|v| !v.is_finite() || *v < 0.0) || all.iter().sum::<f64>() <= 0.0 {
+            return Err(ConfigError::PriorityWeights(format!(
+                "{self:?}: every weight must be a finite number >= 0, and at least one > 0"
+            )));
+        }
+        Ok(self)
+    }
 }
 
 /// Validated settings.
@@ -171,6 +242,8 @@ pub struct Config {
     /// The area layer that is the study area; `None` = the loaded layer with the smallest
     /// extent (see `analysis::hotspots::Analyzer::new`).
     pub study_area: Option<String>,
+    /// Weights of the tertial analysis's priority score.
+    pub priority_weights: PriorityWeights,
 }
 
 /// A setting is invalid.
@@ -204,6 +277,11 @@ pub enum ConfigError {
         "invalid H3 resolutions {0:?}: give distinct numbers 0..=15 separated by commas, e.g. 7,8,9,10"
     )]
     Resolutions(String),
+    /// Malformed priority weights.
+    #[error(
+        "invalid priority weights {0}; give e.g. harm=0.4,trend=0.2,significance=0.3,population=0.1"
+    )]
+    PriorityWeights(String),
 }
 
 impl Config {
@@ -247,7 +325,13 @@ impl Config {
             (None, None) => DEFAULT_H3_RESOLUTIONS.to_vec(),
         };
         let h3_resolutions = parse_resolutions(&res_list)?;
+        let priority_weights = match (input.priority_weights, file.priority_weights) {
+            (Some(s), _) => PriorityWeights::parse(&s)?,
+            (None, Some(w)) => w.validate()?,
+            (None, None) => PriorityWeights::default(),
+        };
         Ok(Config {
+            priority_weights,
             db,
             categories,
             timezone,
@@ -269,6 +353,7 @@ impl Config {
                 .filter_map(|&r| Resolution::try_from(r).ok())
                 .collect(),
             study_area: None,
+            priority_weights: PriorityWeights::default(),
         }
     }
 }
@@ -344,5 +429,29 @@ mod tests {
             Config::resolve(bad_tz, FileConfig::default()),
             Err(ConfigError::Timezone(_))
         ));
+    }
+
+    #[test]
+    fn priority_weights_parse_merge_and_reject() {
+        let w = PriorityWeights::parse("trend=0.5, population=0").unwrap();
+        assert_eq!(w.trend, 0.5);
+        assert_eq!(w.population, 0.0);
+        assert_eq!(w.harm, PriorityWeights::default().harm);
+        for bad in [
+            "harm",
+            "harm=x",
+            "risk=1",
+            "harm=-1",
+            "harm=inf",
+            "harm=0,trend=0,significance=0,population=0",
+        ] {
+            assert!(PriorityWeights::parse(bad).is_err(), "{bad}");
+        }
+        let file: FileConfig =
+            toml::from_str("priority_weights = { harm = 1.0, trend = 0.0 }").unwrap();
+        let c = Config::resolve(ConfigInput::default(), file).unwrap();
+        assert_eq!(c.priority_weights.harm, 1.0);
+        assert_eq!(c.priority_weights.significance, 0.3);
+        assert!(toml::from_str::<FileConfig>("priority_weights = { risk = 1.0 }").is_err());
     }
 }

@@ -7,7 +7,7 @@
 //! # Code map
 //!
 //! Data flows one way, left to right:
-//! `config -> model -> ingest -> store -> index -> pipeline -> analysis -> tiles -> demo -> serve`.
+//! `config -> model -> ingest -> store -> index -> pipeline -> analysis -> report/tiles -> demo -> serve`.
 //! A module imports only from modules to its left.
 //!
 //! - [`config`]: deployment settings (database, categories, time zone, region, H3
@@ -25,6 +25,10 @@
 //! - [`pipeline`]: jobs that cross modules — ingest a file, import an area layer.
 //! - [`analysis`]: hotspot statistics over the stored incidents — windows, aggregates,
 //!   Gi* with FDR, LISA, emerging hotspots, KDE, the automatic scale, and result caching.
+//! - [`report`]: the weekly situation picture and the tertial analysis built from the
+//!   analysis results, with their parameters and data version, small-count suppression in
+//!   one method, and their formats: JSON, printable HTML (inline SVG map, Swedish/English)
+//!   and CSV for Swedish Excel. No HTTP.
 //! - [`tiles`]: map tiles of the analysis results, with no HTTP in it: XYZ tile math in
 //!   Web Mercator, clipping to the tile plus a buffer, Douglas–Peucker simplification,
 //!   GeoJSON and Mapbox Vector Tile encoding (via `geozero`), TileJSON, the zoom → H3
@@ -53,6 +57,7 @@ pub mod ingest;
 pub mod intervention;
 pub mod model;
 pub mod pipeline;
+pub mod report;
 pub mod serve;
 pub mod store;
 pub mod tiles;

@@ -27,11 +27,32 @@ Examples:
   lagesbild ingest export_sweref.csv --crs EPSG:3006
   lagesbild areas import stadsdelar.geojson --layer districts --id-field kod --name-field namn --population-field folkmangd
   lagesbild demo load                               # Botkyrka demo: boundaries + synthetic incidents
+  lagesbild report week 2026-W47 --out v47.html     # weekly situation picture (also --format json|csv)
+  lagesbild report tertial 2026-T3 --lang en --format csv --out t3.csv
   lagesbild --db /var/lib/lagesbild/data.db serve --bind 0.0.0.0:8080
   lagesbild serve --web-dir /opt/lagesbild/web --basemap-url 'https://tile.openstreetmap.org/{z}/{x}/{y}.png'
 
 Configuration: flags win over LAGESBILD_* environment variables, which win over the TOML file
-given by --config (keys: db, categories, timezone, region, h3_resolutions, study_area, bind).";
+given by --config (keys: db, categories, timezone, region, h3_resolutions, study_area, bind,
+priority_weights).";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  lagesbild report week 2026-W47                               # HTML (Swedish) on standard output
+  lagesbild report week 2026-W47 --format html --out v47.html  # then print it from a browser (A4)
+  lagesbild report week 2026-W47 --region regions:norra --lang en --out v47-norra.html
+  lagesbild report week 2026-W47 --format json --out v47.json
+  lagesbild report week 2026-W47 --format csv --out v47.csv    # semicolons, decimal comma, UTF-8 BOM
+  lagesbild report tertial 2026-T3 --format html --out t3.html
+  lagesbild report tertial 2026-T3 --layer districts --format csv --decimal point
+  lagesbild report notes 2026-W47 --text \"Beslut: extra belysning i Alby\"
+  lagesbild report notes 2026-W47 --file anteckningar.txt --region norra
+
+--region limits a report to an area, LAYER:ID (e.g. regions:norra) or an id or name in the
+`regions` layer (four numbers are still the deployment's bounding box).
+Report ids: YYYY-Www (ISO week, 01..52 or 53) and YYYY-T1, -T2, -T3 (Jan–Apr, May–Aug, Sep–Dec).
+The tertial priority weights come from --priority-weights, LAGESBILD_PRIORITY_WEIGHTS or
+priority_weights in the --config file (default harm=0.4,trend=0.2,significance=0.3,population=0.1).";
 
 /// lagesbild: spatial hotspots for local crime-prevention partnerships (veckolägesbild,
 /// tertialanalys). Ingests partners' incidents, assigns them to areas and H3 cells, and
@@ -75,6 +96,10 @@ struct GlobalArgs {
     /// with the smallest extent]
     #[arg(long, env = "LAGESBILD_STUDY_AREA", global = true)]
     study_area: Option<String>,
+    /// Weights of the tertial analysis's priority score, e.g.
+    /// harm=0.4,trend=0.2,significance=0.3,population=0.1 (omitted keys keep these defaults)
+    #[arg(long, env = "LAGESBILD_PRIORITY_WEIGHTS", global = true)]
+    priority_weights: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +164,9 @@ enum Command {
     /// The Botkyrka demo (real boundaries, approximate districts, SYNTHETIC incidents)
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Reports: the weekly situation picture and the tertial analysis (HTML, JSON, CSV)
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// The interventions register (insatser) and the follow-up of each intervention
     #[command(subcommand, after_help = INTERVENTION_EXAMPLES)]
     Interventions(InterventionsCommand),
@@ -184,6 +212,63 @@ enum AreasCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Weekly situation picture (veckolägesbild) for an ISO week, e.g. 2026-W47
+    #[command(after_help = REPORT_EXAMPLES)]
+    Week {
+        /// The ISO week, YYYY-Www
+        id: String,
+        #[command(flatten)]
+        args: ReportArgs,
+    },
+    /// Tertial analysis (tertialanalys) for YYYY-T1, -T2 or -T3
+    #[command(after_help = REPORT_EXAMPLES)]
+    Tertial {
+        /// The tertial, YYYY-Tn
+        id: String,
+        #[command(flatten)]
+        args: ReportArgs,
+    },
+    /// Store the meeting notes of a report (replaces earlier notes; an empty text deletes)
+    #[command(after_help = REPORT_EXAMPLES)]
+    Notes {
+        /// The report: YYYY-Www or YYYY-Tn
+        id: String,
+        /// The notes
+        #[arg(long, conflicts_with = "file")]
+        text: Option<String>,
+        /// Read the notes from a file (- = standard input)
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Clone)]
+struct ReportArgs {
+    /// html, json or csv
+    #[arg(long, default_value = "html", value_parser = ["html", "json", "csv"])]
+    format: String,
+    /// Output file [default: standard output]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Language of HTML and CSV labels: sv or en
+    #[arg(long, default_value = "sv", value_parser = ["sv", "en"])]
+    lang: String,
+    /// Area layer to rank [default: districts, else the first layer]
+    #[arg(long)]
+    layer: Option<String>,
+    /// H3 resolution of the hex sections (0..=15), or auto for the automatic scale [default: 8]
+    #[arg(long)]
+    res: Option<String>,
+    /// Gi* ring size [default: automatic]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=8))]
+    k: Option<u32>,
+    /// CSV decimal sign: comma (Swedish Excel) or point
+    #[arg(long, default_value = "comma", value_parser = ["comma", "point"])]
+    decimal: String,
 }
 
 #[derive(Args, Clone)]
@@ -243,7 +328,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+fn run(mut cli: Cli) -> Result<ExitCode> {
+    // For `report`, the global --region names the report's region (regions:norra), unless
+    // it is a deployment bounding box (four numbers).
+    let mut report_region = None;
+    if matches!(cli.command, Command::Report(_))
+        && let Some(r) = &cli.global.region
+        && lagesbild::config::Region::parse(r).is_err()
+    {
+        report_region = cli.global.region.take();
+    }
     let g = &cli.global;
     let file = match &g.config {
         Some(path) => FileConfig::read(path)?,
@@ -258,6 +352,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             region: g.region.clone(),
             h3_resolutions: g.h3_resolutions.clone(),
             study_area: g.study_area.clone(),
+            priority_weights: g.priority_weights.clone(),
         },
         file,
     )?;
@@ -385,6 +480,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report(cmd) => report_command(&config, cmd, report_region),
         Command::Interventions(cmd) => interventions_command(&config, cmd),
         Command::Categories { json } => {
             if json {
@@ -405,6 +501,119 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -> Result<ExitCode> {
+    use lagesbild::analysis::service::AnalysisService;
+    use lagesbild::report::{self, Lang, csv_out, html, week::ReportOptions};
+    if let ReportCommand::Notes { id, text, file } = cmd {
+        let window = report::parse_week_id(&id)
+            .or_else(|_| report::parse_tertial_id(&id))
+            .map_err(|_| {
+                anyhow::anyhow!("{id:?} is not a report id: give YYYY-Www (e.g. 2026-W47) or YYYY-Tn (e.g. 2026-T3)")
+            })?;
+        let text = match (text, file) {
+            (Some(t), _) => t,
+            (None, Some(path)) if path == Path::new("-") => {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                s
+            }
+            (None, Some(path)) => std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+            (None, None) => bail!("give the notes with --text TEXT or --file FILE"),
+        };
+        let text = report::check_notes(&text)?;
+        let mut store = open_store(config)?;
+        let service = AnalysisService::new(
+            config.categories.clone(),
+            config.timezone,
+            config.study_area.clone(),
+        );
+        let analyzer = service.analyzer(&store)?;
+        let scope = report::scope::Scope::resolve(analyzer.table(), None, region.as_deref())?.key();
+        let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        store.set_report_notes(&window.to_string(), &scope, &text, &now)?;
+        eprintln!(
+            "notes of {window}{} {}",
+            if scope.is_empty() {
+                String::new()
+            } else {
+                format!(" ({scope})")
+            },
+            if text.is_empty() { "deleted" } else { "stored" }
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (is_week, id, args) = match cmd {
+        ReportCommand::Week { id, args } => (true, id, args),
+        ReportCommand::Tertial { id, args } => (false, id, args),
+        ReportCommand::Notes { .. } => return Ok(ExitCode::SUCCESS),
+    };
+    let window = if is_week {
+        report::parse_week_id(&id)
+    } else {
+        report::parse_tertial_id(&id)
+    }?;
+    let lang = Lang::parse(&args.lang)?;
+    let opts = ReportOptions {
+        layer: args.layer,
+        region,
+        resolution: match args.res.as_deref() {
+            None => Some(report::week::DEFAULT_RESOLUTION),
+            Some("auto") => None,
+            Some(r) => Some(
+                r.parse::<u8>()
+                    .ok()
+                    .and_then(|r| h3o::Resolution::try_from(r).ok())
+                    .with_context(|| {
+                        format!("--res {r:?}: give an H3 resolution 0..=15, or auto")
+                    })?,
+            ),
+        },
+        k: args.k,
+        priority_weights: config.priority_weights,
+        ..ReportOptions::default()
+    };
+    let store = open_store(config)?;
+    let service = AnalysisService::new(
+        config.categories.clone(),
+        config.timezone,
+        config.study_area.clone(),
+    );
+    let csv_opts = csv_out::CsvOptions {
+        decimal_comma: args.decimal == "comma",
+        lang,
+    };
+    let bytes = if is_week {
+        let r = report::week::build(&service, &store, &window, &opts)
+            .with_context(|| format!("the weekly report for {window} could not be made"))?;
+        match args.format.as_str() {
+            "json" => serde_json::to_vec_pretty(&r)?,
+            "csv" => csv_out::week(&r, csv_opts)?,
+            _ => html::week(&r, lang).into_bytes(),
+        }
+    } else {
+        let r = report::tertial::build(&service, &store, &window, &opts)
+            .with_context(|| format!("the tertial analysis for {window} could not be made"))?;
+        match args.format.as_str() {
+            "json" => serde_json::to_vec_pretty(&r)?,
+            "csv" => csv_out::tertial(&r, csv_opts)?,
+            _ => html::tertial(&r, lang).into_bytes(),
+        }
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().lock().write_all(&bytes)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(config: &Config) -> Result<Store> {

@@ -20,6 +20,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::model::{Area, Incident, Wgs84};
 
+#[path = "store_notes.rs"]
+mod notes;
+pub use notes::ReportNotes;
+
 /// Page size for new databases. Larger pages than SQLite's 4 KiB default mean fewer page
 /// splits in the indexes a big ingest inserts into at random.
 const PAGE_SIZE: i64 = 16384;
@@ -108,6 +112,16 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX interventions_by_days ON interventions (start_day, end_day);
     CREATE INDEX interventions_by_target ON interventions (target_key, kind, partner);
     INSERT INTO meta (key, value) VALUES ('interventions_version', '0');
+    "#,
+    // 4: meeting notes stored with a report (see `store_notes.rs`).
+    r#"
+    CREATE TABLE report_notes (
+        report TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        notes TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (report, scope)
+    ) STRICT;
     "#,
 ];
 

@@ -194,6 +194,34 @@ pub struct Aggregates {
     pub options: AggregateOptions,
 }
 
+/// The rise test of [`aggregate`] for one count: the one-sided exact Poisson p of the
+/// rounded `count` against `baseline_mean` over `baseline_windows` windows (expected
+/// `1/(2N)` when the baseline is zero), and whether it is a significant rise
+/// (`count > baseline_mean` and `p < alpha`).
+///
+/// # Example
+/// ```
+/// use lagesbild::analysis::counts::rise_test;
+/// let (p, rise) = rise_test(9.0, 3.0, 8, 0.05);
+/// assert!(rise && p < 0.01);
+/// assert_eq!(rise_test(2.0, 3.0, 8, 0.05).1, false);
+/// ```
+pub fn rise_test(
+    count: f64,
+    baseline_mean: f64,
+    baseline_windows: usize,
+    alpha: f64,
+) -> (f64, bool) {
+    let expected = if baseline_mean > 0.0 {
+        baseline_mean
+    } else {
+        0.5 / baseline_windows.max(1) as f64
+    };
+    let observed = count.round().max(0.0) as u64;
+    let p = poisson_rise(observed, expected).map_or(1.0, |t| t.p_upper);
+    (p, count > baseline_mean && p < alpha)
+}
+
 /// Computes [`Aggregates`] for `window`. `populations` gives residents per unit (areas).
 pub fn aggregate(
     table: &IncidentTable,
@@ -237,13 +265,7 @@ pub fn aggregate(
         .map(|u| {
             let count = current.count[u];
             let baseline_mean = base.iter().map(|b| b.count[u]).sum::<f64>() / n_base;
-            let expected = if baseline_mean > 0.0 {
-                baseline_mean
-            } else {
-                0.5 / n_base
-            };
-            let observed = count.round().max(0.0) as u64;
-            let rise_p = poisson_rise(observed, expected).map_or(1.0, |t| t.p_upper);
+            let (rise_p, rise) = rise_test(count, baseline_mean, base.len(), opts.alpha);
             UnitAggregate {
                 count,
                 share: if total > 0.0 { count / total } else { 0.0 },
@@ -259,7 +281,7 @@ pub fn aggregate(
                 change_vs_baseline: count - baseline_mean,
                 change_vs_last_year: count - last_year.count[u],
                 rise_p,
-                rise: count > baseline_mean && rise_p < opts.alpha,
+                rise,
             }
         })
         .collect();

@@ -97,6 +97,10 @@ async fn index() -> Json<Value> {
             "/tiles/{layer}/{z}/{x}/{y}.mvt": "vector tiles (layers areas, hexes, kde; .geojson too), with the same window and filter parameters",
             "/tiles/{layer}.json": "TileJSON 3.0 for a tile layer",
             "/ogc": "OGC API - Features (QGIS, GDAL)",
+            "/api/reports/week/2026-W47": "weekly situation picture as JSON (?format=csv, or /csv, for Swedish Excel); PUT .../notes stores meeting notes",
+            "/api/reports/tertial/2026-T3": "tertial analysis as JSON (?format=csv, or /csv)",
+            "/reports/week/2026-W47?lang=sv|en": "weekly situation picture, printable HTML (A4)",
+            "/reports/tertial/2026-T3?lang=sv|en": "tertial analysis, printable HTML (A4)",
         },
         "note": "The Botkyrka demo incidents are synthetic (seeded generator), not real reports.",
     }))

@@ -7,7 +7,8 @@
 //! module that knows about HTTP.
 //!
 //! Routes: `api` (JSON/GeoJSON, the endpoint list at `/api`), `profile`, `tiles`, `ogc`
-//! (OGC API - Features), `/health`, and `web` (the web map at `/`).
+//! (OGC API - Features), `reports` (weekly situation picture and tertial analysis: JSON,
+//! CSV, HTML, notes), `/health`, and `web` (the web map at `/`).
 //! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
 //! CORS for GET/OPTIONS, a request time-out and a body-size limit.
 
@@ -19,6 +20,7 @@ mod interventions;
 mod ogc;
 pub mod params;
 mod profile;
+mod reports;
 mod tiles;
 pub mod web;
 
@@ -309,6 +311,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web)
         .merge(tiles::routes())
         .merge(ogc::routes())
+        .merge(reports::routes())
         .merge(interventions::routes())
         .merge(forecast::routes())
         .fallback(not_found)

@@ -17,6 +17,7 @@ mod forecast;
 mod interventions;
 mod ogc;
 mod reference;
+mod reports;
 mod serve;
 mod support;
 mod tiles;

@@ -1,0 +1,418 @@
+//! Report endpoints: the weekly situation picture and the tertial analysis as JSON, CSV and
+//! printable HTML, and their meeting notes.
+//!
+//! - `GET /api/reports/week/{YYYY-Www}` and `/api/reports/tertial/{YYYY-Tn}`: JSON, or CSV
+//!   with `?format=csv` (also at `.../csv`); CSV takes `decimal=comma|point` (default comma)
+//!   and `lang=sv|en`.
+//! - `GET /reports/week/{YYYY-Www}` and `/reports/tertial/{YYYY-Tn}`: HTML, `?lang=sv|en`.
+//! - `GET`/`PUT /api/reports/week/{YYYY-Www}/notes` (and tertial): the meeting notes, as
+//!   `text/plain` or JSON `{"notes": "..."}`; an empty text deletes them.
+//!
+//! All take `layer=` and `region=` (e.g. `regions:norra`), `res=` and `k=`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{SecondsFormat, Utc};
+use h3o::Resolution;
+use serde_json::json;
+
+use super::params::QueryMap;
+use super::{ApiError, AppState};
+use crate::analysis::window::TimeWindow;
+use crate::report::csv_out::CsvOptions;
+use crate::report::week::ReportOptions;
+use crate::report::{
+    Lang, ReportError, check_notes, csv_out, html, parse_tertial_id, parse_week_id, tertial, week,
+};
+use crate::store::Store;
+
+/// The largest notes body accepted, in bytes.
+pub const MAX_NOTES_BODY: usize = 256 << 10;
+
+type Params = Query<Vec<(String, String)>>;
+type QueryResult = Result<Params, axum::extract::rejection::QueryRejection>;
+
+impl From<ReportError> for ApiError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Invalid(m) => ApiError::BadRequest(m),
+            ReportError::Analysis(a) => ApiError::from(a),
+            ReportError::Store(s) => ApiError::from(s),
+            ReportError::Output(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+/// The report routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/reports/week/{id}", get(week_api))
+        .route("/api/reports/week/{id}/csv", get(week_csv))
+        .route(
+            "/api/reports/week/{id}/notes",
+            get(week_notes).put(put_week_notes),
+        )
+        .route("/api/reports/tertial/{id}", get(tertial_api))
+        .route("/api/reports/tertial/{id}/csv", get(tertial_csv))
+        .route(
+            "/api/reports/tertial/{id}/notes",
+            get(tertial_notes).put(put_tertial_notes),
+        )
+        .route("/reports/week/{id}", get(week_html))
+        .route("/reports/tertial/{id}", get(tertial_html))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Week,
+    Tertial,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Out {
+    Json,
+    Csv,
+    Html,
+}
+
+const SCOPE_PARAMS: [&str; 4] = ["layer", "region", "res", "k"];
+
+fn query(q: QueryResult) -> Result<QueryMap, ApiError> {
+    let Query(pairs) =
+        q.map_err(|e| ApiError::BadRequest(format!("malformed query string: {}", e.body_text())))?;
+    Ok(QueryMap::new(pairs))
+}
+
+fn options(q: &mut QueryMap, state: &AppState) -> Result<ReportOptions, ApiError> {
+    let mut o = ReportOptions {
+        layer: q.take("layer"),
+        region: q.take("region"),
+        priority_weights: state.config().priority_weights,
+        ..ReportOptions::default()
+    };
+    if let Some(r) = q.parse("res", "an H3 resolution 0..=15 or auto", |s| {
+        if s == "auto" {
+            return Some(None);
+        }
+        s.parse::<u8>()
+            .ok()
+            .and_then(|r| Resolution::try_from(r).ok())
+            .map(Some)
+    })? {
+        o.resolution = r;
+    }
+    o.k = q.parse("k", "a ring size 1..=8", |s| {
+        s.parse::<u32>().ok().filter(|k| (1..=8).contains(k))
+    })?;
+    Ok(o)
+}
+
+fn lang(q: &mut QueryMap) -> Result<Lang, ApiError> {
+    Ok(q.parse("lang", "sv or en", |s| Lang::parse(s).ok())?
+        .unwrap_or_default())
+}
+
+fn parse_id(kind: Kind, id: &str) -> Result<TimeWindow, ApiError> {
+    Ok(match kind {
+        Kind::Week => parse_week_id(id)?,
+        Kind::Tertial => parse_tertial_id(id)?,
+    })
+}
+
+async fn report(
+    state: AppState,
+    kind: Kind,
+    id: String,
+    q: QueryResult,
+    mut out: Option<Out>,
+) -> Result<Response, ApiError> {
+    let mut q = query(q)?;
+    let window = parse_id(kind, &id)?;
+    if out.is_none() {
+        out = Some(
+            q.parse("format", "json or csv", |s| match s {
+                "json" => Some(Out::Json),
+                "csv" => Some(Out::Csv),
+                _ => None,
+            })?
+            .unwrap_or(Out::Json),
+        );
+    }
+    let out = out.unwrap_or(Out::Json);
+    let opts = options(&mut q, &state)?;
+    let lang = lang(&mut q)?;
+    let decimal_comma = if out == Out::Csv {
+        q.parse("decimal", "comma or point", |s| match s {
+            "comma" => Some(true),
+            "point" => Some(false),
+            _ => None,
+        })?
+        .unwrap_or(true)
+    } else {
+        true
+    };
+    let mut known: Vec<&str> = SCOPE_PARAMS.to_vec();
+    known.extend(match out {
+        Out::Json => &["format", "lang"][..],
+        Out::Csv => &["format", "lang", "decimal"][..],
+        Out::Html => &["lang"][..],
+    });
+    q.finish(&known)?;
+    state
+        .blocking(move |store, state| {
+            let service = state.analysis();
+            let csv_opts = CsvOptions {
+                decimal_comma,
+                lang,
+            };
+            let (body, content_type, filename): (Vec<u8>, &'static str, String) = match kind {
+                Kind::Week => {
+                    let r = week::build(service, store, &window, &opts)?;
+                    match out {
+                        Out::Json => (json_bytes(&r)?, "application/json", String::new()),
+                        Out::Csv => (
+                            csv_out::week(&r, csv_opts)?,
+                            "text/csv; charset=utf-8",
+                            format!("veckolagesbild-{}.csv", r.id),
+                        ),
+                        Out::Html => (
+                            html::week(&r, lang).into_bytes(),
+                            "text/html; charset=utf-8",
+                            String::new(),
+                        ),
+                    }
+                }
+                Kind::Tertial => {
+                    let r = tertial::build(service, store, &window, &opts)?;
+                    match out {
+                        Out::Json => (json_bytes(&r)?, "application/json", String::new()),
+                        Out::Csv => (
+                            csv_out::tertial(&r, csv_opts)?,
+                            "text/csv; charset=utf-8",
+                            format!("tertialanalys-{}.csv", r.id),
+                        ),
+                        Out::Html => (
+                            html::tertial(&r, lang).into_bytes(),
+                            "text/html; charset=utf-8",
+                            String::new(),
+                        ),
+                    }
+                }
+            };
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static(content_type),
+            );
+            if !filename.is_empty()
+                && let Ok(v) =
+                    header::HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+            {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            Ok((StatusCode::OK, h, body).into_response())
+        })
+        .await
+}
+
+fn json_bytes<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(v).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+async fn week_api(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    report(s, Kind::Week, id, q, None).await
+}
+
+async fn week_csv(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    report(s, Kind::Week, id, q, Some(Out::Csv)).await
+}
+
+async fn week_html(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    report(s, Kind::Week, id, q, Some(Out::Html)).await
+}
+
+async fn tertial_api(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    report(s, Kind::Tertial, id, q, None).await
+}
+
+async fn tertial_csv(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    report(s, Kind::Tertial, id, q, Some(Out::Csv)).await
+}
+
+async fn tertial_html(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    report(s, Kind::Tertial, id, q, Some(Out::Html)).await
+}
+
+/// The notes scope key from `region=` (and `layer=`, which only checks), resolved against
+/// the loaded layers so that `norra` and `regions:norra` share notes.
+fn notes_scope(store: &Store, state: &AppState, q: &mut QueryMap) -> Result<String, ApiError> {
+    let layer = q.take("layer");
+    let region = q.take("region");
+    q.take("lang");
+    let analyzer = state.analysis().analyzer(store)?;
+    let scope = crate::report::scope::Scope::resolve(
+        analyzer.table(),
+        layer.as_deref(),
+        region.as_deref(),
+    )?;
+    Ok(scope.key())
+}
+
+async fn notes(
+    state: AppState,
+    kind: Kind,
+    id: String,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    let mut q = query(q)?;
+    let window = parse_id(kind, &id)?;
+    state
+        .blocking(move |store, state| {
+            let scope = notes_scope(store, state, &mut q)?;
+            q.finish(&["layer", "region"])?;
+            let n = store.report_notes(&window.to_string(), &scope)?;
+            Ok(axum::Json(json!({
+                "report": window.to_string(),
+                "scope": scope,
+                "notes": n.as_ref().map(|n| n.text.clone()),
+                "updated_at": n.map(|n| n.updated_at),
+            }))
+            .into_response())
+        })
+        .await
+}
+
+async fn put_notes(
+    state: AppState,
+    kind: Kind,
+    id: String,
+    q: QueryResult,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| {
+        ApiError::BadRequest(format!("cannot read the request body: {}", e.body_text()))
+    })?;
+    if body.len() > MAX_NOTES_BODY {
+        return Err(ApiError::TooLarge(format!(
+            "the notes body is {} bytes; at most {MAX_NOTES_BODY} are accepted",
+            body.len()
+        )));
+    }
+    let mut q = query(q)?;
+    let window = parse_id(kind, &id)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("text/plain")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let text = match content_type.as_str() {
+        "application/json" => {
+            let v: serde_json::Value = serde_json::from_slice(&body)
+                .map_err(|e| ApiError::BadRequest(format!("body: not JSON: {e}")))?;
+            match v.get("notes") {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Null) => String::new(),
+                _ => {
+                    return Err(ApiError::BadRequest(
+                        "body: give {\"notes\": \"text\"} (a string; \"\" or null deletes)".into(),
+                    ));
+                }
+            }
+        }
+        "text/plain" | "" => String::from_utf8(body.to_vec())
+            .map_err(|_| ApiError::BadRequest("body: notes must be UTF-8 text".into()))?,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "Content-Type {other:?} is not accepted for notes; send text/plain or application/json"
+            )));
+        }
+    };
+    let text = check_notes(&text)?;
+    state
+        .blocking(move |store, state| {
+            let scope = notes_scope(store, state, &mut q)?;
+            q.finish(&["layer", "region"])?;
+            let mut writer = Store::open(&state.config().db)?;
+            let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+            writer.set_report_notes(&window.to_string(), &scope, &text, &now)?;
+            let n = writer.report_notes(&window.to_string(), &scope)?;
+            Ok(axum::Json(json!({
+                "report": window.to_string(),
+                "scope": scope,
+                "notes": n.as_ref().map(|n| n.text.clone()),
+                "updated_at": n.map(|n| n.updated_at),
+            }))
+            .into_response())
+        })
+        .await
+}
+
+async fn week_notes(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    notes(s, Kind::Week, id, q).await
+}
+
+async fn tertial_notes(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    notes(s, Kind::Tertial, id, q).await
+}
+
+async fn put_week_notes(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    put_notes(s, Kind::Week, id, q, headers, body).await
+}
+
+async fn put_tertial_notes(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    put_notes(s, Kind::Tertial, id, q, headers, body).await
+}

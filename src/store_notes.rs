@@ -1,0 +1,119 @@
+//! Meeting notes stored with a report: one free text per report id (`2026-W47`,
+//! `2026-T3`) and scope (`""` for the whole study area, or e.g. `regions:norra`).
+//!
+//! Also: which ingest batches were synthetic demo data, which every report must say.
+//!
+//! The store keeps the text as given; checking it (length, characters) is the report
+//! module's job. Notes are not incident data: writing them does not move the data version,
+//! so cached analyses stay valid.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store};
+
+/// Notes as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReportNotes {
+    /// The text.
+    pub text: String,
+    /// When it was last written, RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+impl Store {
+    /// The notes of a report, if any were written.
+    pub fn report_notes(&self, report: &str, scope: &str) -> Result<Option<ReportNotes>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT notes, updated_at FROM report_notes WHERE report = ?1 AND scope = ?2",
+                params![report, scope],
+                |r| {
+                    Ok(ReportNotes {
+                        text: r.get(0)?,
+                        updated_at: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Replaces the notes of a report (an empty text deletes them), in one transaction.
+    pub fn set_report_notes(
+        &mut self,
+        report: &str,
+        scope: &str,
+        text: &str,
+        updated_at: &str,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        if text.is_empty() {
+            tx.execute(
+                "DELETE FROM report_notes WHERE report = ?1 AND scope = ?2",
+                params![report, scope],
+            )?;
+        } else {
+            tx.execute(
+                "INSERT INTO report_notes (report, scope, notes, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (report, scope) DO UPDATE SET notes = excluded.notes, updated_at = excluded.updated_at",
+                params![report, scope, text, updated_at],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The sources of ingest batches that hold synthetic (demo) incidents, oldest first.
+    pub fn synthetic_sources(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT source FROM batches WHERE accepted > 0 AND source LIKE '%synthetic%' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_round_trip_replace_and_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("n.db")).unwrap();
+        let v = s.data_version().unwrap();
+        assert_eq!(s.report_notes("2026-W47", "").unwrap(), None);
+        s.set_report_notes(
+            "2026-W47",
+            "",
+            "Åtgärd: mer belysning i Alby; 'quotes' \"ok\"",
+            "2026-11-25T10:00:00Z",
+        )
+        .unwrap();
+        s.set_report_notes(
+            "2026-W47",
+            "regions:norra",
+            "other scope",
+            "2026-11-25T10:00:00Z",
+        )
+        .unwrap();
+        s.set_report_notes("2026-W47", "", "replaced", "2026-11-25T11:00:00Z")
+            .unwrap();
+        let n = s.report_notes("2026-W47", "").unwrap().unwrap();
+        assert_eq!(n.text, "replaced");
+        assert_eq!(n.updated_at, "2026-11-25T11:00:00Z");
+        assert_eq!(
+            s.report_notes("2026-W47", "regions:norra")
+                .unwrap()
+                .unwrap()
+                .text,
+            "other scope"
+        );
+        s.set_report_notes("2026-W47", "", "", "2026-11-25T12:00:00Z")
+            .unwrap();
+        assert_eq!(s.report_notes("2026-W47", "").unwrap(), None);
+        assert_eq!(s.data_version().unwrap(), v, "notes are not data");
+    }
+}
