@@ -91,6 +91,42 @@ const MIGRATIONS: &[&str] = &[
         to_ts INTEGER
     ) STRICT;
     "#,
+    // 3: access control (see `access`): partners, API tokens (hashes only) and the
+    // append-only audit log, guarded by triggers.
+    r#"
+    CREATE TABLE partners (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        shares INTEGER NOT NULL DEFAULT 1 CHECK (shares IN (0, 1)),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        partner TEXT NOT NULL REFERENCES partners(code),
+        role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'reporter', 'viewer')),
+        label TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+    ) STRICT;
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        partner TEXT,
+        role TEXT,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX audit_by_time ON audit (at);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
 ];
 
 /// A storage failure.
@@ -241,6 +277,29 @@ impl Store {
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
         }
+        Ok(())
+    }
+
+    /// The connection, for `access` (partners, tokens, audit), which owns those tables.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A `meta` value.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        meta_get(&self.conn, key)
+    }
+
+    /// Sets (or with `None` removes) a `meta` value outside any data change (flags such as
+    /// `demo`; `data_version` is not touched).
+    pub fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, v],
+            )?,
+            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?,
+        };
         Ok(())
     }
 
