@@ -7,7 +7,7 @@
 //! # Code map
 //!
 //! Data flows one way, left to right:
-//! `config -> model -> ingest -> store -> index -> pipeline -> analysis -> tiles -> demo -> serve`.
+//! `config -> model -> ingest -> store -> access -> index -> pipeline -> analysis -> tiles -> demo -> serve`.
 //! A module imports only from modules to its left.
 //!
 //! - [`config`]: deployment settings (database, categories, time zone, region, H3

@@ -400,6 +400,16 @@ impl Store {
         Ok(out)
     }
 
+    /// The `limit` most recently stored incidents of `partner`, newest first.
+    pub fn recent_incidents(&self, partner: &str, limit: usize) -> Result<Vec<Incident>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT partner, ext_id, category, occurred_at, occurred_to, lon, lat, description
+             FROM incidents WHERE partner = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![partner, limit as i64], |r| incident_from_row(r, 0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// One incident by partner and the partner's id (the unique key), if stored.
     pub fn incident(&self, partner: &str, id: &str) -> Result<Option<Incident>> {
         Ok(self
@@ -707,6 +717,52 @@ impl StoreTx<'_> {
             tx: &self.tx,
             cells: Vec::new(),
         })
+    }
+
+    /// Replaces the content of the stored incident `(partner, id)` (a correction by its
+    /// partner) with `inc`, its cells and its `(layer key, area key)` assignment. Returns
+    /// the incident as it was, or `None` when it is not stored (nothing changes then).
+    pub fn correct_incident(
+        &self,
+        inc: &Incident,
+        cells: &[CellIndex],
+        areas: &[(i64, i64)],
+    ) -> Result<Option<Incident>> {
+        let old = self
+            .tx
+            .query_row(
+                "SELECT id, partner, ext_id, category, occurred_at, occurred_to, lon, lat, description
+                 FROM incidents WHERE partner = ?1 AND ext_id = ?2",
+                params![inc.partner, inc.id],
+                |r| Ok((r.get::<_, i64>(0)?, incident_from_row(r, 1)?)),
+            )
+            .optional()?;
+        let Some((key, before)) = old else {
+            return Ok(None);
+        };
+        self.note(Change::All);
+        self.tx.execute(
+            "UPDATE incidents SET category = ?2, occurred_at = ?3, occurred_to = ?4, lon = ?5, lat = ?6, description = ?7, cells = ?8 WHERE id = ?1",
+            params![
+                key,
+                inc.category,
+                inc.occurred_at.timestamp(),
+                inc.occurred_to.map(|t| t.timestamp()),
+                inc.location.lon,
+                inc.location.lat,
+                inc.description,
+                pack_cells(cells)
+            ],
+        )?;
+        self.tx
+            .execute("DELETE FROM incident_areas WHERE incident_id = ?1", [key])?;
+        for (layer, area) in areas {
+            self.tx.execute(
+                "INSERT INTO incident_areas (incident_id, layer_id, area_id) VALUES (?1, ?2, ?3)",
+                params![key, layer, area],
+            )?;
+        }
+        Ok(Some(before))
     }
 
     /// Every incident's key and location, for re-assignment.

@@ -153,7 +153,8 @@ impl Routes {
         Routes::default()
     }
 
-    fn add<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Routes
+    /// A route for `method` (use [`Routes::get`] for `GET`, which also answers `HEAD`).
+    pub fn on<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Routes
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -167,22 +168,17 @@ impl Routes {
 
     /// A `GET` (and `HEAD`) route.
     pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
-        self.add(Method::GET, path, h)
+        self.on(Method::GET, path, h)
     }
 
     /// A `POST` route.
     pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
-        self.add(Method::POST, path, h)
+        self.on(Method::POST, path, h)
     }
 
     /// A `PUT` route.
     pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
-        self.add(Method::PUT, path, h)
-    }
-
-    /// A `DELETE` route.
-    pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
-        self.add(Method::DELETE, path, h)
+        self.on(Method::PUT, path, h)
     }
 
     /// Both sets of routes.

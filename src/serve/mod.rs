@@ -15,6 +15,7 @@ pub mod auth;
 mod error;
 mod geojson_out;
 mod ogc;
+mod own;
 pub mod params;
 mod tiles;
 
@@ -324,6 +325,7 @@ fn routes() -> auth::Routes {
         .merge(api::routes())
         .merge(tiles::routes())
         .merge(ogc::routes())
+        .merge(own::routes())
 }
 
 /// Every registered `(method, path pattern)`, for the test that checks each one against
