@@ -790,7 +790,9 @@ fn access_settings(
             "public access is on (--public on): anonymous callers see aggregates with small counts suppressed (k = {k})"
         );
     } else {
-        tracing::info!("public access is off: every request needs a token (lagesbild token create)");
+        tracing::info!(
+            "public access is off: every request needs a token (lagesbild token create)"
+        );
     }
     if access::tokens::list(&store)?.is_empty() {
         tracing::info!(
@@ -804,7 +806,9 @@ fn access_settings(
             k,
             max_public_res: max_res,
         },
-        secure_cookies: base_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+        secure_cookies: base_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
         ..serve::auth::AuthSettings::default()
     })
 }
@@ -812,11 +816,7 @@ fn access_settings(
 fn partner_command(config: &Config, cmd: PartnerCommand) -> Result<ExitCode> {
     let store = open_store(config)?;
     match cmd {
-        PartnerCommand::Add {
-            code,
-            name,
-            shares,
-        } => {
+        PartnerCommand::Add { code, name, shares } => {
             let shares = match shares.to_ascii_lowercase().as_str() {
                 "yes" | "true" | "on" => true,
                 "no" | "false" | "off" => false,
@@ -849,7 +849,9 @@ fn partner_command(config: &Config, cmd: PartnerCommand) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
-                println!("no partners; add one with `lagesbild partner add polisen --name Polisen`");
+                println!(
+                    "no partners; add one with `lagesbild partner add polisen --name Polisen`"
+                );
             } else {
                 for p in list {
                     println!(
@@ -887,7 +889,9 @@ fn token_command(config: &Config, cmd: TokenCommand) -> Result<ExitCode> {
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({ "token": token, "info": info }))?
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "token": token, "info": info })
+                    )?
                 );
             } else {
                 println!("{token}");
@@ -907,7 +911,9 @@ fn token_command(config: &Config, cmd: TokenCommand) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
-                println!("no tokens; create one with `lagesbild token create --partner P --role R`");
+                println!(
+                    "no tokens; create one with `lagesbild token create --partner P --role R`"
+                );
             } else {
                 let now = Utc::now();
                 for t in list {

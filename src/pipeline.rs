@@ -422,9 +422,9 @@ pub fn correct_incident(
         .ok_or_else(|| PipelineError::Correction("the body must be one GeoJSON Feature".into()))?
         .entry("properties")
         .or_insert_with(|| serde_json::json!({}));
-    let props = props.as_object_mut().ok_or_else(|| {
-        PipelineError::Correction("properties: must be an object".into())
-    })?;
+    let props = props
+        .as_object_mut()
+        .ok_or_else(|| PipelineError::Correction("properties: must be an object".into()))?;
     props.insert("id".into(), serde_json::json!(id));
     props.insert("partner".into(), serde_json::json!(partner.as_str()));
     let index = AreaIndex::build(&store.areas(None)?);
@@ -439,7 +439,8 @@ pub fn correct_incident(
         crs: Some(Crs::Wgs84),
         now,
     };
-    let text = feature.to_string();
+    let text =
+        serde_json::json!({ "type": "FeatureCollection", "features": [feature] }).to_string();
     let rows = read_geojson(std::io::Cursor::new(text), rules)?;
     let [row] = &rows[..] else {
         return Err(PipelineError::Correction(
@@ -457,9 +458,7 @@ pub fn correct_incident(
     let tx = store.transaction()?;
     ensure_resolutions(&tx, &config.h3_resolutions)?;
     let before = tx.correct_incident(&inc, &cells, &areas)?.ok_or_else(|| {
-        PipelineError::Correction(format!(
-            "partner {partner} has no incident with id {id:?}"
-        ))
+        PipelineError::Correction(format!("partner {partner} has no incident with id {id:?}"))
     })?;
     let data_version = tx.commit()?;
     Ok(Correction {

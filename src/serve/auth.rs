@@ -305,8 +305,11 @@ impl View {
         }
         let (from, to) = w.bounds(tz);
         let (a, b) = crate::access::suppress::snap_to_weeks(from, to, tz);
+        let week = TimeWindow::containing(a, crate::analysis::window::WindowKind::IsoWeek, tz);
         if (a, b) == (from, to) {
             w
+        } else if week.bounds(tz) == (a, b) {
+            week
         } else {
             TimeWindow::Custom { from: a, to: b }
         }

@@ -86,7 +86,8 @@ async fn correct(
         .cloned()
         .ok_or_else(|| ApiError::Unauthorized("sign in to correct your reports".into()))?;
     state.auth().ingest_allowed(token.id)?;
-    let body = body.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {}", e.body_text())))?;
+    let body =
+        body.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {}", e.body_text())))?;
     if body.len() > CORRECTION_MAX_BYTES {
         return Err(ApiError::TooLarge(format!(
             "a correction is at most {} KiB",

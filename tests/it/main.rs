@@ -9,6 +9,7 @@
 mod analysis;
 mod analysis_reference;
 mod api;
+mod auth;
 mod cli_ingest;
 mod demo;
 mod durability;

@@ -135,7 +135,9 @@ pub fn demo_db() -> &'static Sandbox {
 /// An admin token of partner `polisen` for the database at `db`, made once per database.
 pub fn admin_token(db: &Path) -> String {
     static TOKENS: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
-    let mut tokens = TOKENS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut tokens = TOKENS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((_, t)) = tokens.iter().find(|(p, _)| p == db) {
         return t.clone();
     }
@@ -147,7 +149,10 @@ pub fn admin_token(db: &Path) -> String {
 /// A new token of `partner` (added, sharing, when missing) with `role`.
 pub fn make_token(db: &Path, partner: &str, role: lagesbild::access::Role) -> String {
     let store = lagesbild::store::Store::open(db).expect("open store");
-    if lagesbild::access::partner(&store, partner).unwrap().is_none() {
+    if lagesbild::access::partner(&store, partner)
+        .unwrap()
+        .is_none()
+    {
         lagesbild::access::put_partner(&store, partner, partner, true).unwrap();
     }
     lagesbild::access::tokens::create(&store, partner, role, "test", None, "test")
