@@ -30,7 +30,8 @@
 //!   resolution table, and the byte-bounded caches of prepared layers and encoded tiles.
 //! - [`demo`]: the Botkyrka demo: real boundaries, approximate districts, and a seeded
 //!   generator of **synthetic** incidents.
-//! - [`serve`]: the HTTP server (axum); the only async, HTTP-aware module.
+//! - [`serve`]: the HTTP server (axum); the only async, HTTP-aware module. It also serves
+//!   the web map, whose code lives outside the crate in `web/` (MapLibre GL JS via npm).
 //!
 //! # Testing
 //!

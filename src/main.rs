@@ -109,6 +109,17 @@ enum Command {
         #[arg(long, env = "LAGESBILD_PUBLIC_MAX_RES", default_value_t = access::suppress::DEFAULT_MAX_PUBLIC_RES,
               value_parser = clap::value_parser!(u8).range(0..=15))]
         public_max_res: u8,
+        /// The web map's directory (index.html, app/, node_modules/ after `npm ci`)
+        /// [default: the repository's web/]
+        #[arg(long, env = "LAGESBILD_WEB_DIR")]
+        web_dir: Option<std::path::PathBuf>,
+        /// An XYZ raster base map under the map's layers, e.g.
+        /// https://tile.openstreetmap.org/{z}/{x}/{y}.png [default: none; the map works offline]
+        #[arg(long, env = "LAGESBILD_BASEMAP_URL")]
+        basemap_url: Option<String>,
+        /// Attribution shown for the base map, e.g. "© OpenStreetMap contributors"
+        #[arg(long, env = "LAGESBILD_BASEMAP_ATTRIBUTION")]
+        basemap_attribution: Option<String>,
     },
     /// Ingest an incident file (CSV or GeoJSON); `-` reads standard input.
     ///
@@ -355,6 +366,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             public,
             suppress_k,
             public_max_res,
+            web_dir,
+            basemap_url,
+            basemap_attribution,
         } => {
             let bind = bind
                 .or(bind_from_file)
@@ -366,6 +380,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 base_url,
                 read_timeout,
                 (public, suppress_k, public_max_res),
+                serve::web::WebConfig {
+                    dir: web_dir.unwrap_or_else(serve::web::default_web_dir),
+                    basemap_url,
+                    basemap_attribution,
+                },
             )
         }
         Command::Ingest {
@@ -953,7 +972,12 @@ fn serve_command(
     base_url: Option<String>,
     read_timeout: u64,
     (public, suppress_k, public_max_res): (String, u32, u8),
+    web: serve::web::WebConfig,
 ) -> Result<ExitCode> {
+    if let Some(url) = &web.basemap_url {
+        serve::web::WebConfig::check_basemap_url(url)
+            .map_err(|e| anyhow::anyhow!("--basemap-url: {e}"))?;
+    }
     if let Some(u) = &base_url
         && !(u.starts_with("http://") || u.starts_with("https://"))
     {
@@ -979,7 +1003,7 @@ fn serve_command(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime
         .block_on(serve::run(
-            serve::AppState::with_auth(config, base_url, settings),
+            serve::AppState::with_auth(config, base_url, settings).with_web(web),
             addr,
             std::time::Duration::from_secs(read_timeout),
         ))

@@ -832,6 +832,33 @@ impl Analyzer {
         Ok(out)
     }
 
+    /// Aoristic counts per category (in the table's category order, codes given) of the
+    /// incidents in a window, optionally only those in one area or cell. Categories with no
+    /// incidents are included with zero, so the list is the same for every unit.
+    pub fn category_counts(
+        &self,
+        window: &TimeWindow,
+        filter: &IncidentFilter,
+        unit: &SeriesUnit,
+    ) -> Result<Vec<(String, f64)>, AnalysisError> {
+        let table = &*self.table;
+        let mask = row_mask(table, filter);
+        let (from, to) = window.bounds(self.tz);
+        let unit_ok = self.unit_predicate(unit)?;
+        let mut counts = vec![0.0; table.category_codes.len()];
+        for i in selected(&mask) {
+            if !unit_ok(table, i) {
+                continue;
+            }
+            let (at, until) = table.span(i);
+            let w = overlap_weight(at, until, from, to);
+            if w > 0.0 {
+                counts[table.category[i] as usize] += w;
+            }
+        }
+        Ok(table.category_codes.iter().cloned().zip(counts).collect())
+    }
+
     fn unit_predicate(&self, unit: &SeriesUnit) -> Result<RowPredicate<'_>, AnalysisError> {
         let table = &*self.table;
         Ok(match unit {

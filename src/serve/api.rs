@@ -1,4 +1,4 @@
-//! The JSON/GeoJSON API under `/api`, plus `/` and `/health`.
+//! The JSON/GeoJSON API under `/api` (the endpoint list at `/api` itself), plus `/health`.
 //!
 //! Every response states the parameters it was computed with and the data version.
 //! GeoJSON follows RFC 7946 (lon/lat, counter-clockwise exteriors, no `crs`, 7 decimals).
@@ -37,7 +37,7 @@ type Params = Query<Vec<(String, String)>>;
 /// The API routes.
 pub(crate) fn routes() -> Routes {
     Routes::new()
-        .get("/", index)
+        .get("/api", index)
         .get("/health", health)
         .get("/api/layers", layers)
         .get("/api/categories", categories)
@@ -91,7 +91,10 @@ async fn index() -> Json<Value> {
         "name": "lagesbild",
         "version": env!("CARGO_PKG_VERSION"),
         "endpoints": {
+            "/": "the web map",
             "/health": "status, version, data version, incident count",
+            "/api/config": "the web map's settings (base map, languages, H3 resolutions)",
+            "/api/profile?area=ID&layer=|cell=H3&window=": "counts per category and the hour-by-weekday pattern of one area or cell",
             "/api/layers": "the area layers",
             "/api/categories": "the incident categories with labels, groups and harm weights",
             "/api/areas?layer=districts&window=2026-W47": "areas as GeoJSON with counts, rates, harm, change and Gi*",
@@ -286,6 +289,12 @@ async fn hotspots(
                         let labels = c.emerging.map(
                             |e| json!({ "emerging_en": e.label_en(), "emerging_sv": e.label_sv() }),
                         );
+                        // The cell's centre, so a client can zoom to a ranked cell.
+                        let center = c.cell.parse::<CellIndex>().ok().map(|cell| {
+                            let ll = h3o::LatLng::from(cell);
+                            json!([ll.lng(), ll.lat()])
+                        });
+                        let v = with(v, json!({ "center": center }));
                         items.push((
                             key(c.aggregate.harm, c.aggregate.count, c.gi_z)?,
                             with(v, labels.unwrap_or_else(|| json!({}))),

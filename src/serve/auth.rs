@@ -82,7 +82,15 @@ impl Permission {
 /// Every route with its permission: `(method, path pattern, permission)`. A route that is
 /// not listed here is refused. `GET` covers `HEAD`.
 pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
+    // The web map and the report form: pages, scripts, styles (they sign in themselves).
     ("GET", "/", Permission::Public),
+    ("GET", "/index.html", Permission::Public),
+    ("GET", "/report", Permission::Public),
+    ("GET", "/app/*", Permission::Public),
+    ("GET", "/vendor/*", Permission::Public),
+    ("GET", "/api", Permission::Public),
+    ("GET", "/api/config", Permission::Aggregates),
+    ("GET", "/api/profile", Permission::Aggregates),
     ("GET", "/health", Permission::Public),
     ("POST", "/api/login", Permission::Public),
     ("POST", "/api/logout", Permission::Public),
@@ -126,17 +134,29 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ),
 ];
 
-/// The permission declared for a route, if any.
+/// The permission declared for a route, if any. A declaration `PREFIX/*` covers every
+/// path under `PREFIX` (nested services such as static files).
 pub fn permission(method: &Method, path: &str) -> Option<Permission> {
     let method = if method == Method::HEAD {
         "GET"
     } else {
         method.as_str()
     };
-    PERMISSIONS
+    let exact = PERMISSIONS
         .iter()
-        .find(|(m, p, _)| *m == method && *p == path)
-        .map(|(_, _, perm)| *perm)
+        .find(|(m, p, _)| *m == method && *p == path);
+    let nested = || {
+        PERMISSIONS.iter().find(|(m, p, _)| {
+            *m == method
+                && p.strip_suffix("/*").is_some_and(|prefix| {
+                    path == prefix
+                        || path
+                            .strip_prefix(prefix)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
+        })
+    };
+    exact.or_else(nested).map(|(_, _, perm)| *perm)
 }
 
 /// A router under construction that records every `(method, path)` it registers, so the
@@ -145,6 +165,8 @@ pub fn permission(method: &Method, path: &str) -> Option<Permission> {
 pub(crate) struct Routes {
     paths: BTreeMap<&'static str, MethodRouter<AppState>>,
     list: Vec<(Method, &'static str)>,
+    /// Services nested under a prefix (static files), recorded as `GET {prefix}/*`.
+    nested: Vec<axum::Router<AppState>>,
 }
 
 impl Routes {
@@ -181,6 +203,25 @@ impl Routes {
         self.on(Method::PUT, path, h)
     }
 
+    /// A service for every path under `prefix` (e.g. static files), recorded as
+    /// `GET {prefix}/*`; `pattern` must be exactly that (a `&'static str` for the table).
+    pub fn nest_service<S>(mut self, prefix: &'static str, pattern: &'static str, svc: S) -> Routes
+    where
+        S: tower::Service<axum::extract::Request, Error = std::convert::Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: IntoResponse,
+        S::Future: Send + 'static,
+    {
+        debug_assert_eq!(pattern, format!("{prefix}/*"));
+        self.nested
+            .push(axum::Router::new().nest_service(prefix, svc));
+        self.list.push((Method::GET, pattern));
+        self
+    }
+
     /// Both sets of routes.
     pub fn merge(mut self, other: Routes) -> Routes {
         for (path, mr) in other.paths {
@@ -188,6 +229,7 @@ impl Routes {
             self.paths.insert(path, mine.merge(mr));
         }
         self.list.extend(other.list);
+        self.nested.extend(other.nested);
         self
     }
 
@@ -217,9 +259,11 @@ impl Routes {
             "routes without a permission in serve::auth::PERMISSIONS: {}",
             missing.join(", ")
         );
-        self.paths
+        let routed = self
+            .paths
             .into_iter()
-            .fold(axum::Router::new(), |r, (path, mr)| r.route(path, mr))
+            .fold(axum::Router::new(), |r, (path, mr)| r.route(path, mr));
+        self.nested.into_iter().fold(routed, axum::Router::merge)
     }
 }
 

@@ -6,7 +6,8 @@
 //! beside a writer); the [`AnalysisService`] with its caches is shared. This is the only
 //! module that knows about HTTP.
 //!
-//! Routes: `api` (JSON/GeoJSON), `tiles` and `ogc` (OGC API - Features), plus `/health`.
+//! Routes: `api` (JSON/GeoJSON, the endpoint list at `/api`), `profile`, `tiles`, `ogc`
+//! (OGC API - Features), `/health`, and `web` (the web map at `/`).
 //! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
 //! CORS for GET/OPTIONS, a request time-out and a body-size limit.
 
@@ -17,7 +18,9 @@ mod geojson_out;
 mod ogc;
 mod own;
 pub mod params;
+mod profile;
 mod tiles;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -67,6 +70,8 @@ struct Inner {
     responses: crate::tiles::SizedLru<CachedResponse>,
     /// Sessions, rate limits and access settings.
     auth: auth::AuthState,
+    /// The web map's files and settings.
+    web: web::WebConfig,
 }
 
 /// A response body kept by [`Inner::responses`].
@@ -180,11 +185,27 @@ impl AppState {
                     config.study_area.clone(),
                 ),
                 tiles: TileService::default(),
+                web: web::WebConfig::default(),
                 base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
                 auth: auth::AuthState::new(settings),
                 config,
             }),
         }
+    }
+
+    /// The same state with the web map served from `web` (call before the state is shared;
+    /// the default is the repository's `web/` directory and no base map).
+    pub fn with_web(mut self, web: web::WebConfig) -> AppState {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.web = web,
+            None => tracing::warn!("with_web on a shared state; the web settings are ignored"),
+        }
+        self
+    }
+
+    /// The web map's files and settings.
+    pub fn web(&self) -> &web::WebConfig {
+        &self.inner.web
     }
 
     /// The settings.
@@ -319,10 +340,12 @@ fn cors_origins() -> Option<Vec<HeaderValue>> {
 }
 
 /// Every route, recorded with its method (see [`auth::Routes`]).
-fn routes() -> auth::Routes {
+fn routes(web: &web::WebConfig) -> auth::Routes {
     auth::Routes::new()
         .merge(auth::routes())
         .merge(api::routes())
+        .merge(profile::routes())
+        .merge(web::routes(web))
         .merge(tiles::routes())
         .merge(ogc::routes())
         .merge(own::routes())
@@ -331,13 +354,13 @@ fn routes() -> auth::Routes {
 /// Every registered `(method, path pattern)`, for the test that checks each one against
 /// [`auth::PERMISSIONS`].
 pub fn route_list() -> Vec<(Method, &'static str)> {
-    routes().list().to_vec()
+    routes(&web::WebConfig::default()).list().to_vec()
 }
 
 /// The application's routes with their layers.
 pub fn router(state: AppState) -> Router {
     let cors = cors_origins();
-    routes()
+    routes(state.web())
         .into_router()
         .fallback(not_found)
         // Innermost, so it runs after routing and sees the matched route.
@@ -385,6 +408,9 @@ pub async fn run(
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "lagesbild is serving; open http://{address}/");
+    if let Some(missing) = state.web().missing() {
+        tracing::warn!("web map unavailable at / : {missing}");
+    }
     let app = router(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
@@ -445,5 +471,5 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; GET / lists them".into())
+    ApiError::NotFound("no such endpoint; GET /api lists them (the web map is at /)".into())
 }

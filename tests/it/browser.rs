@@ -1,0 +1,99 @@
+//! The web map in real headless Chromium against the real binary on a loopback port, with
+//! the shared demo database: `web/test/browser.mjs` (playwright-core over CDP) loads the
+//! page, checks rendered features, the week control, the details panel against the API and
+//! the language switch, saves screenshots and reports the first meaningful paint.
+//!
+//! Needs Debian's `chromium` and `npm ci` in `web/` (scripts/test installs both).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::support::*;
+
+/// The demo's last complete ISO week (the shared demo data ends on Monday 2026-11-23).
+const WEEK: &str = "2026-W47";
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chromium() -> String {
+    let path = std::env::var("LAGESBILD_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&path).is_file(),
+        "no Chromium at {path}: run `scripts/test` (installs Debian's chromium), or \
+         `apt-get install chromium`, or set LAGESBILD_CHROMIUM"
+    );
+    path
+}
+
+#[test]
+fn the_map_works_in_headless_chromium() {
+    let chromium = chromium();
+    let web = repo().join("web");
+    assert!(
+        web.join("node_modules/playwright-core").is_dir()
+            && web
+                .join("node_modules/maplibre-gl/dist/maplibre-gl.js")
+                .is_file(),
+        "web/node_modules is not installed: run `npm ci` in web/ (scripts/test does)"
+    );
+    let db = demo_db();
+    let mut child = db
+        .command(&["serve", "--bind", "127.0.0.1:0", "--no-demo"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let server = Server(child);
+    let addr = loop {
+        let line = lines.next().expect("server exited early").unwrap();
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+
+    let shots = repo().join("target/screenshots");
+    let out = Command::new("node")
+        .arg(web.join("test/browser.mjs"))
+        .env("LAGESBILD_URL", format!("http://{addr}"))
+        .env("LAGESBILD_WEEK", WEEK)
+        .env("LAGESBILD_CHROMIUM", &chromium)
+        .env("LAGESBILD_SCREENSHOTS", &shots)
+        .current_dir(&web)
+        .output()
+        .expect("run node (install Node.js 18 or newer)");
+    drop(server);
+    assert!(
+        out.status.success(),
+        "browser test failed:\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    // Reported, not asserted: timing belongs in BENCHMARKS.md.
+    eprintln!(
+        "web map: first meaningful paint {} ms; {} hexes rendered; screenshots in {}",
+        report["first_meaningful_paint_ms"],
+        report["rendered_hexes"],
+        shots.display()
+    );
+    assert!(shots.join("map-week-sv.png").is_file());
+    assert!(shots.join("map-details-en.png").is_file());
+}
+
+#[test]
+fn the_maps_week_arithmetic_passes_its_node_tests() {
+    let out = Command::new("node")
+        .args(["--test", "test/weeks.test.mjs"])
+        .current_dir(repo().join("web"))
+        .output()
+        .expect("run node (install Node.js 18 or newer)");
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+}

@@ -1,0 +1,204 @@
+// The details panel of one area or hex cell: Gi* and the emerging class in plain words,
+// counts against the baseline, counts per category, a weekly sparkline and the
+// hour-by-weekday pattern. Pure rendering: main.js fetches and passes the data.
+
+import { t, num, getLang } from "./i18n.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function el(tag, attrs = {}, children = []) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null) continue;
+    if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c) e.append(c);
+  return e;
+}
+
+function svg(tag, attrs = {}) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+function capitalise(s) {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+/** Gi* and the emerging class in words: "significant hotspot, 99 % confidence, intensifying hotspot". */
+export function plainWords(p) {
+  const bin = Number(p.gi_bin ?? 0);
+  const conf = { 1: 90, 2: 95, 3: 99 }[Math.abs(bin)];
+  let words;
+  if (p.gi_z === undefined || p.gi_z === null) words = t("gi_missing").replace(/\.$/, "");
+  else if (bin > 0) words = t("gi_words_hot", { c: conf });
+  else if (bin < 0) words = t("gi_words_cold", { c: conf });
+  else words = t("gi_words_none");
+  const emerging = getLang() === "sv" ? p.emerging_sv : p.emerging_en;
+  if (emerging && p.emerging !== "no_pattern") words += `, ${emerging}`;
+  return capitalise(words);
+}
+
+/** The numbers behind the words: "Gi* z = 3.87, p = 0.0001". */
+export function giNumbers(p) {
+  if (p.gi_z === undefined || p.gi_z === null) return "";
+  return t("gi_numbers", { z: num(p.gi_z, 2), p: formatP(p.gi_p) });
+}
+
+/** A p-value with its relation: "= 0,123" or "< 0,001". */
+function formatP(p) {
+  if (p === undefined || p === null) return "= –";
+  if (p < 0.001) return `< ${num(0.001, 3)}`;
+  return `= ${num(p, 3)}`;
+}
+
+function row(label, value, field, raw) {
+  return el("tr", {}, [
+    el("th", { scope: "row", text: label }),
+    el("td", { text: value, "data-field": field, "data-value": raw ?? "" }),
+  ]);
+}
+
+function changeText(change, base) {
+  if (change === undefined || change === null) return "–";
+  const sign = change > 0 ? "+" : change < 0 ? "−" : "±";
+  let s = `${sign}${num(Math.abs(change), 1)}`;
+  if (base > 0) s += ` (${sign}${num(Math.abs((100 * change) / base), 0)} %)`;
+  return s;
+}
+
+/** A sparkline of weekly counts; the last point (the selected week) is marked. */
+export function sparkline(points) {
+  const w = 280;
+  const h = 48;
+  const max = Math.max(1, ...points.map((p) => p.count));
+  const step = points.length > 1 ? w / (points.length - 1) : w;
+  const s = svg("svg", {
+    viewBox: `0 0 ${w} ${h + 4}`,
+    class: "sparkline",
+    role: "img",
+    "aria-label": t("sparkline_label", {
+      from: points[0]?.window ?? "",
+      to: points[points.length - 1]?.window ?? "",
+    }),
+  });
+  const coords = points.map((p, i) => `${(i * step).toFixed(1)},${(h + 2 - (p.count / max) * h).toFixed(1)}`);
+  s.append(svg("polyline", { points: coords.join(" "), fill: "none", stroke: "#3f3f8f", "stroke-width": "1.5" }));
+  if (coords.length) {
+    const [x, y] = coords[coords.length - 1].split(",");
+    s.append(svg("circle", { cx: x, cy: y, r: "3", fill: "#b2182b" }));
+  }
+  const title = svg("title");
+  title.textContent = points.map((p) => `${p.window}: ${num(p.count, 1)}`).join("\n");
+  s.append(title);
+  return s;
+}
+
+/** The hour-by-weekday pattern as a 7 × 24 grid (darker = more), with its peak in words. */
+export function heatmap(counts) {
+  const cw = 11;
+  const ch = 14;
+  const left = 30;
+  const max = Math.max(0, ...counts.flat());
+  const days = t("days");
+  const s = svg("svg", {
+    viewBox: `0 0 ${left + 24 * cw} ${7 * ch + 14}`,
+    class: "heatmap",
+    role: "img",
+    "aria-label": t("heatmap_label"),
+  });
+  counts.forEach((rowv, d) => {
+    const label = svg("text", { x: "0", y: String(d * ch + 11), class: "hm-label" });
+    label.textContent = days[d];
+    s.append(label);
+    rowv.forEach((v, hour) => {
+      const a = max > 0 ? v / max : 0;
+      const rect = svg("rect", {
+        x: String(left + hour * cw),
+        y: String(d * ch),
+        width: String(cw - 1),
+        height: String(ch - 1),
+        fill: a > 0 ? `rgba(84, 39, 143, ${(0.08 + 0.92 * a).toFixed(3)})` : "#f0f0f0",
+      });
+      const tt = svg("title");
+      tt.textContent = `${days[d]} ${String(hour).padStart(2, "0")}–${String(hour + 1).padStart(2, "0")}: ${num(v, 1)}`;
+      rect.append(tt);
+      s.append(rect);
+    });
+  });
+  for (const hour of [0, 6, 12, 18]) {
+    const tx = svg("text", { x: String(left + hour * cw), y: String(7 * ch + 12), class: "hm-label" });
+    tx.textContent = String(hour).padStart(2, "0");
+    s.append(tx);
+  }
+  return s;
+}
+
+/** The peak (weekday, hour) in words, or "" when there are no incidents. */
+function peak(counts) {
+  let best = [0, 0, 0];
+  counts.forEach((r, d) => r.forEach((v, h) => { if (v > best[0]) best = [v, d, h]; }));
+  if (best[0] <= 0) return "";
+  const days = t("days");
+  return `${days[best[1]]} ${String(best[2]).padStart(2, "0")}–${String(best[2] + 1).padStart(2, "0")}`;
+}
+
+/**
+ * Renders the panel body.
+ * unit: { kind: "hex"|"area", id, name, props } — props as /api/hexes or /api/areas give them.
+ * profile: /api/profile; series: /api/timeseries; reports: [{href, text}].
+ */
+export function renderPanel(body, unit, profile, series, reports, baselineWindows) {
+  const p = unit.props;
+  body.replaceChildren();
+  body.append(
+    el("p", { class: "words", "data-field": "words", text: plainWords(p) }),
+    el("p", { class: "note", "data-field": "gi", text: giNumbers(p) }),
+  );
+  const table = el("table", { class: "numbers" });
+  table.append(row(t("count"), num(p.count, 1), "count", p.count));
+  if (unit.kind === "area") table.append(row(t("rate"), num(p.rate_per_1000, 2), "rate_per_1000", p.rate_per_1000));
+  table.append(
+    row(t("harm"), num(p.harm, 1), "harm", p.harm),
+    row(t("baseline", { n: baselineWindows }), num(p.baseline_mean, 1), "baseline_mean", p.baseline_mean),
+    row(t("change_baseline"), changeText(p.change_vs_baseline, p.baseline_mean), "change_vs_baseline", p.change_vs_baseline),
+    row(t("previous"), num(p.previous, 1), "previous", p.previous),
+    row(t("last_year"), num(p.last_year, 1), "last_year", p.last_year),
+  );
+  body.append(table);
+  const rise = p.rise === true || p.rise === "true";
+  body.append(el("p", { class: "note", text: rise ? t("rise_yes", { p: formatP(p.rise_p) }) : t("rise_no") }));
+
+  if (profile) {
+    body.append(el("h3", { text: t("by_category") }));
+    const cats = profile.by_category.filter((c) => c.count > 0).sort((a, b) => b.count - a.count);
+    const max = Math.max(1e-9, ...cats.map((c) => c.count));
+    const list = el("ul", { class: "bars", "data-field": "by_category" });
+    for (const c of cats) {
+      const label = (getLang() === "sv" ? c.sv : c.en) || c.category;
+      const bar = el("span", { class: "bar" });
+      bar.style.width = `${(100 * c.count) / max}%`;
+      list.append(el("li", { "data-category": c.category, "data-value": c.count }, [
+        el("span", { class: "bar-label", text: label }),
+        el("span", { class: "bar-track" }, [bar]),
+        el("span", { class: "bar-value", text: num(c.count, 1) }),
+      ]));
+    }
+    if (!cats.length) list.append(el("li", { text: "0" }));
+    body.append(list);
+  }
+  if (series && series.points.length) {
+    body.append(el("h3", { text: t("weekly") }), sparkline(series.points));
+  }
+  if (profile) {
+    const pk = peak(profile.hour_weekday.counts);
+    body.append(el("h3", { text: t("hour_weekday") + (pk ? ` (max: ${pk})` : "") }), heatmap(profile.hour_weekday.counts));
+  }
+  if (reports.length) {
+    const ul = el("ul", { class: "links" });
+    for (const r of reports) ul.append(el("li", {}, [el("a", { href: r.href, text: r.text })]));
+    body.append(el("h3", { text: t("reports") }), ul);
+  }
+}

@@ -1,0 +1,303 @@
+// End-to-end test of the web map in real headless Chromium (playwright-core over CDP)
+// against a running lagesbild server with the Botkyrka demo data.
+//
+// Run by tests/it/browser.rs (cargo test), which starts the real binary on a loopback port:
+//   LAGESBILD_URL=http://127.0.0.1:PORT LAGESBILD_WEEK=2026-W47 node web/test/browser.mjs
+// Environment: LAGESBILD_URL (required), LAGESBILD_WEEK (the demo's last full week),
+// LAGESBILD_CHROMIUM (default /usr/bin/chromium), LAGESBILD_SCREENSHOTS (directory for
+// the screenshots; default ../target/screenshots).
+// Prints one JSON line with the measurements; exits 1 with the failed check on failure.
+
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const base = process.env.LAGESBILD_URL;
+const week = process.env.LAGESBILD_WEEK || "2026-W47";
+const executablePath = process.env.LAGESBILD_CHROMIUM || "/usr/bin/chromium";
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shots = process.env.LAGESBILD_SCREENSHOTS || path.resolve(here, "../../target/screenshots");
+if (!base) {
+  console.error("set LAGESBILD_URL to the server, e.g. http://127.0.0.1:8080");
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+// SwiftShader gives WebGL without a GPU; the background-networking flags keep Chromium
+// from reaching the internet (see docs/web.md).
+const FLAGS = [
+  "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--use-angle=swiftshader",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--no-first-run", "--disable-dev-shm-usage",
+];
+
+const results = { week };
+
+// Chromium logs every 4xx resource as a console error. GET /api/me answers 401 (or 404
+// before access control is installed) for an anonymous visitor, which the page expects.
+// Step 5b asks for week 99 on purpose; its 400s are expected too.
+function anonymousMe(m) {
+  const url = m.location().url;
+  return (/\/api\/me$/.test(url) && /status of (401|404)/.test(m.text()))
+    || (/window=2026-W99/.test(url) && /status of 400/.test(m.text()));
+}
+let browser;
+
+function check(cond, what, detail = "") {
+  if (!cond) throw new Error(`check failed: ${what}${detail ? `: ${detail}` : ""}`);
+}
+
+async function getJson(p) {
+  const r = await fetch(`${base}${p}`);
+  check(r.ok, `GET ${p} answers 200`, String(r.status));
+  return r.json();
+}
+
+/** Waits until the map is idle after the page's own requests. */
+async function settled(page) {
+  await page.waitForFunction(() => {
+    const l = window.__lagesbild;
+    return l && l.map && l.map.loaded() && l.map.areTilesLoaded() && document.getElementById("loading").hidden;
+  }, null, { timeout: 20000 });
+  await page.waitForTimeout(150);
+}
+
+/** What the map shows: districts with their counts and the rendered hexes with their classes. */
+function shown(page) {
+  return page.evaluate(() => {
+    const m = window.__lagesbild.map;
+    const hexes = m.queryRenderedFeatures({ layers: ["hexes-line"] })
+      .map((f) => `${f.properties.cell}:${f.properties.gi_bin}:${f.properties.count}`);
+    const areas = m.querySourceFeatures("areas").map((f) => `${f.properties.id}:${f.properties.count}`);
+    return {
+      hexes: [...new Set(hexes)].sort(),
+      areas: [...new Set(areas)].sort(),
+      areaFill: m.queryRenderedFeatures({ layers: ["areas-fill"] }).length,
+      label: document.getElementById("window-label").textContent,
+    };
+  });
+}
+
+try {
+  browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on("console", (m) => { if (m.type() === "error" && !anonymousMe(m)) consoleErrors.push(`${m.text()} (${m.location().url})`); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  page.on("requestfailed", (r) => consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+
+  // 1. Load: no console errors; the hex and district layers render features.
+  await page.goto(`${base}/?window=${week}`, { waitUntil: "load" });
+  await page.waitForFunction(() => window.__lagesbild && window.__lagesbild.ready, null, { timeout: 30000 });
+  results.first_meaningful_paint_ms = await page.evaluate(() => window.__lagesbild.firstPaintMs);
+  await settled(page);
+  const first = await shown(page);
+  check(first.hexes.length > 0, "hexes render features");
+  check(first.areaFill > 0 && first.areas.length >= 6, "districts render features", JSON.stringify(first.areas));
+  check(first.hexes.some((h) => !h.includes(":0:")), "some hex is significant (coloured)");
+  results.rendered_hexes = first.hexes.length;
+  check(await page.isHidden("#error"), "no error banner on load", await page.textContent("#error-text"));
+  await page.screenshot({ path: path.join(shots, "map-week-sv.png") });
+
+  // 2. The URL holds the state; the week control shows the week.
+  check(page.url().includes(`window=${week}`), "URL holds the window", page.url());
+  check((await page.inputValue("#week")) === week, "week picker shows the week");
+
+  // 3. Clicking a hex opens the panel with the API's numbers.
+  const target = await page.evaluate(() => {
+    const m = window.__lagesbild.map;
+    const fs = m.queryRenderedFeatures({ layers: ["hexes-line"] })
+      .filter((f) => f.properties.count > 0)
+      .sort((a, b) => b.properties.gi_z - a.properties.gi_z);
+    const canvas = m.getCanvas().getBoundingClientRect();
+    for (const f of fs) {
+      const ring = f.geometry.type === "Polygon" ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];
+      const n = ring.length - 1;
+      const c = ring.slice(0, n).reduce((a, p) => [a[0] + p[0] / n, a[1] + p[1] / n], [0, 0]);
+      const px = m.project(c);
+      if (px.x < 20 || px.y < 20 || px.x > canvas.width - 60 || px.y > canvas.height - 20) continue;
+      const hit = m.queryRenderedFeatures(px, { layers: ["hexes-fill"] });
+      if (hit.length && hit[0].properties.cell === f.properties.cell) {
+        return { cell: f.properties.cell, x: canvas.left + px.x, y: canvas.top + px.y };
+      }
+    }
+    return null;
+  });
+  check(target, "a clickable hex with incidents is on screen");
+  await page.mouse.click(target.x, target.y);
+  await page.waitForSelector("#panel[data-ready=true]", { timeout: 15000 });
+  const panel = await page.evaluate(() => {
+    const v = (f) => document.querySelector(`#panel-body [data-field=${f}]`)?.dataset.value;
+    return {
+      unit: document.getElementById("panel").dataset.unit,
+      count: Number(v("count")),
+      harm: Number(v("harm")),
+      baseline: Number(v("baseline_mean")),
+      words: document.querySelector("#panel-body [data-field=words]").textContent,
+      gi: document.querySelector("#panel-body [data-field=gi]").textContent,
+      categories: [...document.querySelectorAll("#panel-body [data-category]")].map((li) => [li.dataset.category, Number(li.dataset.value)]),
+      heatCells: document.querySelectorAll("#panel-body svg.heatmap rect").length,
+      spark: !!document.querySelector("#panel-body svg.sparkline polyline"),
+      res: window.__lagesbild.map.getSource("hexes").tiles[0].match(/res=(\d+)/)?.[1],
+    };
+  });
+  check(panel.unit === `h:${target.cell}`, "panel shows the clicked hex", panel.unit);
+  const res = panel.res;
+  check(res, "hex tiles are drawn at an explicit resolution");
+  const api = await getJson(`/api/hexes?window=${week}&res=${res}`);
+  const cell = api.features.find((f) => f.properties.cell === target.cell)?.properties;
+  check(cell, "the clicked cell is in /api/hexes");
+  check(Math.abs(cell.count - panel.count) < 1e-9, "panel count equals the API", `${panel.count} vs ${cell.count}`);
+  check(Math.abs(cell.harm - panel.harm) < 1e-9, "panel harm equals the API", `${panel.harm} vs ${cell.harm}`);
+  check(Math.abs(cell.baseline_mean - panel.baseline) < 1e-9, "panel baseline equals the API");
+  const zText = cell.gi_z.toFixed(2).replace(".", ",").replace("-", "−");
+  check(panel.gi.replace("-", "−").includes(zText) || panel.gi.includes(cell.gi_z.toFixed(2).replace(".", ",")), "panel Gi* z equals the API", `${panel.gi} vs ${cell.gi_z}`);
+  const catSum = panel.categories.reduce((a, [, n]) => a + n, 0);
+  check(Math.abs(catSum - cell.count) < 1e-6, "counts by category add up to the cell's count", `${catSum} vs ${cell.count}`);
+  check(panel.heatCells === 7 * 24, "hour-by-weekday grid has 7 × 24 cells");
+  check(panel.spark, "weekly sparkline is drawn");
+  const words = cell.gi_bin > 0 ? "signifikant hotspot" : cell.gi_bin < 0 ? "signifikant coldspot" : "inte en signifikant";
+  check(panel.words.toLowerCase().includes(words), "panel says the Gi* class in words", panel.words);
+  results.clicked = { cell: target.cell, res: Number(res), count: cell.count, gi_z: cell.gi_z, words: panel.words };
+  await page.screenshot({ path: path.join(shots, "map-details-sv.png") });
+
+  // 4. Changing the week changes what is shown.
+  await page.click("#prev-week");
+  await page.waitForFunction((w) => !document.getElementById("window-label").textContent.includes(w), week, { timeout: 15000 });
+  await settled(page);
+  const second = await shown(page);
+  check(second.label !== first.label, "the window label changes", second.label);
+  check(JSON.stringify(second.areas) !== JSON.stringify(first.areas), "the previous week shows other district counts");
+  check(second.hexes.length > 0 && JSON.stringify(second.hexes) !== JSON.stringify(first.hexes), "the previous week shows other hexes (classes or counts)");
+  check(!page.url().includes(`window=${week}`), "URL follows the week", page.url());
+  results.week_change = { from: first.label, to: second.label };
+
+  // 4b. Play-through: frames advance and the district classes stay the same.
+  await page.selectOption("#play-weeks", "8");
+  await page.click("#play");
+  const fillOf = () => page.evaluate(() => JSON.stringify(window.__lagesbild.map.getPaintProperty("areas-fill", "fill-color")));
+  await page.waitForFunction(() => /låsta|locked/.test(document.getElementById("legend").textContent), null, { timeout: 15000 });
+  const frameA = await page.textContent("#window-label");
+  const fillA = await fillOf();
+  await page.waitForFunction((a) => document.getElementById("window-label").textContent !== a, frameA, { timeout: 15000 });
+  const frameB = await page.textContent("#window-label");
+  const fillB = await fillOf();
+  check(frameA !== frameB, "play-through advances the week", `${frameA} / ${frameB}`);
+  check(fillA === fillB, "district classes stay the same between frames", `${fillA} / ${fillB}`);
+  await page.click("#play");
+  results.play = [frameA, frameB];
+
+  // 4c. A tertial.
+  await page.check("input[name=mode][value=tertial]");
+  await page.fill("#tertial-year", "2026");
+  await page.selectOption("#tertial-n", "3");
+  await page.waitForFunction(() => document.getElementById("window-label").textContent.includes("2026-T3"), null, { timeout: 15000 });
+  await settled(page);
+  check(page.url().includes("window=2026-T3"), "URL holds the tertial", page.url());
+
+  // 4d. Keyboard: the first ranked district opens its details, with the numbers of /api/areas.
+  const firstArea = page.locator("#top-areas button").first();
+  const areaId = await firstArea.getAttribute("data-area");
+  await firstArea.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((id) => {
+    const p = document.getElementById("panel");
+    return p.dataset.unit === `a:${id}` && p.dataset.ready === "true" && document.querySelector("#panel-body [data-field=count]");
+  }, areaId, { timeout: 15000 });
+  const areaPanel = await page.evaluate(() => Number(document.querySelector("#panel-body [data-field=count]").dataset.value));
+  const areasApi = await getJson("/api/areas?layer=districts&window=2026-T3");
+  const areaApi = areasApi.features.find((f) => f.properties.id === areaId).properties;
+  check(Math.abs(areaApi.count - areaPanel) < 1e-9, "district panel count equals /api/areas", `${areaPanel} vs ${areaApi.count}`);
+  const maxCount = Math.max(...areasApi.features.map((f) => f.properties.count));
+  check(areaApi.count === maxCount, "the ranked list starts with the busiest district");
+
+  // 4e. A category-group filter changes the counts and goes into the URL.
+  const before = (await shown(page)).areas;
+  await page.selectOption("#group", "crime");
+  await page.waitForFunction(() => location.search.includes("group=crime"));
+  await settled(page);
+  const after = (await shown(page)).areas;
+  check(JSON.stringify(before) !== JSON.stringify(after), "the group filter changes the district counts");
+  await page.selectOption("#group", "");
+  await page.waitForFunction(() => !location.search.includes("group="));
+  await settled(page);
+
+  // 5. Language switch.
+  await page.click("#lang");
+  await page.waitForFunction(() => document.documentElement.lang === "en");
+  const en = await page.evaluate(() => ({
+    legend: document.getElementById("legend-h").textContent,
+    button: document.getElementById("lang").textContent,
+    words: document.querySelector("#panel-body [data-field=words]")?.textContent || "",
+  }));
+  check(en.legend === "Legend", "the legend heading is English", en.legend);
+  check(en.button === "Svenska", "the switch offers Swedish back", en.button);
+  check(page.url().includes("lang=en"), "URL holds the language");
+  await page.waitForFunction(() => ((w) => /significant|could not/i.test(w) && !/signifikant|kunde/i.test(w))(document.querySelector("#panel-body [data-field=words]")?.textContent || ""), null, { timeout: 10000 });
+  await settled(page);
+  await page.screenshot({ path: path.join(shots, "map-details-en.png") });
+
+  // 5b. A server error is shown, not swallowed: week 99 does not exist (the server says 400).
+  await page.goto(`${base}/?window=2026-W99`, { waitUntil: "load" });
+  await page.waitForSelector("#error:not([hidden])", { timeout: 15000 });
+  const errorText = await page.textContent("#error-text");
+  check(/window/.test(errorText), "the error banner names the bad parameter", errorText);
+
+  // 6. Emerging classes with the density layer, by URL (the whole state is in the URL).
+  await page.goto(`${base}/?window=${week}&hexes=emerging&kde=1&areas=rate&lang=en`, { waitUntil: "load" });
+  await page.waitForFunction(() => window.__lagesbild && window.__lagesbild.ready, null, { timeout: 30000 });
+  await settled(page);
+  const emerging = await page.evaluate(() => ({
+    hexMode: document.getElementById("hex-mode").value,
+    kde: window.__lagesbild.map.queryRenderedFeatures({ layers: ["kde-fill"] }).length,
+  }));
+  check(emerging.hexMode === "emerging", "the URL sets the hex colouring");
+  check(emerging.kde > 0, "the KDE layer renders features");
+  await page.screenshot({ path: path.join(shots, "map-emerging-kde-en.png") });
+
+  // 7. A phone-sized screen.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true });
+  const pp = await phone.newPage();
+  pp.on("console", (m) => { if (m.type() === "error" && !anonymousMe(m)) consoleErrors.push(`phone: ${m.text()} (${m.location().url})`); });
+  await pp.goto(`${base}/?window=${week}`, { waitUntil: "load" });
+  await pp.waitForFunction(() => window.__lagesbild && window.__lagesbild.ready, null, { timeout: 30000 });
+  check(await pp.isVisible("#menu-toggle"), "the phone layout has a menu button");
+  await pp.screenshot({ path: path.join(shots, "map-phone-sv.png") });
+  await phone.close();
+
+  // 8. Optional (LAGESBILD_PAN_BENCH=1): frame times while panning over the finest grid.
+  if (process.env.LAGESBILD_PAN_BENCH === "1") {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${base}/?window=2026-T3&res=10&lang=en`, { waitUntil: "load" });
+    await page.waitForFunction(() => window.__lagesbild && window.__lagesbild.ready, null, { timeout: 60000 });
+    await settled(page);
+    results.pan = await page.evaluate(async () => {
+      const m = window.__lagesbild.map;
+      const hexes = new Set(m.queryRenderedFeatures({ layers: ["hexes-line"] }).map((f) => f.properties.cell)).size;
+      const frames = [];
+      let last = performance.now();
+      let running = true;
+      const tick = (now) => { frames.push(now - last); last = now; if (running) requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+      for (let i = 0; i < 8; i++) {
+        m.panBy([i % 2 ? -300 : 300, i % 4 < 2 ? 150 : -150], { duration: 500 });
+        await new Promise((r) => setTimeout(r, 550));
+      }
+      running = false;
+      frames.sort((a, b) => a - b);
+      const q = (p) => Math.round(frames[Math.floor(p * (frames.length - 1))] * 10) / 10;
+      return { res: 10, hexes_in_view: hexes, frames: frames.length, median_frame_ms: q(0.5), p95_frame_ms: q(0.95) };
+    });
+  }
+
+  check(consoleErrors.length === 0, "no console errors", consoleErrors.join(" | "));
+  results.screenshots = shots;
+  console.log(JSON.stringify(results));
+  await browser.close();
+} catch (e) {
+  console.error(e.stack || String(e));
+  if (browser) await browser.close().catch(() => {});
+  process.exit(1);
+}
