@@ -465,7 +465,7 @@ async fn incidents(
                 store.incidents_page(area, Some(from), Some(to), (i64::MAX as usize, 0))?;
             let kept: Vec<_> = all
                 .into_iter()
-                .filter(|(_, i)| visible.iter().any(|p| *p == i.partner))
+                .filter(|(_, i)| visible.contains(&i.partner))
                 .filter(|(_, i)| filter.matches(i, cats))
                 .collect();
             let total = kept.len() as u64;

@@ -1,9 +1,9 @@
 //! Authentication and authorisation for the HTTP server.
 //!
 //! - **One permission table**, [`PERMISSIONS`]: every route (method + path pattern) with the
-//!   [`Permission`] it needs. Routes are registered through [`Routes`], which records them;
-//!   [`Routes::into_router`] refuses (panics at start-up) a route without a declaration, and
-//!   the [`authorize`] middleware denies any matched route that is not in the table, so a
+//!   [`Permission`] it needs. Routes are registered through `Routes`, which records them;
+//!   `Routes::into_router` refuses (panics at start-up) a route without a declaration, and
+//!   the `authorize` middleware denies any matched route that is not in the table, so a
 //!   route added past the recorder is still closed. Unmatched paths (static web files, 404)
 //!   are public.
 //! - **Credentials**: `Authorization: Bearer <token>`, or the session cookie issued by

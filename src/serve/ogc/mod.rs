@@ -722,7 +722,7 @@ fn items_doc(
             let (all, _) = store.incidents_page(area, from, to, (i64::MAX as usize, 0))?;
             let kept: Vec<_> = all
                 .into_iter()
-                .filter(|(_, i)| visible.iter().any(|p| *p == i.partner))
+                .filter(|(_, i)| visible.contains(&i.partner))
                 .collect();
             let total = kept.len() as u64;
             let page: Vec<Value> = kept
