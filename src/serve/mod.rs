@@ -8,6 +8,8 @@
 //!
 //! Routes: `api` (JSON/GeoJSON, the endpoint list at `/api`), `profile`, `tiles`, `ogc`
 //! (OGC API - Features), `/health`, and `web` (the web map at `/`).
+//! Access control is in [`auth`]: every route is registered through `auth::Routes` and
+//! declared in [`auth::PERMISSIONS`]; `own` serves a reporter's own reports.
 //! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
 //! CORS for GET/OPTIONS, a request time-out and a body-size limit.
 
