@@ -7,7 +7,7 @@
 //! # Code map
 //!
 //! Data flows one way, left to right:
-//! `config -> model -> ingest -> store -> index -> pipeline -> analysis -> report/tiles -> demo -> serve`.
+//! `config -> model -> ingest -> store -> access -> index -> pipeline -> analysis -> report/tiles -> demo -> serve`.
 //! A module imports only from modules to its left.
 //!
 //! - [`config`]: deployment settings (database, categories, time zone, region, H3
@@ -21,6 +21,8 @@
 //!   conversion, row-by-row validation with rejections that name row, field, value, reason.
 //! - [`store`]: SQLite persistence (WAL, `synchronous=FULL`, versioned migrations), one
 //!   transaction per ingest, a `data_version` change counter.
+//! - [`access`]: partners and their sharing setting, roles, API tokens (hashes only), the
+//!   append-only audit log and small-count suppression. No HTTP; `serve::auth` applies it.
 //! - [`index`]: R-tree area assignment with a deterministic boundary rule, and H3 cells.
 //! - [`pipeline`]: jobs that cross modules — ingest a file, import an area layer.
 //! - [`analysis`]: hotspot statistics over the stored incidents — windows, aggregates,
@@ -49,6 +51,7 @@
 //!
 //! `cargo bench` (criterion, deterministic data); results and commands in `BENCHMARKS.md`.
 
+pub mod access;
 pub mod analysis;
 pub mod config;
 pub mod demo;

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use lagesbild::access::{self, Role, audit, tokens};
 use lagesbild::config::{Config, ConfigInput, FileConfig};
 use lagesbild::demo::{self, DemoSpec};
 use lagesbild::ingest::{AreaImportOptions, Format};
@@ -31,6 +32,9 @@ Examples:
   lagesbild report tertial 2026-T3 --lang en --format csv --out t3.csv
   lagesbild --db /var/lib/lagesbild/data.db serve --bind 0.0.0.0:8080
   lagesbild serve --web-dir /opt/lagesbild/web --basemap-url 'https://tile.openstreetmap.org/{z}/{x}/{y}.png'
+  lagesbild partner add polisen --name Polisen --shares yes
+  lagesbild token create --partner polisen --role analyst --expires 90d --label anna-lpo
+  lagesbild audit --since 2026-11-01 --action incidents
 
 Configuration: flags win over LAGESBILD_* environment variables, which win over the TOML file
 given by --config (keys: db, categories, timezone, region, h3_resolutions, study_area, bind,
@@ -119,6 +123,18 @@ enum Command {
         /// Seconds a client may take to send its request headers
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
         read_timeout: u64,
+        /// Anonymous access to aggregates (suppressed): on, off, or auto = on only while the
+        /// database holds just the synthetic demo
+        #[arg(long, env = "LAGESBILD_PUBLIC", default_value = "auto")]
+        public: String,
+        /// Counts from 1 to k-1 are hidden from viewers, reporters and the public
+        #[arg(long, env = "LAGESBILD_SUPPRESS_K", default_value_t = access::suppress::DEFAULT_K,
+              value_parser = clap::value_parser!(u32).range(2..=100))]
+        suppress_k: u32,
+        /// The finest H3 resolution shown to viewers, reporters and the public
+        #[arg(long, env = "LAGESBILD_PUBLIC_MAX_RES", default_value_t = access::suppress::DEFAULT_MAX_PUBLIC_RES,
+              value_parser = clap::value_parser!(u8).range(0..=15))]
+        public_max_res: u8,
         /// The web map's directory (index.html, app/, node_modules/ after `npm ci`)
         /// [default: the repository's web/]
         #[arg(long, env = "LAGESBILD_WEB_DIR")]
@@ -175,6 +191,90 @@ enum Command {
         /// Print as JSON
         #[arg(long)]
         json: bool,
+    },
+    /// Partner organisations and whether they share incidents with the collaboration
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// API tokens: create (printed once), list, revoke
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// List the audit log (reads and exports of incidents, ingests, corrections, token changes)
+    Audit {
+        /// Entries at or after this date/time (2026-11-01 or RFC 3339)
+        #[arg(long)]
+        since: Option<String>,
+        /// Entries before this date/time
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this action or family, e.g. incidents, ingest, token.create
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this actor, e.g. token:3 or cli:anna
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only this partner
+        #[arg(long)]
+        partner: Option<String>,
+        /// At most this many entries, newest first
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PartnerCommand {
+    /// Add a partner, or change its name or sharing
+    Add {
+        /// Partner code as used in incidents, e.g. polisen
+        code: String,
+        /// Display name
+        #[arg(long)]
+        name: String,
+        /// Whether other partners' analysts see its incidents: yes or no
+        #[arg(long, default_value = "yes")]
+        shares: String,
+    },
+    /// List the partners
+    List {
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; it is printed once and stored only as a hash
+    Create {
+        /// The partner it acts for
+        #[arg(long)]
+        partner: String,
+        /// admin, analyst, reporter or viewer
+        #[arg(long)]
+        role: String,
+        /// When it stops working: 90d, 12h, 30m, 2027-06-30 or RFC 3339 [default: never]
+        #[arg(long)]
+        expires: Option<String>,
+        /// A note on who holds it
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Print as JSON (with the token)
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the tokens (never the tokens themselves)
+    List {
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token at once
+    Revoke {
+        /// The token's id (from `token list`)
+        id: i64,
     },
 }
 
@@ -362,6 +462,9 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             no_demo,
             base_url,
             read_timeout,
+            public,
+            suppress_k,
+            public_max_res,
             web_dir,
             basemap_url,
             basemap_attribution,
@@ -375,6 +478,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                 no_demo,
                 base_url,
                 read_timeout,
+                (public, suppress_k, public_max_res),
                 serve::web::WebConfig {
                     dir: web_dir.unwrap_or_else(serve::web::default_web_dir),
                     basemap_url,
@@ -474,7 +578,11 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         Command::Demo(DemoCommand::Load { args, json }) => {
             let spec = demo_spec(&args)?;
             let mut store = open_store(&config)?;
+            let was_empty = store.incident_count()? == 0;
             let report = load_demo(&mut store, &config, &spec)?;
+            if was_empty {
+                mark_demo(&store)?;
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
@@ -482,6 +590,64 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         }
         Command::Report(cmd) => report_command(&config, cmd, report_region),
         Command::Interventions(cmd) => interventions_command(&config, cmd),
+        Command::Partner(cmd) => partner_command(&config, cmd),
+        Command::Token(cmd) => token_command(&config, cmd),
+        Command::Audit {
+            since,
+            until,
+            action,
+            actor,
+            partner,
+            limit,
+            json,
+        } => {
+            let store = open_store(&config)?;
+            let when = |s: Option<String>, flag: &str| -> Result<Option<DateTime<Utc>>> {
+                s.map(|s| {
+                    tokens::parse_expiry(&s, Utc::now())
+                        .ok()
+                        .filter(|_| !s.ends_with(['d', 'h', 'm']))
+                        .with_context(|| {
+                            format!("{flag} {s:?}: give a date (2026-11-01) or an RFC 3339 time")
+                        })
+                })
+                .transpose()
+            };
+            let f = audit::Filter {
+                since: when(since, "--since")?,
+                until: when(until, "--until")?,
+                action,
+                actor,
+                partner,
+                limit,
+            };
+            let entries = audit::list(&store, &f)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else if entries.is_empty() {
+                println!("no audit entries match");
+            } else {
+                for e in entries {
+                    println!(
+                        "{}  {:<12} {:<16} {:<18} {:>6} rows  {}{}",
+                        e.at.format("%Y-%m-%d %H:%M:%S"),
+                        e.actor,
+                        e.partner
+                            .map(|p| format!("{p}/{}", e.role.unwrap_or_default()))
+                            .unwrap_or_default(),
+                        e.action,
+                        e.rows,
+                        e.target,
+                        if e.detail.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  ({})", e.detail)
+                        }
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Categories { json } => {
             if json {
                 let list: Vec<_> = config.categories.iter().collect();
@@ -739,6 +905,29 @@ fn ingest_command(
     );
     bar.finish_and_clear();
     let report = report.with_context(|| format!("{}: nothing was stored", file.display()))?;
+    audit::append(
+        &store,
+        &audit::Entry::by_cli(
+            &audit::cli_user(),
+            "ingest",
+            &file.display().to_string(),
+            report.counts.accepted as i64,
+        )
+        .with_detail(format!(
+            "batch {:?}: {} rows, {} accepted, {} duplicates, {} rejected",
+            report.batch,
+            report.rows,
+            report.counts.accepted,
+            report.counts.duplicates,
+            report.counts.rejected
+        )),
+    )?;
+    if report.counts.accepted > 0 && access::is_demo(&store)? {
+        access::set_demo(&store, false)?;
+        eprintln!(
+            "note: real incidents were added to the demo database; it is no longer marked as demo, so public access is off by default"
+        );
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -797,12 +986,206 @@ fn print_summary(r: &IngestReport) {
     }
 }
 
+/// Marks a database that now holds only the synthetic demo, and adds the demo's partners.
+fn mark_demo(store: &Store) -> Result<()> {
+    access::set_demo(store, true)?;
+    for (code, _) in demo::generate::PARTNER_CATEGORIES {
+        if access::partner(store, code)?.is_none() {
+            access::put_partner(store, code, &format!("{code} (demo, synthetic)"), true)?;
+        }
+    }
+    Ok(())
+}
+
+/// Access settings for `serve`: public access from `--public` (on, off, auto = on only for
+/// the demo database), suppression k and the public resolution cap.
+fn access_settings(
+    config: &Config,
+    public: String,
+    k: u32,
+    max_res: u8,
+    base_url: &Option<String>,
+) -> Result<serve::auth::AuthSettings> {
+    let store = open_store(config)?;
+    let demo = access::is_demo(&store)?;
+    let (public, for_demo) = match public.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => (true, false),
+        "off" | "false" | "no" => (false, false),
+        "auto" => (demo, demo),
+        other => bail!("--public {other:?}: use on, off or auto"),
+    };
+    if public && for_demo {
+        tracing::warn!(
+            "PUBLIC ACCESS IS ON because this database holds only the SYNTHETIC demo: anyone who can reach the server sees aggregates (suppressed, k = {k}). Real deployments: add data and tokens; set --public off to close it now"
+        );
+    } else if public {
+        tracing::warn!(
+            "public access is on (--public on): anonymous callers see aggregates with small counts suppressed (k = {k})"
+        );
+    } else {
+        tracing::info!(
+            "public access is off: every request needs a token (lagesbild token create)"
+        );
+    }
+    if access::tokens::list(&store)?.is_empty() {
+        tracing::info!(
+            "no API tokens yet; create one with `lagesbild token create --partner polisen --role analyst`"
+        );
+    }
+    Ok(serve::auth::AuthSettings {
+        public,
+        public_for_demo: for_demo,
+        suppression: access::suppress::Suppression {
+            k,
+            max_public_res: max_res,
+        },
+        secure_cookies: base_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
+        ..serve::auth::AuthSettings::default()
+    })
+}
+
+fn partner_command(config: &Config, cmd: PartnerCommand) -> Result<ExitCode> {
+    let store = open_store(config)?;
+    match cmd {
+        PartnerCommand::Add { code, name, shares } => {
+            let shares = match shares.to_ascii_lowercase().as_str() {
+                "yes" | "true" | "on" => true,
+                "no" | "false" | "off" => false,
+                other => bail!("--shares {other:?}: use yes or no"),
+            };
+            let p = access::put_partner(&store, &code, &name, shares)?;
+            audit::append(
+                &store,
+                &audit::Entry::by_cli(
+                    &audit::cli_user(),
+                    "partner.put",
+                    &format!("partner {}", p.code),
+                    1,
+                )
+                .with_detail(format!("name {:?}, shares {}", p.name, p.shares)),
+            )?;
+            println!(
+                "partner {}: {} ({})",
+                p.code,
+                p.name,
+                if p.shares {
+                    "shares its incidents with the collaboration"
+                } else {
+                    "does not share its incidents"
+                }
+            );
+        }
+        PartnerCommand::List { json } => {
+            let list = access::partners(&store)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!(
+                    "no partners; add one with `lagesbild partner add polisen --name Polisen`"
+                );
+            } else {
+                for p in list {
+                    println!(
+                        "{:<20} shares: {:<3}  {}",
+                        p.code,
+                        if p.shares { "yes" } else { "no" },
+                        p.name
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token_command(config: &Config, cmd: TokenCommand) -> Result<ExitCode> {
+    let store = open_store(config)?;
+    let user = audit::cli_user();
+    match cmd {
+        TokenCommand::Create {
+            partner,
+            role,
+            expires,
+            label,
+            json,
+        } => {
+            let role = Role::parse(&role)?;
+            let expires = expires
+                .map(|e| tokens::parse_expiry(&e, Utc::now()))
+                .transpose()?;
+            let partner = Partner::parse(&partner)
+                .map_err(|e| anyhow::anyhow!("--partner {partner:?}: {e}"))?;
+            let (token, info) =
+                tokens::create(&store, partner.as_str(), role, &label, expires, &user)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "token": token, "info": info })
+                    )?
+                );
+            } else {
+                println!("{token}");
+                eprintln!(
+                    "token {} for {} ({}){}: shown only now; it is stored as a hash and cannot be shown again",
+                    info.id,
+                    info.partner,
+                    info.role,
+                    info.expires_at
+                        .map(|e| format!(", expires {}", e.format("%Y-%m-%d %H:%M UTC")))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        TokenCommand::List { json } => {
+            let list = tokens::list(&store)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!(
+                    "no tokens; create one with `lagesbild token create --partner P --role R`"
+                );
+            } else {
+                let now = Utc::now();
+                for t in list {
+                    let state = if t.revoked_at.is_some() {
+                        "revoked".to_owned()
+                    } else if !t.is_active(now) {
+                        "expired".to_owned()
+                    } else {
+                        t.expires_at
+                            .map(|e| format!("until {}", e.format("%Y-%m-%d")))
+                            .unwrap_or_else(|| "active".into())
+                    };
+                    println!(
+                        "{:>4}  {:<20} {:<9} {:<17} created {}  {}",
+                        t.id,
+                        t.partner,
+                        t.role,
+                        state,
+                        t.created_at.format("%Y-%m-%d"),
+                        t.label
+                    );
+                }
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let t = tokens::revoke(&store, id, &user)?;
+            println!("token {} ({} {}) is revoked", t.id, t.partner, t.role);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn serve_command(
     config: Config,
     bind: &str,
     no_demo: bool,
     base_url: Option<String>,
     read_timeout: u64,
+    (public, suppress_k, public_max_res): (String, u32, u8),
     web: serve::web::WebConfig,
 ) -> Result<ExitCode> {
     if let Some(url) = &web.basemap_url {
@@ -827,12 +1210,14 @@ fn serve_command(
                 years: demo::DEFAULT_YEARS,
             };
             load_demo(&mut store, &config, &spec)?;
+            mark_demo(&store)?;
         }
     }
+    let settings = access_settings(&config, public, suppress_k, public_max_res, &base_url)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime
         .block_on(serve::run(
-            serve::AppState::new(config, base_url).with_web(web),
+            serve::AppState::with_auth(config, base_url, settings).with_web(web),
             addr,
             std::time::Duration::from_secs(read_timeout),
         ))

@@ -40,6 +40,9 @@ pub enum PipelineError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A correction names no stored incident, or its content is invalid.
+    #[error("{0}")]
+    Correction(String),
 }
 
 /// What to ingest and how.
@@ -386,6 +389,81 @@ pub fn import_areas<R: Read>(
         areas: areas.len(),
         incidents_assigned: pairs.len(),
         incidents_outside: locations.len() - pairs.len(),
+        data_version,
+    })
+}
+
+/// A corrected incident: as it was and as it is now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Correction {
+    /// Before.
+    pub before: Incident,
+    /// After.
+    pub after: Incident,
+    /// The store's data version after the correction.
+    pub data_version: i64,
+}
+
+/// Corrects the stored incident `id` of `partner`: `feature` is a GeoJSON Feature with the
+/// new content (category, occurred_at, optional occurred_to and description, a point). It
+/// is validated exactly like an ingested row; its `id` and `partner` are set from the
+/// arguments. The incident keeps its key; its cells and areas are recomputed.
+pub fn correct_incident(
+    store: &mut Store,
+    config: &Config,
+    partner: &Partner,
+    id: &str,
+    mut feature: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Correction, PipelineError> {
+    let props = feature
+        .as_object_mut()
+        .filter(|f| f.get("type").and_then(|t| t.as_str()) == Some("Feature"))
+        .ok_or_else(|| PipelineError::Correction("the body must be one GeoJSON Feature".into()))?
+        .entry("properties")
+        .or_insert_with(|| serde_json::json!({}));
+    let props = props
+        .as_object_mut()
+        .ok_or_else(|| PipelineError::Correction("properties: must be an object".into()))?;
+    props.insert("id".into(), serde_json::json!(id));
+    props.insert("partner".into(), serde_json::json!(partner.as_str()));
+    let index = AreaIndex::build(&store.areas(None)?);
+    let rules = RowRules {
+        categories: config.categories.clone(),
+        region: config
+            .region
+            .or_else(|| index.default_region())
+            .unwrap_or(SWEDEN),
+        timezone: config.timezone,
+        partner: Some(partner.clone()),
+        crs: Some(Crs::Wgs84),
+        now,
+    };
+    let text =
+        serde_json::json!({ "type": "FeatureCollection", "features": [feature] }).to_string();
+    let rows = read_geojson(std::io::Cursor::new(text), rules)?;
+    let [row] = &rows[..] else {
+        return Err(PipelineError::Correction(
+            "the body must be exactly one feature".into(),
+        ));
+    };
+    let inc = row
+        .result
+        .clone()
+        .map_err(|r| PipelineError::Correction(format!("nothing was changed: {r}")))?;
+    let cells = cells_for(inc.location, &config.h3_resolutions).ok_or_else(|| {
+        PipelineError::Correction("the point cannot be placed on the H3 grid".into())
+    })?;
+    let areas = index.locate(inc.location);
+    let tx = store.transaction()?;
+    ensure_resolutions(&tx, &config.h3_resolutions)?;
+    let before = tx.correct_incident(&inc, &cells, &areas)?.ok_or_else(|| {
+        PipelineError::Correction(format!("partner {partner} has no incident with id {id:?}"))
+    })?;
+    let data_version = tx.commit()?;
+    Ok(Correction {
+        before,
+        after: inc,
         data_version,
     })
 }

@@ -123,6 +123,42 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (report, scope)
     ) STRICT;
     "#,
+    // 5: access control (see `access`): partners, API tokens (hashes only) and the
+    // append-only audit log, guarded by triggers.
+    r#"
+    CREATE TABLE partners (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        shares INTEGER NOT NULL DEFAULT 1 CHECK (shares IN (0, 1)),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        partner TEXT NOT NULL REFERENCES partners(code),
+        role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'reporter', 'viewer')),
+        label TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+    ) STRICT;
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        partner TEXT,
+        role TEXT,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX audit_by_time ON audit (at);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
 ];
 
 /// A storage failure.
@@ -279,6 +315,29 @@ impl Store {
         Ok(())
     }
 
+    /// The connection, for `access` (partners, tokens, audit), which owns those tables.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A `meta` value.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        meta_get(&self.conn, key)
+    }
+
+    /// Sets (or with `None` removes) a `meta` value outside any data change (flags such as
+    /// `demo`; `data_version` is not touched).
+    pub fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, v],
+            )?,
+            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -374,6 +433,16 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The `limit` most recently stored incidents of `partner`, newest first.
+    pub fn recent_incidents(&self, partner: &str, limit: usize) -> Result<Vec<Incident>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT partner, ext_id, category, occurred_at, occurred_to, lon, lat, description
+             FROM incidents WHERE partner = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![partner, limit as i64], |r| incident_from_row(r, 0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
     /// One incident by partner and the partner's id (the unique key), if stored.
@@ -683,6 +752,52 @@ impl StoreTx<'_> {
             tx: &self.tx,
             cells: Vec::new(),
         })
+    }
+
+    /// Replaces the content of the stored incident `(partner, id)` (a correction by its
+    /// partner) with `inc`, its cells and its `(layer key, area key)` assignment. Returns
+    /// the incident as it was, or `None` when it is not stored (nothing changes then).
+    pub fn correct_incident(
+        &self,
+        inc: &Incident,
+        cells: &[CellIndex],
+        areas: &[(i64, i64)],
+    ) -> Result<Option<Incident>> {
+        let old = self
+            .tx
+            .query_row(
+                "SELECT id, partner, ext_id, category, occurred_at, occurred_to, lon, lat, description
+                 FROM incidents WHERE partner = ?1 AND ext_id = ?2",
+                params![inc.partner, inc.id],
+                |r| Ok((r.get::<_, i64>(0)?, incident_from_row(r, 1)?)),
+            )
+            .optional()?;
+        let Some((key, before)) = old else {
+            return Ok(None);
+        };
+        self.note(Change::All);
+        self.tx.execute(
+            "UPDATE incidents SET category = ?2, occurred_at = ?3, occurred_to = ?4, lon = ?5, lat = ?6, description = ?7, cells = ?8 WHERE id = ?1",
+            params![
+                key,
+                inc.category,
+                inc.occurred_at.timestamp(),
+                inc.occurred_to.map(|t| t.timestamp()),
+                inc.location.lon,
+                inc.location.lat,
+                inc.description,
+                pack_cells(cells)
+            ],
+        )?;
+        self.tx
+            .execute("DELETE FROM incident_areas WHERE incident_id = ?1", [key])?;
+        for (layer, area) in areas {
+            self.tx.execute(
+                "INSERT INTO incident_areas (incident_id, layer_id, area_id) VALUES (?1, ?2, ?3)",
+                params![key, layer, area],
+            )?;
+        }
+        Ok(Some(before))
     }
 
     /// Every incident's key and location, for re-assignment.

@@ -10,12 +10,12 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json};
 use chrono::Utc;
 use h3o::CellIndex;
 use serde_json::{Value, json};
 
+use super::auth::{Access, Routes};
 use super::geojson_out::{cell_polygon, incident_feature, multipolygon, with};
 use super::params::{
     AREA_PARAMS, HEX_PARAMS, QueryMap, WINDOW_FILTER, area_query, check_layer, default_layer,
@@ -35,17 +35,18 @@ pub const INCIDENT_LIMIT_MAX: usize = 10_000;
 type Params = Query<Vec<(String, String)>>;
 
 /// The API routes.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api", get(index))
-        .route("/health", get(health))
-        .route("/api/layers", get(layers))
-        .route("/api/categories", get(categories))
-        .route("/api/areas", get(areas))
-        .route("/api/hexes", get(hexes))
-        .route("/api/hotspots", get(hotspots))
-        .route("/api/timeseries", get(timeseries))
-        .route("/api/incidents", get(incidents).post(post_incidents))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api", index)
+        .get("/health", health)
+        .get("/api/layers", layers)
+        .get("/api/categories", categories)
+        .get("/api/areas", areas)
+        .get("/api/hexes", hexes)
+        .get("/api/hotspots", hotspots)
+        .get("/api/timeseries", timeseries)
+        .get("/api/incidents", incidents)
+        .post("/api/incidents", post_incidents)
 }
 
 /// Encodes a GeoJSON body and keeps it for repeated requests.
@@ -59,7 +60,14 @@ fn keep_geojson(state: &AppState, key: String, body: Value) -> Response {
             body: Some(bytes.clone()),
         },
     );
-    ([(header::CONTENT_TYPE, "application/geo+json")], bytes).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "application/geo+json"),
+            (header::VARY, super::VARY),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 fn geojson(body: Value) -> Response {
@@ -139,11 +147,13 @@ async fn categories(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
 
 async fn areas(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     uri: axum::http::Uri,
     headers: HeaderMap,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let response_key = match super::response_key_or_hit(&state, &uri, &headers, None)? {
+    let view = access.view(state.auth().settings());
+    let response_key = match super::response_key_or_hit(&state, &uri, &headers, None, &view)? {
         Ok(key) => key,
         Err(hit) => return Ok(hit),
     };
@@ -156,8 +166,9 @@ async fn areas(
                 None => default_layer(&layers)?,
             };
             check_layer(&layers, &layer)?;
-            let aq = area_query(&mut q, state, layer)?;
+            let mut aq = area_query(&mut q, state, layer)?;
             q.finish(&AREA_PARAMS)?;
+            aq.window = view.window(aq.window, state.config().timezone);
             let result = state.analysis().areas(store, &aq)?;
             let analyzer = state.analysis().analyzer(store)?;
             let table = analyzer.table();
@@ -165,7 +176,7 @@ async fn areas(
                 .layer(&aq.layer)
                 .map(|(_, l)| l.areas.iter().map(|a| (a.id.as_str(), &a.geometry)).collect())
                 .unwrap_or_default();
-            let features: Vec<Value> = result
+            let mut features: Vec<Value> = result
                 .areas
                 .iter()
                 .map(|a| {
@@ -177,11 +188,12 @@ async fn areas(
                     })
                 })
                 .collect();
+            view.features(&mut features, aq.baseline_windows);
             Ok(json!({
                 "type": "FeatureCollection",
                 "features": features,
                 "parameters": result.parameters,
-                "total": result.total,
+                "total": view.total(result.total),
                 "warnings": result.warnings,
                 "data_version": result.parameters.data_version,
             }))
@@ -192,21 +204,24 @@ async fn areas(
 
 async fn hexes(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     uri: axum::http::Uri,
     headers: HeaderMap,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let response_key = match super::response_key_or_hit(&state, &uri, &headers, None)? {
+    let view = access.view(state.auth().settings());
+    let response_key = match super::response_key_or_hit(&state, &uri, &headers, None, &view)? {
         Ok(key) => key,
         Err(hit) => return Ok(hit),
     };
     let mut q = query(q)?;
     let body = state
         .blocking(move |store, state| {
-            let hq = hex_query(&mut q, state)?;
+            let mut hq = hex_query(&mut q, state)?;
             q.finish(&HEX_PARAMS)?;
+            view.limit_hex_query(&mut hq, state.config());
             let result = state.analysis().hexes(store, &hq)?;
-            let features: Vec<Value> = result
+            let mut features: Vec<Value> = result
                 .cells
                 .iter()
                 .filter_map(|c| {
@@ -223,12 +238,13 @@ async fn hexes(
                     }))
                 })
                 .collect();
+            view.features(&mut features, hq.baseline_windows);
             Ok(json!({
                 "type": "FeatureCollection",
                 "features": features,
                 "parameters": result.parameters,
                 "scale": result.scale,
-                "total": result.total,
+                "total": view.total(result.total),
                 "warnings": result.warnings,
                 "data_version": result.parameters.data_version,
             }))
@@ -239,8 +255,10 @@ async fn hexes(
 
 async fn hotspots(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let view = access.view(state.auth().settings());
     let mut q = query(q)?;
     state
         .blocking(move |store, state| {
@@ -263,10 +281,11 @@ async fn hotspots(
             };
             let (parameters, mut items): (Value, Vec<(f64, Value)>) = match unit.as_str() {
                 "hexes" => {
-                    let hq = hex_query(&mut q, state)?;
+                    let mut hq = hex_query(&mut q, state)?;
                     let mut known: Vec<&str> = HEX_PARAMS.to_vec();
                     known.extend(["unit", "limit", "sort"]);
                     q.finish(&known)?;
+                    view.limit_hex_query(&mut hq, state.config());
                     let r = state.analysis().hexes(store, &hq)?;
                     let mut items = Vec::new();
                     for c in &r.cells {
@@ -285,6 +304,7 @@ async fn hotspots(
                             with(v, labels.unwrap_or_else(|| json!({}))),
                         ));
                     }
+                    view.ranked(&mut items, hq.baseline_windows);
                     (
                         json!({ "unit": "hexes", "computed": r.parameters, "scale": r.scale }),
                         items,
@@ -297,10 +317,11 @@ async fn hotspots(
                         None => default_layer(&layers)?,
                     };
                     check_layer(&layers, &layer)?;
-                    let aq = area_query(&mut q, state, layer)?;
+                    let mut aq = area_query(&mut q, state, layer)?;
                     let mut known: Vec<&str> = AREA_PARAMS.to_vec();
                     known.extend(["unit", "limit", "sort"]);
                     q.finish(&known)?;
+                    aq.window = view.window(aq.window, state.config().timezone);
                     let r = state.analysis().areas(store, &aq)?;
                     let mut items = Vec::new();
                     for a in &r.areas {
@@ -309,6 +330,7 @@ async fn hotspots(
                             serde_json::to_value(a).unwrap_or_default(),
                         ));
                     }
+                    view.ranked(&mut items, aq.baseline_windows);
                     (
                         json!({ "unit": "areas", "layer": r.layer, "computed": r.parameters }),
                         items,
@@ -341,8 +363,10 @@ async fn hotspots(
 
 async fn timeseries(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let view = access.view(state.auth().settings());
     let mut q = query(q)?;
     state
         .blocking(move |store, state| {
@@ -361,17 +385,20 @@ async fn timeseries(
                     check_layer(&layers, &layer)?;
                     SeriesUnit::Area { layer, id }
                 }
-                (None, Some(c)) => SeriesUnit::Cell(
-                    c.parse::<CellIndex>()
-                        .map_err(|_| ApiError::BadRequest(format!("parameter cell: {c:?} is not an H3 cell index")))?,
-                ),
+                (None, Some(c)) => {
+                    let cell = c
+                        .parse::<CellIndex>()
+                        .map_err(|_| ApiError::BadRequest(format!("parameter cell: {c:?} is not an H3 cell index")))?;
+                    view.check_cell(cell)?;
+                    SeriesUnit::Cell(cell)
+                }
                 (None, None) => SeriesUnit::All,
             };
             let wf = q.window_filter();
             let filter = wf.filter(state.config())?;
             let now = Utc::now();
             let (from, to) = if wf.window.is_some() || wf.from.is_some() || wf.to.is_some() {
-                wf.window(state.config(), now)?.bounds(state.config().timezone)
+                view.window(wf.window(state.config(), now)?, state.config().timezone).bounds(state.config().timezone)
             } else {
                 let last = super::params::last_complete_week(now, state.config());
                 let (_, to) = last.bounds(state.config().timezone);
@@ -384,7 +411,7 @@ async fn timeseries(
             let series = analyzer.weekly_series(&unit, from, to, &filter)?;
             Ok(Json(json!({
                 "parameters": with(serde_json::to_value(&series.parameters).unwrap_or_default(), json!({ "interval": "week" })),
-                "points": series.points.iter().map(|(w, c)| json!({ "window": w, "count": c })).collect::<Vec<_>>(),
+                "points": series.points.iter().map(|(w, c)| json!({ "window": w, "count": view.count(*c) })).collect::<Vec<_>>(),
                 "data_version": series.parameters.data_version,
             })))
         })
@@ -393,11 +420,16 @@ async fn timeseries(
 
 async fn incidents(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let mut q = query(q)?;
     let body = state
         .blocking(move |store, state| {
+            let token = access
+                .token()
+                .ok_or_else(|| ApiError::Unauthorized("sign in to read incidents".into()))?;
+            let visible = crate::access::visible_partners(store, &token.partner, token.role)?;
             let bbox = match q.take("bbox") {
                 Some(b) => parse_bbox(&b)
                     .map_err(|e| ApiError::BadRequest(format!("parameter bbox: {e}")))?,
@@ -431,44 +463,64 @@ async fn incidents(
             let (from, to) = window.bounds(state.config().timezone);
             let cats = &state.config().categories;
             let area = (bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat);
-            // Without a filter SQL pages; with one, the window's rows are filtered, then paged.
-            let (page, total) = if filter.is_all() {
-                store.incidents_page(area, Some(from), Some(to), (limit, offset))?
-            } else {
-                let (all, _) =
-                    store.incidents_page(area, Some(from), Some(to), (i64::MAX as usize, 0))?;
-                let kept: Vec<_> = all
-                    .into_iter()
-                    .filter(|(_, i)| filter.matches(i, cats))
-                    .collect();
-                let total = kept.len() as u64;
-                (kept.into_iter().skip(offset).take(limit).collect(), total)
-            };
+            // The window's rows, then only the partners this token may see, then the filter,
+            // then the page.
+            let (all, _) =
+                store.incidents_page(area, Some(from), Some(to), (i64::MAX as usize, 0))?;
+            let kept: Vec<_> = all
+                .into_iter()
+                .filter(|(_, i)| visible.contains(&i.partner))
+                .filter(|(_, i)| filter.matches(i, cats))
+                .collect();
+            let total = kept.len() as u64;
+            let page: Vec<_> = kept.into_iter().skip(offset).take(limit).collect();
             let features: Vec<Value> = page.iter().map(|(_, i)| incident_feature(i)).collect();
+            let parameters = json!({
+                "window": window.to_string(),
+                "filter": filter.to_string(),
+                "bbox": [bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat],
+                "limit": limit,
+                "offset": offset,
+                "partners": visible,
+            });
+            crate::access::audit::append(
+                store,
+                &access
+                    .audit(
+                        "incidents.read",
+                        "GET /api/incidents",
+                        features.len() as i64,
+                    )
+                    .with_detail(parameters.to_string()),
+            )?;
             Ok(json!({
                 "type": "FeatureCollection",
                 "features": features,
                 "numberMatched": total,
-                "parameters": {
-                    "window": window.to_string(),
-                    "filter": filter.to_string(),
-                    "bbox": [bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat],
-                    "limit": limit,
-                    "offset": offset,
-                },
+                "parameters": parameters,
                 "data_version": store.data_version()?,
             }))
         })
         .await?;
-    Ok(geojson(body))
+    Ok((
+        [(header::CACHE_CONTROL, "private, no-store")],
+        geojson(body),
+    )
+        .into_response())
 }
 
 async fn post_incidents(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let token = access
+        .token()
+        .cloned()
+        .ok_or_else(|| ApiError::Unauthorized("sign in to file incidents".into()))?;
+    state.auth().ingest_allowed(token.id)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(format!(
@@ -503,12 +555,24 @@ async fn post_incidents(
             }
         },
     };
-    let partner = q
+    let given = q
         .take("partner")
         .map(|p| {
             Partner::parse(&p).map_err(|e| ApiError::BadRequest(format!("parameter partner: {e}")))
         })
         .transpose()?;
+    // Incidents are filed for the token's own partner; only an admin may name another.
+    let partner = match given {
+        Some(p) if p.as_str() != token.partner && token.role != crate::access::Role::Admin => {
+            return Err(ApiError::Forbidden(format!(
+                "parameter partner: a {} token of {} files incidents for {} only",
+                token.role, token.partner, token.partner
+            )));
+        }
+        Some(p) => p,
+        None => Partner::parse(&token.partner).map_err(ApiError::Internal)?,
+    };
+    let partner = Some(partner);
     let crs = q
         .take("crs")
         .map(|c| {
@@ -524,7 +588,7 @@ async fn post_incidents(
         .unwrap_or(false);
     q.finish(&["partner", "crs", "strict", "format"])?;
     let req = IngestRequest {
-        source: "POST /api/incidents".into(),
+        source: format!("POST /api/incidents (token {})", token.id),
         format,
         partner,
         crs,
@@ -534,7 +598,7 @@ async fn post_incidents(
     let report = state
         .blocking(move |_, state| {
             let mut store = crate::store::Store::open(&state.config().db)?;
-            pipeline::ingest(
+            let report = pipeline::ingest(
                 &mut store,
                 state.config(),
                 std::io::Cursor::new(body.to_vec()),
@@ -543,7 +607,28 @@ async fn post_incidents(
             .map_err(|e| match e {
                 pipeline::PipelineError::Store(s) => ApiError::from(s),
                 other => ApiError::BadRequest(format!("nothing was stored: {other}")),
-            })
+            })?;
+            crate::access::audit::append(
+                &store,
+                &access
+                    .audit("ingest", "POST /api/incidents", report.counts.accepted as i64)
+                    .with_detail(format!(
+                        "batch {:?}: {} rows, {} accepted, {} duplicates, {} rejected",
+                        report.batch,
+                        report.rows,
+                        report.counts.accepted,
+                        report.counts.duplicates,
+                        report.counts.rejected
+                    )),
+            )?;
+            if report.counts.accepted > 0 && crate::access::is_demo(&store)? {
+                // Real data in a demo database: it is no longer a demo, and public access
+                // that was on only because of the demo goes off.
+                crate::access::set_demo(&store, false)?;
+                state.auth().close_public();
+                tracing::warn!("incidents were filed into the demo database: it is no longer marked as demo; public access is off");
+            }
+            Ok(report)
         })
         .await?;
     state.refresh_version();

@@ -28,6 +28,15 @@ pub enum ApiError {
     /// The request conflicts with stored data (e.g. an overlapping duplicate intervention).
     #[error("{0}")]
     Conflict(String),
+    /// No valid credentials (answered with `WWW-Authenticate: Bearer`).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role does not allow it (or a CSRF check failed).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A rate limit was hit; retry after this many seconds.
+    #[error("{0}")]
+    TooMany(String, u64),
     /// Something failed on our side.
     #[error("internal error: {0}")]
     Internal(String),
@@ -66,13 +75,40 @@ impl From<InterventionError> for ApiError {
     }
 }
 
+impl From<crate::access::AccessError> for ApiError {
+    fn from(e: crate::access::AccessError) -> Self {
+        use crate::access::AccessError as A;
+        match e {
+            A::Invalid(m) => ApiError::BadRequest(m),
+            A::UnknownPartner(_) | A::UnknownToken(_) => ApiError::NotFound(e.to_string()),
+            A::Store(_) | A::Sqlite(_) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut extra = axum::http::HeaderMap::new();
+        match &self {
+            ApiError::Unauthorized(_) => {
+                extra.insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Bearer realm=\"lagesbild\""),
+                );
+            }
+            ApiError::TooMany(_, secs) => {
+                extra.insert(axum::http::header::RETRY_AFTER, (*secs).into());
+            }
+            _ => {}
+        }
         let (status, message) = match &self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone()),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
+            ApiError::TooMany(m, _) => (StatusCode::TOO_MANY_REQUESTS, m.clone()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (
@@ -83,6 +119,7 @@ impl IntoResponse for ApiError {
         };
         (
             status,
+            extra,
             Json(json!({ "error": message, "status": status.as_u16() })),
         )
             .into_response()

@@ -6,16 +6,16 @@
 //! are kept in the whole-response cache under the data version and the resolved week (the
 //! default week moves on every Monday).
 
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Router, body::Bytes};
 use chrono::Utc;
 use h3o::Resolution;
 use serde_json::{Value, json};
 
+use super::auth::Routes;
 use super::geojson_out::cell_polygon;
 use super::params::{QueryMap, last_complete_week};
 use super::{ApiError, AppState, CachedResponse};
@@ -35,8 +35,8 @@ pub const FORECAST_PARAMS: [&str; 6] = [
 ];
 
 /// The routes.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/api/forecast", get(get_forecast))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/api/forecast", get_forecast)
 }
 
 async fn get_forecast(

@@ -5,15 +5,14 @@
 //! blocking pool, encode JSON. Bodies are JSON ([`InterventionInput`]), at most
 //! [`MAX_INTERVENTION_BODY_BYTES`]; every refusal is a 4xx naming the field.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::{Value, json};
 
+use super::auth::Routes;
 use super::params::QueryMap;
 use super::{ApiError, AppState};
 use crate::analysis::followup::{AfterWindow, Control, FollowupOptions, followup};
@@ -26,15 +25,15 @@ pub const MAX_INTERVENTION_BODY_BYTES: usize = 1 << 20;
 type Params = Query<Vec<(String, String)>>;
 
 /// The routes.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/interventions", get(list).post(create))
-        .route(
-            "/api/interventions/{id}",
-            get(show).put(replace).delete(remove),
-        )
-        .route("/api/interventions/{id}/followup", get(follow_up))
-        .layer(DefaultBodyLimit::max(MAX_INTERVENTION_BODY_BYTES))
+pub(crate) fn routes() -> Routes {
+    // Bodies are limited to MAX_INTERVENTION_BODY_BYTES by the handlers themselves.
+    Routes::new()
+        .get("/api/interventions", list)
+        .post("/api/interventions", create)
+        .get("/api/interventions/{id}", show)
+        .put("/api/interventions/{id}", replace)
+        .delete("/api/interventions/{id}", remove)
+        .get("/api/interventions/{id}/followup", follow_up)
 }
 
 fn query(q: Result<Params, QueryRejection>) -> Result<QueryMap, ApiError> {

@@ -9,15 +9,19 @@
 //! Routes: `api` (JSON/GeoJSON, the endpoint list at `/api`), `profile`, `tiles`, `ogc`
 //! (OGC API - Features), `reports` (weekly situation picture and tertial analysis: JSON,
 //! CSV, HTML, notes), `/health`, and `web` (the web map at `/`).
+//! Access control is in [`auth`]: every route is registered through `auth::Routes` and
+//! declared in [`auth::PERMISSIONS`]; `own` serves a reporter's own reports.
 //! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
 //! CORS for GET/OPTIONS, a request time-out and a body-size limit.
 
 mod api;
+pub mod auth;
 mod error;
 mod forecast;
 mod geojson_out;
 mod interventions;
 mod ogc;
+mod own;
 pub mod params;
 mod profile;
 mod reports;
@@ -70,6 +74,8 @@ struct Inner {
     /// Whole responses (tiles, `/api/hexes`, `/api/areas`) by data version, path and raw
     /// query, so a repeated request is answered without touching the database.
     responses: crate::tiles::SizedLru<CachedResponse>,
+    /// Sessions, rate limits and access settings.
+    auth: auth::AuthState,
     /// The web map's files and settings.
     web: web::WebConfig,
 }
@@ -97,6 +103,7 @@ pub(crate) fn cached_answer(
     if let Some(cc) = cache_control {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
     }
+    h.insert(header::VARY, HeaderValue::from_static(VARY));
     if let Some(tag) = &r.etag {
         if let Ok(v) = HeaderValue::from_str(tag) {
             h.insert(header::ETAG, v);
@@ -121,19 +128,24 @@ pub(crate) fn cached_answer(
 }
 
 /// The whole-response cache key for this request at the current data version (`Ok`), or
-/// the cached answer when there is one (`Err`).
+/// the cached answer when there is one (`Err`). `view` is part of the key: viewers and the
+/// public get suppressed answers to the same URI.
 pub(crate) fn response_key_or_hit(
     state: &AppState,
     uri: &axum::http::Uri,
     headers: &axum::http::HeaderMap,
     cache_control: Option<&'static str>,
+    view: &auth::View,
 ) -> Result<Result<String, axum::response::Response>, ApiError> {
-    let key = format!("{}|{uri}", state.data_version_fast()?);
+    let key = format!("{}|{}|{uri}", view.key(), state.data_version_fast()?);
     Ok(match state.cached_response(&key) {
         Some(hit) => Err(cached_answer(&hit, headers, cache_control)),
         None => Ok(key),
     })
 }
+
+/// `Vary` of answers that depend on who asks.
+pub(crate) const VARY: &str = "Authorization, Cookie";
 
 /// How long a read data version is trusted before it is read again. A request within this
 /// time after an ingest in another process may still be answered from the previous version;
@@ -145,7 +157,28 @@ pub const RESPONSE_CACHE_BYTES: usize = 64 << 20;
 impl AppState {
     /// State for a server over the database named in `config`. `base_url` (e.g.
     /// `https://example.org/lagesbild`) makes absolute links right behind a reverse proxy.
+    ///
+    /// Access: public (anonymous) access is on only when the database holds just the
+    /// synthetic demo; see [`AppState::with_auth`] to set it.
     pub fn new(config: Config, base_url: Option<String>) -> AppState {
+        let demo = Store::open(&config.db)
+            .ok()
+            .and_then(|s| crate::access::is_demo(&s).ok())
+            .unwrap_or(false);
+        let settings = auth::AuthSettings {
+            public: demo,
+            public_for_demo: demo,
+            ..auth::AuthSettings::default()
+        };
+        AppState::with_auth(config, base_url, settings)
+    }
+
+    /// State with explicit access settings.
+    pub fn with_auth(
+        config: Config,
+        base_url: Option<String>,
+        settings: auth::AuthSettings,
+    ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
                 version: std::sync::Mutex::new((0, None)),
@@ -160,6 +193,7 @@ impl AppState {
                 tiles: TileService::default(),
                 web: web::WebConfig::default(),
                 base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
+                auth: auth::AuthState::new(settings),
                 config,
             }),
         }
@@ -203,6 +237,16 @@ impl AppState {
         })
         .await
         .map_err(|e| ApiError::Internal(format!("worker failed: {e}")))?
+    }
+
+    /// Sessions, rate limits and access settings.
+    pub(crate) fn auth(&self) -> &auth::AuthState {
+        &self.inner.auth
+    }
+
+    /// Whether anonymous callers get (suppressed) aggregates.
+    pub fn public_access(&self) -> bool {
+        self.inner.auth.public()
     }
 
     /// The analysis service.
@@ -301,20 +345,38 @@ fn cors_origins() -> Option<Vec<HeaderValue>> {
     )
 }
 
-/// The application's routes with their layers.
-pub fn router(state: AppState) -> Router {
-    let cors = cors_origins();
-    let web = web::routes(state.web());
-    Router::new()
+/// Every route, recorded with its method (see [`auth::Routes`]).
+fn routes(web: &web::WebConfig) -> auth::Routes {
+    auth::Routes::new()
+        .merge(auth::routes())
         .merge(api::routes())
         .merge(profile::routes())
-        .merge(web)
+        .merge(web::routes(web))
         .merge(tiles::routes())
         .merge(ogc::routes())
+        .merge(own::routes())
         .merge(reports::routes())
         .merge(interventions::routes())
         .merge(forecast::routes())
+}
+
+/// Every registered `(method, path pattern)`, for the test that checks each one against
+/// [`auth::PERMISSIONS`].
+pub fn route_list() -> Vec<(Method, &'static str)> {
+    routes(&web::WebConfig::default()).list().to_vec()
+}
+
+/// The application's routes with their layers.
+pub fn router(state: AppState) -> Router {
+    let cors = cors_origins();
+    routes(state.web())
+        .into_router()
         .fallback(not_found)
+        // Innermost, so it runs after routing and sees the matched route.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(cors_layer(&cors))
@@ -374,7 +436,14 @@ pub async fn run(
         let app = app.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| app.clone().oneshot(req));
+            let service = hyper::service::service_fn(
+                move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    // The peer address, for the per-address login limit.
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    app.clone().oneshot(req)
+                },
+            );
             let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             builder
                 .http1()

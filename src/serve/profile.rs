@@ -7,12 +7,12 @@
 //! handler parses and encodes.
 
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json};
 use chrono::Utc;
 use h3o::CellIndex;
 use serde_json::{Value, json};
 
+use super::auth::{Access, Routes};
 use super::params::{QueryMap, WINDOW_FILTER, check_layer, default_layer};
 use super::{ApiError, AppState};
 use crate::analysis::hotspots::SeriesUnit;
@@ -20,14 +20,16 @@ use crate::analysis::hotspots::SeriesUnit;
 type Params = Query<Vec<(String, String)>>;
 
 /// The profile route.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/api/profile", get(profile))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/api/profile", profile)
 }
 
 async fn profile(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     q: Result<Params, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let view = access.view(state.auth().settings());
     let Query(pairs) =
         q.map_err(|e| ApiError::BadRequest(format!("malformed query string: {}", e.body_text())))?;
     let mut q = QueryMap::new(pairs);
@@ -53,12 +55,16 @@ async fn profile(
                             "parameter cell: {c:?} is not an H3 cell index"
                         ))
                     })?;
+                    view.check_cell(cell)?;
                     (SeriesUnit::Cell(cell), json!({ "cell": cell.to_string() }))
                 }
                 (None, None) => (SeriesUnit::All, json!({ "all": true })),
             };
             let wf = q.window_filter();
-            let window = wf.window(state.config(), Utc::now())?;
+            let window = view.window(
+                wf.window(state.config(), Utc::now())?,
+                state.config().timezone,
+            );
             let filter = wf.filter(state.config())?;
             let mut known: Vec<&str> = WINDOW_FILTER.to_vec();
             known.extend(["area", "layer", "cell"]);
@@ -69,7 +75,7 @@ async fn profile(
             let cats = &state.config().categories;
             let total: f64 = by_category.iter().map(|(_, n)| n).sum();
             let (from, to) = window.bounds(state.config().timezone);
-            Ok(Json(json!({
+            let mut doc = json!({
                 "unit": unit_json,
                 "parameters": {
                     "window": window.to_string(),
@@ -95,7 +101,44 @@ async fn profile(
                     "counts": hour_weekday.iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
                 },
                 "data_version": store.data_version()?,
-            })))
+            });
+            if let Some(s) = view.suppression() {
+                suppress_profile(&mut doc, s, total);
+            }
+            Ok(Json(doc))
         })
         .await
+}
+
+/// Hides small counts (with secondary suppression) in the category list and the
+/// hour-by-weekday grid, and a small total.
+fn suppress_profile(doc: &mut Value, s: crate::access::suppress::Suppression, total: f64) {
+    if let Some(list) = doc["by_category"].as_array_mut() {
+        let mut maps: Vec<_> = list.iter_mut().filter_map(Value::as_object_mut).collect();
+        s.units(&mut maps, 1);
+    }
+    if let Some(rows) = doc["hour_weekday"]["counts"].as_array_mut() {
+        let mut cells: Vec<serde_json::Map<String, Value>> = rows
+            .iter()
+            .flat_map(|r| r.as_array().cloned().unwrap_or_default())
+            .map(|c| {
+                let mut m = serde_json::Map::new();
+                m.insert("count".into(), c);
+                m
+            })
+            .collect();
+        let mut refs: Vec<_> = cells.iter_mut().collect();
+        s.units(&mut refs, 1);
+        let mut it = cells
+            .into_iter()
+            .map(|m| m.get("count").cloned().unwrap_or(Value::Null));
+        for r in rows.iter_mut() {
+            if let Some(r) = r.as_array_mut() {
+                for c in r.iter_mut() {
+                    *c = it.next().unwrap_or(Value::Null);
+                }
+            }
+        }
+    }
+    doc["total"] = s.total(total);
 }

@@ -10,17 +10,16 @@
 //!
 //! All take `layer=` and `region=` (e.g. `regions:norra`), `res=` and `k=`.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{SecondsFormat, Utc};
 use h3o::Resolution;
 use serde_json::json;
 
+use super::auth::{Access, Routes};
 use super::params::QueryMap;
 use super::{ApiError, AppState};
 use crate::analysis::window::TimeWindow;
@@ -49,22 +48,18 @@ impl From<ReportError> for ApiError {
 }
 
 /// The report routes.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/reports/week/{id}", get(week_api))
-        .route("/api/reports/week/{id}/csv", get(week_csv))
-        .route(
-            "/api/reports/week/{id}/notes",
-            get(week_notes).put(put_week_notes),
-        )
-        .route("/api/reports/tertial/{id}", get(tertial_api))
-        .route("/api/reports/tertial/{id}/csv", get(tertial_csv))
-        .route(
-            "/api/reports/tertial/{id}/notes",
-            get(tertial_notes).put(put_tertial_notes),
-        )
-        .route("/reports/week/{id}", get(week_html))
-        .route("/reports/tertial/{id}", get(tertial_html))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/reports/week/{id}", week_api)
+        .get("/api/reports/week/{id}/csv", week_csv)
+        .get("/api/reports/week/{id}/notes", week_notes)
+        .put("/api/reports/week/{id}/notes", put_week_notes)
+        .get("/api/reports/tertial/{id}", tertial_api)
+        .get("/api/reports/tertial/{id}/csv", tertial_csv)
+        .get("/api/reports/tertial/{id}/notes", tertial_notes)
+        .put("/api/reports/tertial/{id}/notes", put_tertial_notes)
+        .get("/reports/week/{id}", week_html)
+        .get("/reports/tertial/{id}", tertial_html)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -126,6 +121,7 @@ fn parse_id(kind: Kind, id: &str) -> Result<TimeWindow, ApiError> {
 
 async fn report(
     state: AppState,
+    access: Access,
     kind: Kind,
     id: String,
     q: QueryResult,
@@ -144,7 +140,22 @@ async fn report(
         );
     }
     let out = out.unwrap_or(Out::Json);
-    let opts = options(&mut q, &state)?;
+    let mut opts = options(&mut q, &state)?;
+    // Viewers and the public get suppressed counts, no meeting notes, and hexes no finer
+    // than the public resolution cap (see docs/security.md).
+    let suppression = access.view(state.auth().settings()).suppression();
+    if let Some(s) = suppression {
+        let cap = Resolution::try_from(s.max_public_res).unwrap_or(Resolution::Eight);
+        match opts.resolution {
+            Some(r) if r > cap => {
+                return Err(ApiError::Forbidden(format!(
+                    "parameter res: resolution {r} is finer than this role may see (at most {cap}); sign in as an analyst"
+                )));
+            }
+            Some(_) => {}
+            None => opts.resolution = Some(cap),
+        }
+    }
     let lang = lang(&mut q)?;
     let decimal_comma = if out == Out::Csv {
         q.parse("decimal", "comma or point", |s| match s {
@@ -172,7 +183,11 @@ async fn report(
             };
             let (body, content_type, filename): (Vec<u8>, &'static str, String) = match kind {
                 Kind::Week => {
-                    let r = week::build(service, store, &window, &opts)?;
+                    let mut r = week::build(service, store, &window, &opts)?;
+                    if let Some(s) = suppression {
+                        r.suppress_small_counts(s.k);
+                        r.notes = None;
+                    }
                     match out {
                         Out::Json => (json_bytes(&r)?, "application/json", String::new()),
                         Out::Csv => (
@@ -188,7 +203,11 @@ async fn report(
                     }
                 }
                 Kind::Tertial => {
-                    let r = tertial::build(service, store, &window, &opts)?;
+                    let mut r = tertial::build(service, store, &window, &opts)?;
+                    if let Some(s) = suppression {
+                        r.suppress_small_counts(s.k);
+                        r.notes = None;
+                    }
                     match out {
                         Out::Json => (json_bytes(&r)?, "application/json", String::new()),
                         Out::Csv => (
@@ -226,50 +245,56 @@ fn json_bytes<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
 
 async fn week_api(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     Path(id): Path<String>,
     q: QueryResult,
 ) -> Result<Response, ApiError> {
-    report(s, Kind::Week, id, q, None).await
+    report(s, access, Kind::Week, id, q, None).await
 }
 
 async fn week_csv(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     Path(id): Path<String>,
     q: QueryResult,
 ) -> Result<Response, ApiError> {
-    report(s, Kind::Week, id, q, Some(Out::Csv)).await
+    report(s, access, Kind::Week, id, q, Some(Out::Csv)).await
 }
 
 async fn week_html(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     Path(id): Path<String>,
     q: QueryResult,
 ) -> Result<Response, ApiError> {
-    report(s, Kind::Week, id, q, Some(Out::Html)).await
+    report(s, access, Kind::Week, id, q, Some(Out::Html)).await
 }
 
 async fn tertial_api(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     Path(id): Path<String>,
     q: QueryResult,
 ) -> Result<Response, ApiError> {
-    report(s, Kind::Tertial, id, q, None).await
+    report(s, access, Kind::Tertial, id, q, None).await
 }
 
 async fn tertial_csv(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     Path(id): Path<String>,
     q: QueryResult,
 ) -> Result<Response, ApiError> {
-    report(s, Kind::Tertial, id, q, Some(Out::Csv)).await
+    report(s, access, Kind::Tertial, id, q, Some(Out::Csv)).await
 }
 
 async fn tertial_html(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     Path(id): Path<String>,
     q: QueryResult,
 ) -> Result<Response, ApiError> {
-    report(s, Kind::Tertial, id, q, Some(Out::Html)).await
+    report(s, access, Kind::Tertial, id, q, Some(Out::Html)).await
 }
 
 /// The notes scope key from `region=` (and `layer=`, which only checks), resolved against

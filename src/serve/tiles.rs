@@ -3,21 +3,22 @@
 //!
 //! Handlers parse the path and query (the same window and filter parameters as `/api`),
 //! then [`crate::tiles::TileService`] does the rest on the blocking pool. Tiles carry a weak
-//! `ETag` (data version + layer + tile + format + canonical query) and
-//! `Cache-Control: public, max-age=60`; a matching `If-None-Match` gets 304 without any
-//! work. An empty MVT tile is `204 No Content`; an empty GeoJSON tile is a
+//! `ETag` (data version + view + layer + tile + format + canonical query) and
+//! `Cache-Control: private, max-age=60` with `Vary: Authorization, Cookie` (viewers and the
+//! public get suppressed tiles, analysts full ones); a matching `If-None-Match` gets 304
+//! without any work. The KDE layer, drawn from the points themselves, is for analysts only. An empty MVT tile is `204 No Content`; an empty GeoJSON tile is a
 //! FeatureCollection with no features.
 
 use std::collections::HashMap;
 
-use axum::Router;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::Utc;
 use geo::BoundingRect;
 
+use super::auth::{Access, Routes, View};
 use super::params::{
     AREA_PARAMS, HEX_PARAMS, QueryMap, area_query, check_layer, default_layer, hex_query,
 };
@@ -33,17 +34,18 @@ use crate::tiles::{
     resolution_for_zoom, tile_key, tilejson,
 };
 
-/// `Cache-Control` of tiles and TileJSON: a minute, so a new ingest shows within one.
-pub const CACHE_CONTROL: &str = "public, max-age=60";
+/// `Cache-Control` of tiles and TileJSON: a minute, so a new ingest shows within one;
+/// private, because the answer depends on who asks.
+pub const CACHE_CONTROL: &str = "private, max-age=60";
 
 type Params = Query<Vec<(String, String)>>;
 type QueryResult = Result<Params, axum::extract::rejection::QueryRejection>;
 
 /// The tile routes.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tiles/{name}", get(tilejson_handler))
-        .route("/tiles/{layer}/{z}/{x}/{file}", get(tile_handler))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/tiles/{name}", tilejson_handler)
+        .get("/tiles/{layer}/{z}/{x}/{file}", tile_handler)
 }
 
 impl From<TileError> for ApiError {
@@ -98,8 +100,10 @@ fn layer_query(
     state: &AppState,
     store: &Store,
     zoom: u8,
+    view: &View,
 ) -> Result<LayerQuery, ApiError> {
     let config = state.config();
+    let tz = config.timezone;
     let lq = match kind {
         LayerKind::Areas => {
             let layers = store.layers()?;
@@ -108,14 +112,23 @@ fn layer_query(
                 None => default_layer(&layers)?,
             };
             check_layer(&layers, &layer)?;
-            LayerQuery::Areas(area_query(q, state, layer)?)
+            let mut aq = area_query(q, state, layer)?;
+            aq.window = view.window(aq.window, tz);
+            LayerQuery::Areas(aq)
         }
         LayerKind::Hexes => {
             let mut hq = hex_query(q, state)?;
             if hq.resolution.is_none() {
                 hq.resolution = Some(resolution_for_zoom(zoom, &config.h3_resolutions));
             }
+            view.limit_hex_query(&mut hq, config);
+            hq.window = view.window(hq.window, tz);
             LayerQuery::Hexes(hq)
+        }
+        LayerKind::Kde if view.suppression().is_some() => {
+            return Err(ApiError::Forbidden(
+                "the kde layer is drawn from the incident points; it is for analysts only. Use the hexes or areas layer".into(),
+            ));
         }
         LayerKind::Kde => {
             let wf = q.window_filter();
@@ -156,12 +169,13 @@ fn prepared(
     version: i64,
     kind: LayerKind,
     lq: &LayerQuery,
+    view: &View,
 ) -> Result<std::sync::Arc<PreparedLayer>, ApiError> {
-    let key = layer_key(version, kind, &format!("{lq:?}"));
+    let key = layer_key(version, kind, &format!("{}|{lq:?}", view.key()));
     state
         .tiles()
         .layer(&key, || -> Result<PreparedLayer, ApiError> {
-            Ok(match lq {
+            let layer = match lq {
                 LayerQuery::Hexes(hq) => hex_layer(&*state.analysis().hexes(store, hq)?),
                 LayerQuery::Areas(aq) => {
                     let result = state.analysis().areas(store, aq)?;
@@ -188,7 +202,20 @@ fn prepared(
                     let (_, grid) = analyzer.kde(window, filter, options)?;
                     kde_layer(&grid, *block)
                 }
-            })
+            };
+            let Some(s) = view.suppression() else {
+                return Ok(layer);
+            };
+            let baseline = match lq {
+                LayerQuery::Areas(aq) => aq.baseline_windows,
+                LayerQuery::Hexes(hq) => hq.baseline_windows,
+                LayerQuery::Kde { .. } => 1,
+            };
+            let kind = layer.kind;
+            let mut features = layer.into_features();
+            let mut maps: Vec<_> = features.iter_mut().map(|f| &mut f.properties).collect();
+            s.units(&mut maps, baseline);
+            Ok(PreparedLayer::new(kind, features))
         })
 }
 
@@ -229,14 +256,16 @@ enum Answer {
 
 async fn tile_handler(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     Path((layer, z, x, file)): Path<(String, String, String, String)>,
     uri: axum::http::Uri,
     headers: HeaderMap,
     q: QueryResult,
 ) -> Result<Response, ApiError> {
-    // The fast path: a tile already served for this exact request and data version.
+    // The fast path: a tile already served for this exact request, view and data version.
+    let view = access.view(state.auth().settings());
     let response_key =
-        match super::response_key_or_hit(&state, &uri, &headers, Some(CACHE_CONTROL))? {
+        match super::response_key_or_hit(&state, &uri, &headers, Some(CACHE_CONTROL), &view)? {
             Ok(key) => key,
             Err(hit) => return Ok(hit),
         };
@@ -253,16 +282,22 @@ async fn tile_handler(
         .map(str::to_owned);
     let answer = state
         .blocking(move |store, state| {
-            let lq = layer_query(kind, &mut q, state, store, tile.z)?;
+            let lq = layer_query(kind, &mut q, state, store, tile.z, &view)?;
             q.finish(known(kind))?;
             let version = store.data_version()?;
-            let key = tile_key(version, kind, tile, format, &format!("{lq:?}"));
+            let key = tile_key(
+                version,
+                kind,
+                tile,
+                format,
+                &format!("{}|{lq:?}", view.key()),
+            );
             let tag = etag(&key);
             if if_none_match.is_some_and(|inm| etag_matches(&inm, &tag)) {
                 return Ok(Answer::NotModified(tag));
             }
             let encoded = state.tiles().tile(&key, tile, format, || {
-                prepared(state, store, version, kind, &lq)
+                prepared(state, store, version, kind, &lq, &view)
             })?;
             Ok(Answer::Tile(tag, encoded))
         })
@@ -273,6 +308,7 @@ async fn tile_handler(
             header::CACHE_CONTROL,
             HeaderValue::from_static(CACHE_CONTROL),
         );
+        h.insert(header::VARY, HeaderValue::from_static(super::VARY));
         if let Ok(v) = HeaderValue::from_str(tag) {
             h.insert(header::ETAG, v);
         }
@@ -312,6 +348,7 @@ async fn tile_handler(
 
 async fn tilejson_handler(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     Path(name): Path<String>,
     headers: HeaderMap,
     q: QueryResult,
@@ -335,13 +372,14 @@ async fn tilejson_handler(
     };
     let raw_query = uri.query().map(str::to_owned);
     let mut q = query(q)?;
+    let view = access.view(state.auth().settings());
     let doc = state
         .blocking(move |store, state| {
             // Fields and bounds do not depend on the zoom; zoom 13 stands for all.
-            let lq = layer_query(kind, &mut q, state, store, 13)?;
+            let lq = layer_query(kind, &mut q, state, store, 13, &view)?;
             q.finish(known(kind))?;
             let version = store.data_version()?;
-            let layer = prepared(state, store, version, kind, &lq)?;
+            let layer = prepared(state, store, version, kind, &lq, &view)?;
             let analyzer = state.analysis().analyzer(store)?;
             let bounds = study_bounds(&analyzer);
             let url = format!(
@@ -354,5 +392,12 @@ async fn tilejson_handler(
             Ok(doc)
         })
         .await?;
-    Ok(([(header::CACHE_CONTROL, CACHE_CONTROL)], axum::Json(doc)).into_response())
+    Ok((
+        [
+            (header::CACHE_CONTROL, CACHE_CONTROL),
+            (header::VARY, super::VARY),
+        ],
+        axum::Json(doc),
+    )
+        .into_response())
 }

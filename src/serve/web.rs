@@ -11,14 +11,13 @@
 use std::path::{Path, PathBuf};
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use serde_json::{Value, json};
 use tower_http::services::ServeDir;
 
+use super::auth::Routes;
 use super::{ApiError, AppState};
 
 /// Where the web map's files are and how the page is set up.
@@ -96,17 +95,28 @@ impl WebConfig {
 }
 
 /// The web map's routes.
-pub(crate) fn routes(web: &WebConfig) -> Router<AppState> {
-    Router::new()
-        .route("/", get(index))
-        .route("/index.html", get(index))
-        .route("/api/config", get(config))
-        .nest_service("/app", ServeDir::new(web.dir.join("app")))
-        .nest_service("/vendor", ServeDir::new(vendor_dir(&web.dir)))
+pub(crate) fn routes(web: &WebConfig) -> Routes {
+    Routes::new()
+        .get("/", index)
+        .get("/index.html", index)
+        .get("/report", report_form)
+        .get("/api/config", config)
+        .nest_service("/app", "/app/*", ServeDir::new(web.dir.join("app")))
+        .nest_service("/vendor", "/vendor/*", ServeDir::new(vendor_dir(&web.dir)))
 }
 
 /// The page, or a 503 page that says how to install what is missing.
 async fn index(State(state): State<AppState>) -> Response {
+    page(&state, "index.html").await
+}
+
+/// The partner report form (`web/report.html`), for reporter tokens on a phone.
+async fn report_form(State(state): State<AppState>) -> Response {
+    page(&state, "report.html").await
+}
+
+/// A page from the web directory, or a 503 page that says how to install what is missing.
+async fn page(state: &AppState, file: &str) -> Response {
     let web = state.web();
     if let Some(missing) = web.missing() {
         tracing::warn!(%missing, "the web map cannot be served");
@@ -116,7 +126,7 @@ async fn index(State(state): State<AppState>) -> Response {
         )
             .into_response();
     }
-    match tokio::fs::read(web.dir.join("index.html")).await {
+    match tokio::fs::read(web.dir.join(file)).await {
         Ok(body) => (
             [
                 (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -126,10 +136,12 @@ async fn index(State(state): State<AppState>) -> Response {
         )
             .into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "cannot read index.html");
+            tracing::error!(error = %e, file, "cannot read a page of the web map");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                Html(missing_page("cannot read index.html; see the server log")),
+                Html(missing_page(&format!(
+                    "cannot read {file}; see the server log"
+                ))),
             )
                 .into_response()
         }

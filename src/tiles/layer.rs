@@ -172,6 +172,11 @@ impl PreparedLayer {
         &self.features
     }
 
+    /// The features, giving up the index (to change properties and build the layer anew).
+    pub fn into_features(self) -> Vec<Feature> {
+        self.features
+    }
+
     /// Roughly how much memory the layer holds, bytes.
     pub fn approx_bytes(&self) -> usize {
         self.bytes

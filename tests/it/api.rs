@@ -17,6 +17,7 @@ fn state() -> AppState {
 }
 
 async fn call(state: &AppState, req: Request<Body>) -> (StatusCode, Value) {
+    let req = as_admin(req, &state.config().db);
     let res = router(state.clone()).oneshot(req).await.unwrap();
     let status = res.status();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
@@ -265,17 +266,22 @@ async fn uploads_are_validated_and_limited() {
 async fn compression_is_negotiated_never_forced() {
     let s = state();
     let plain = router(s.clone())
-        .oneshot(Request::get("/api/layers").body(Body::empty()).unwrap())
+        .oneshot(as_admin(
+            Request::get("/api/layers").body(Body::empty()).unwrap(),
+            &s.config().db,
+        ))
         .await
         .unwrap();
     assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    let db = s.config().db.clone();
     let gz = router(s)
-        .oneshot(
+        .oneshot(as_admin(
             Request::get("/api/categories")
                 .header(header::ACCEPT_ENCODING, "gzip")
                 .body(Body::empty())
                 .unwrap(),
-        )
+            &db,
+        ))
         .await
         .unwrap();
     assert_eq!(gz.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");

@@ -44,6 +44,7 @@ fn the_map_works_in_headless_chromium() {
         "web/node_modules is not installed: run `npm ci` in web/ (scripts/test does)"
     );
     let db = demo_db();
+    let token = make_token(&db.db(), "polisen", lagesbild::access::Role::Analyst);
     let mut child = db
         .command(&["serve", "--bind", "127.0.0.1:0", "--no-demo"])
         .stderr(Stdio::piped())
@@ -64,6 +65,7 @@ fn the_map_works_in_headless_chromium() {
         .arg(web.join("test/browser.mjs"))
         .env("LAGESBILD_URL", format!("http://{addr}"))
         .env("LAGESBILD_WEEK", WEEK)
+        .env("LAGESBILD_TOKEN", &token)
         .env("LAGESBILD_CHROMIUM", &chromium)
         .env("LAGESBILD_SCREENSHOTS", &shots)
         .current_dir(&web)

@@ -9,6 +9,7 @@
 mod analysis;
 mod analysis_reference;
 mod api;
+mod auth;
 mod browser;
 mod cli_ingest;
 mod demo;
@@ -17,6 +18,7 @@ mod forecast;
 mod interventions;
 mod ogc;
 mod reference;
+mod report_form;
 mod reports;
 mod serve;
 mod support;

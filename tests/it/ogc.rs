@@ -41,6 +41,7 @@ impl Answer {
 }
 
 async fn call(state: &AppState, req: Request<Body>) -> Answer {
+    let req = as_admin(req, &state.config().db);
     let res = router(state.clone()).oneshot(req).await.unwrap();
     let status = res.status();
     let content_type = res
@@ -648,6 +649,8 @@ async fn html_is_served_for_f_html_and_for_browsers() {
 struct Server {
     child: Child,
     addr: String,
+    /// An admin token (the incidents collection needs one).
+    token: String,
     _sandbox: Sandbox,
 }
 
@@ -656,6 +659,7 @@ impl Server {
         let sb = Sandbox::new();
         let out = sb.run(&["demo", "load", "--years", "1", "--end", END]);
         assert!(out.status.success(), "{}", stderr(&out));
+        let token = make_token(&sb.db(), "polisen", lagesbild::access::Role::Admin);
         let mut child = sb
             .command(&["serve", "--bind", "127.0.0.1:0", "--no-demo"])
             .stderr(std::process::Stdio::piped())
@@ -673,6 +677,7 @@ impl Server {
         Server {
             child,
             addr,
+            token,
             _sandbox: sb,
         }
     }
@@ -689,8 +694,8 @@ impl Server {
             .unwrap();
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+            self.addr, self.token
         )
         .unwrap();
         let mut response = String::new();
@@ -715,6 +720,7 @@ fn gdal(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
         .args(args)
         .env("GDAL_HTTP_TIMEOUT", "120")
+        .env("GDAL_HTTP_HEADERS", gdal_headers())
         .output()
         .unwrap_or_else(|e| {
             panic!(
@@ -732,6 +738,15 @@ fn gdal(program: &str, args: &[&str]) -> String {
     format!("{}\n{}", stdout(&out), stderr(&out))
 }
 
+thread_local! {
+    /// `Authorization: Bearer ...` for GDAL's requests in this test.
+    static GDAL_AUTH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+fn gdal_headers() -> String {
+    GDAL_AUTH.with(|a| a.borrow().clone())
+}
+
 fn feature_count(ogrinfo: &str) -> u64 {
     ogrinfo
         .lines()
@@ -745,6 +760,7 @@ fn feature_count(ogrinfo: &str) -> u64 {
 #[test]
 fn gdal_lists_pages_and_copies_the_collections() {
     let server = Server::start();
+    GDAL_AUTH.with(|a| *a.borrow_mut() = format!("Authorization: Bearer {}", server.token));
     let url = format!("OAPIF:{}", server.url());
 
     let listing = gdal("ogrinfo", &["-ro", "-so", &url]);
@@ -860,6 +876,7 @@ fn owslib_reads_collections_and_items() {
     let out = Command::new(python)
         .arg(script)
         .arg(server.url())
+        .arg(&server.token)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));

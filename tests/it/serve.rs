@@ -16,7 +16,10 @@ use crate::support::*;
 
 async fn get(state: &AppState, uri: &str) -> (StatusCode, serde_json::Value) {
     let res = router(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(as_admin(
+            Request::get(uri).body(Body::empty()).unwrap(),
+            &state.config().db,
+        ))
         .await
         .unwrap();
     let status = res.status();
@@ -90,7 +93,14 @@ fn the_real_binary_serves_on_loopback_and_stops_on_sigterm() {
     let sb = Sandbox::new();
     sb.import_districts();
     let mut child = sb
-        .command(&["serve", "--bind", "127.0.0.1:0", "--no-demo"])
+        .command(&[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-demo",
+            "--public",
+            "on",
+        ])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

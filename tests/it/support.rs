@@ -131,3 +131,47 @@ pub fn demo_db() -> &'static Sandbox {
         sb
     })
 }
+
+/// An admin token of partner `polisen` for the database at `db`, made once per database.
+pub fn admin_token(db: &Path) -> String {
+    static TOKENS: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
+    let mut tokens = TOKENS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, t)) = tokens.iter().find(|(p, _)| p == db) {
+        return t.clone();
+    }
+    let t = make_token(db, "polisen", lagesbild::access::Role::Admin);
+    tokens.push((db.to_owned(), t.clone()));
+    t
+}
+
+/// A new token of `partner` (added, sharing, when missing) with `role`.
+pub fn make_token(db: &Path, partner: &str, role: lagesbild::access::Role) -> String {
+    let store = lagesbild::store::Store::open(db).expect("open store");
+    if lagesbild::access::partner(&store, partner)
+        .unwrap()
+        .is_none()
+    {
+        lagesbild::access::put_partner(&store, partner, partner, true).unwrap();
+    }
+    lagesbild::access::tokens::create(&store, partner, role, "test", None, "test")
+        .unwrap()
+        .0
+}
+
+/// `req` with an admin bearer token for `db`, unless it already carries credentials.
+pub fn as_admin(
+    mut req: axum::http::Request<axum::body::Body>,
+    db: &Path,
+) -> axum::http::Request<axum::body::Body> {
+    use axum::http::header;
+    if !req.headers().contains_key(header::AUTHORIZATION)
+        && !req.headers().contains_key(header::COOKIE)
+    {
+        let v = format!("Bearer {}", admin_token(db));
+        req.headers_mut()
+            .insert(header::AUTHORIZATION, v.parse().unwrap());
+    }
+    req
+}

@@ -42,6 +42,7 @@ impl Reply {
 }
 
 async fn send(state: &AppState, req: Request<Body>) -> Reply {
+    let req = as_admin(req, &state.config().db);
     let res = router(state.clone()).oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
@@ -252,10 +253,12 @@ async fn etag_gives_304_and_caching_headers() {
     let uri = format!("/tiles/hexes/13/{}/{}.mvt?{Q}", t.x, t.y);
     let first = get(&s, &uri).await;
     assert_eq!(first.status, StatusCode::OK);
+    // Private: the answer depends on who asks (suppressed for viewers and the public).
     assert_eq!(
         first.header(header::CACHE_CONTROL),
-        Some("public, max-age=60")
+        Some("private, max-age=60")
     );
+    assert_eq!(first.header(header::VARY), Some("Authorization, Cookie"));
     let tag = first.header(header::ETAG).unwrap().to_owned();
     // No Accept-Encoding: not compressed.
     assert!(first.header(header::CONTENT_ENCODING).is_none());

@@ -12,18 +12,18 @@ mod html;
 mod openapi;
 mod request;
 
-use axum::Router;
+use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, SecondsFormat, Utc};
 use geo::{BoundingRect, Intersects};
 use h3o::{CellIndex, Resolution};
 use serde_json::{Value, json};
 
 use self::request::{Datetime, Format, LIMIT_DEFAULT};
+use super::auth::{Access, Routes, View};
 use super::geojson_out::{cell_polygon, incident_feature, multipolygon, with};
 use super::params::{QueryMap, WindowFilterParams, parse_bbox};
 use super::{ApiError, AppState};
@@ -55,23 +55,34 @@ const SCORE_ITEM_ONE_PARAMS: [&str; 6] =
     ["datetime", "window", "category", "group", "partner", "f"];
 
 /// The OGC API routes: the landing page answers with and without a trailing slash.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/ogc", get(landing))
-        .route("/ogc/", get(landing))
-        .route("/ogc/api", get(api))
-        .route("/ogc/conformance", get(conformance))
-        .route("/ogc/collections", get(collections))
-        .route("/ogc/collections/{collection}", get(collection))
-        .route("/ogc/collections/{collection}/items", get(items))
-        .route("/ogc/collections/{collection}/items/{feature}", get(item))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/ogc", landing)
+        .get("/ogc/", landing)
+        .get("/ogc/api", api)
+        .get("/ogc/conformance", conformance)
+        .get("/ogc/collections", collections)
+        .get("/ogc/collections/{collection}", collection)
+        .get("/ogc/collections/{collection}/items", items)
+        .get("/ogc/collections/{collection}/items/{feature}", item)
 }
 
 /// The permission check for the `incidents` collection (points with free-text
-/// descriptions). Everyone may read them today; the access-control issue puts the role
-/// check here. It runs before any incident is read, for the items and for one item.
-fn authorize_incidents(_state: &AppState, _headers: &HeaderMap) -> Result<(), ApiError> {
-    Ok(())
+/// descriptions): admins, analysts and reporters only. Returns the partners whose incidents
+/// the caller may read. It runs before any incident is read, for the items and for one item.
+fn authorize_incidents(store: &Store, access: &Access) -> Result<Vec<String>, ApiError> {
+    let Some(t) = access.token() else {
+        return Err(ApiError::Unauthorized(
+            "the incidents collection needs a token: send Authorization: Bearer TOKEN".into(),
+        ));
+    };
+    if !super::auth::Permission::Incidents.allows(access, false) {
+        return Err(ApiError::Forbidden(format!(
+            "the role {} sees aggregates only, not the incidents collection",
+            t.role
+        )));
+    }
+    Ok(crate::access::visible_partners(store, &t.partner, t.role)?)
 }
 
 type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
@@ -455,6 +466,7 @@ fn score_query(
     state: &AppState,
     a: &Analyzer,
     datetime: Option<Datetime>,
+    view: &View,
 ) -> Result<(TimeWindow, crate::analysis::filter::IncidentFilter), ApiError> {
     let wf = WindowFilterParams {
         window: q.take("window"),
@@ -495,7 +507,7 @@ fn score_query(
         }
         (None, _) => wf.window(state.config(), now)?,
     };
-    Ok((window, filter))
+    Ok((view.window(window, tz), filter))
 }
 
 /// A feature with the polygon used to test it against `bbox`.
@@ -509,11 +521,33 @@ fn score_features(
     c: &Coll,
     window: TimeWindow,
     filter: crate::analysis::filter::IncidentFilter,
+    view: &View,
 ) -> Result<(Vec<Scored>, Value), ApiError> {
+    let (mut features, extra, baseline) =
+        score_features_full(store, state, a, c, window, filter, view)?;
+    let mut values: Vec<Value> = features.iter_mut().map(|(_, f)| f.take()).collect();
+    view.features(&mut values, baseline);
+    for ((_, f), v) in features.iter_mut().zip(values) {
+        *f = v;
+    }
+    Ok((features, extra))
+}
+
+/// [`score_features`] before suppression, with the baseline length.
+fn score_features_full(
+    store: &Store,
+    state: &AppState,
+    a: &Analyzer,
+    c: &Coll,
+    window: TimeWindow,
+    filter: crate::analysis::filter::IncidentFilter,
+    view: &View,
+) -> Result<(Vec<Scored>, Value, usize), ApiError> {
     match c {
         Coll::Areas(layer) => {
             let mut aq = AreaQuery::new(layer, window);
             aq.filter = filter;
+            let baseline = aq.baseline_windows;
             let result = state.analysis().areas(store, &aq)?;
             let geometry: std::collections::HashMap<&str, &geo::MultiPolygon<f64>> = a
                 .table()
@@ -549,12 +583,23 @@ fn score_features(
             Ok((
                 features,
                 json!({ "parameters": result.parameters, "warnings": result.warnings }),
+                baseline,
             ))
         }
         Coll::Hexes(res) => {
+            if let Some(s) = view.suppression()
+                && s.too_fine(*res)
+            {
+                return Err(ApiError::Forbidden(format!(
+                    "collection hexes-r{}: finer than this role may see (at most resolution {})",
+                    u8::from(*res),
+                    s.max_public_res
+                )));
+            }
             let mut hq = HexQuery::new(window);
             hq.filter = filter;
             hq.resolution = Some(*res);
+            let baseline = hq.baseline_windows;
             let result = state.analysis().hexes(store, &hq)?;
             let features = result
                 .cells
@@ -586,9 +631,10 @@ fn score_features(
             Ok((
                 features,
                 json!({ "parameters": result.parameters, "scale": result.scale, "warnings": result.warnings }),
+                baseline,
             ))
         }
-        Coll::Incidents => Ok((Vec::new(), json!({}))),
+        Coll::Incidents => Ok((Vec::new(), json!({}), 1)),
     }
 }
 
@@ -613,6 +659,7 @@ fn page_url(
 
 async fn items(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     Path(id): Path<String>,
     headers: HeaderMap,
     q: Params,
@@ -621,7 +668,7 @@ async fn items(
     let format = req.format;
     let items_base = format!("{}/collections/{}/items", req.base, request::encode(&id));
     let doc = state
-        .blocking(move |store, state| items_doc(store, state, &headers, &id, req))
+        .blocking(move |store, state| items_doc(store, state, &access, &id, req))
         .await?;
     let title = format!(
         "{}: features",
@@ -633,10 +680,11 @@ async fn items(
 fn items_doc(
     store: &Store,
     state: &AppState,
-    headers: &HeaderMap,
+    access: &Access,
     id: &str,
     req: Req,
 ) -> Result<Value, ApiError> {
+    let view = access.view(state.auth().settings());
     let Req {
         base,
         format,
@@ -666,22 +714,42 @@ fn items_doc(
     let (features, matched, extra): (Vec<Value>, u64, Value) = match &coll {
         Coll::Incidents => {
             q.finish(&INCIDENT_ITEM_PARAMS)?;
-            authorize_incidents(state, headers)?;
+            let visible = authorize_incidents(store, access)?;
             let (from, to) = incident_range(datetime);
             let area = bbox.map_or((-180.0, -90.0, 180.0, 90.0), |b| {
                 (b.min_lon, b.min_lat, b.max_lon, b.max_lat)
             });
-            let (page, total) = store.incidents_page(area, from, to, (limit, offset))?;
-            (
-                page.iter().map(|(_, i)| incident_feature(i)).collect(),
-                total,
-                json!({}),
-            )
+            let (all, _) = store.incidents_page(area, from, to, (i64::MAX as usize, 0))?;
+            let kept: Vec<_> = all
+                .into_iter()
+                .filter(|(_, i)| visible.contains(&i.partner))
+                .collect();
+            let total = kept.len() as u64;
+            let page: Vec<Value> = kept
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|(_, i)| incident_feature(i))
+                .collect();
+            crate::access::audit::append(
+                store,
+                &access
+                    .audit(
+                        "incidents.export",
+                        "GET /ogc/collections/incidents/items",
+                        page.len() as i64,
+                    )
+                    .with_detail(format!(
+                        "limit {limit}, offset {offset}, partners {}",
+                        visible.join(",")
+                    )),
+            )?;
+            (page, total, json!({}))
         }
         Coll::Areas(_) | Coll::Hexes(_) => {
-            let (window, filter) = score_query(&mut q, state, &a, datetime)?;
+            let (window, filter) = score_query(&mut q, state, &a, datetime, &view)?;
             q.finish(&SCORE_ITEM_PARAMS)?;
-            let (all, extra) = score_features(store, state, &a, &coll, window, filter)?;
+            let (all, extra) = score_features(store, state, &a, &coll, window, filter, &view)?;
             let rect = bbox.map(|b| {
                 geo::Rect::new(
                     geo::coord! { x: b.min_lon, y: b.min_lat },
@@ -765,6 +833,7 @@ fn items_doc(
 
 async fn item(
     State(state): State<AppState>,
+    Extension(access): Extension<Access>,
     Path((id, fid)): Path<(String, String)>,
     headers: HeaderMap,
     q: Params,
@@ -772,7 +841,7 @@ async fn item(
     let req = prepare(&state, &headers, q)?;
     let format = req.format;
     let doc = state
-        .blocking(move |store, state| item_doc(store, state, &headers, &id, &fid, req))
+        .blocking(move |store, state| item_doc(store, state, &access, &id, &fid, req))
         .await?;
     let title = format!(
         "{}: {}",
@@ -788,11 +857,12 @@ async fn item(
 fn item_doc(
     store: &Store,
     state: &AppState,
-    headers: &HeaderMap,
+    access: &Access,
     id: &str,
     fid: &str,
     req: Req,
 ) -> Result<Value, ApiError> {
+    let view = access.view(state.auth().settings());
     let Req {
         base,
         format,
@@ -807,12 +877,25 @@ fn item_doc(
     let feature = match &coll {
         Coll::Incidents => {
             q.finish(&["f"])?;
-            authorize_incidents(state, headers)?;
+            let visible = authorize_incidents(store, access)?;
             let (partner, ext) = fid
                 .split_once(':')
                 .ok_or_else(|| missing("; incident ids are partner:id, e.g. polisen:123"))?;
-            store
-                .incident(partner, ext)?
+            // An incident of a partner the caller may not see is answered like an absent one.
+            let found = if visible.iter().any(|p| p == partner) {
+                store.incident(partner, ext)?
+            } else {
+                None
+            };
+            crate::access::audit::append(
+                store,
+                &access.audit(
+                    "incidents.read",
+                    &format!("GET /ogc/collections/incidents/items/{fid}"),
+                    i64::from(found.is_some()),
+                ),
+            )?;
+            found
                 .map(|i| incident_feature(&i))
                 .ok_or_else(|| missing(""))?
         }
@@ -821,9 +904,9 @@ fn item_doc(
                 .take("datetime")
                 .map(|s| request::parse_datetime(&s))
                 .transpose()?;
-            let (window, filter) = score_query(&mut q, state, &a, datetime)?;
+            let (window, filter) = score_query(&mut q, state, &a, datetime, &view)?;
             q.finish(&SCORE_ITEM_ONE_PARAMS)?;
-            let (all, _) = score_features(store, state, &a, &coll, window, filter)?;
+            let (all, _) = score_features(store, state, &a, &coll, window, filter, &view)?;
             all.into_iter()
                 .map(|(_, f)| f)
                 .find(|f| f["id"].as_str() == Some(fid))

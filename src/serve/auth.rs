@@ -1,0 +1,988 @@
+//! Authentication and authorisation for the HTTP server.
+//!
+//! - **One permission table**, [`PERMISSIONS`]: every route (method + path pattern) with the
+//!   [`Permission`] it needs. Routes are registered through `Routes`, which records them;
+//!   `Routes::into_router` refuses (panics at start-up) a route without a declaration, and
+//!   the `authorize` middleware denies any matched route that is not in the table, so a
+//!   route added past the recorder is still closed. Unmatched paths (static web files, 404)
+//!   are public.
+//! - **Credentials**: `Authorization: Bearer <token>`, or the session cookie issued by
+//!   `POST /api/login` (HttpOnly, SameSite=Strict, Secure when the request came over HTTPS).
+//!   A cookie-authenticated request that changes state must carry the session's CSRF token in
+//!   the `X-CSRF-Token` header (returned by `/api/login` and `/api/me`).
+//! - **Anonymous** requests get aggregates only when public access is on.
+//! - **Limits**: login attempts per client address and ingests per token are rate-limited
+//!   (429 with `Retry-After`).
+//!
+//! Tokens never reach the logs: the request span records method and path only, and no
+//! message here prints a header or a body.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::handler::Handler;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter};
+use chrono::Utc;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{ApiError, AppState};
+use crate::access::suppress::Suppression;
+use crate::access::tokens::{self, TokenInfo};
+use crate::access::{Role, audit};
+use crate::analysis::window::TimeWindow;
+use crate::store::Store;
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Anyone (health, login, the endpoint list, static files).
+    Public,
+    /// Aggregates: any token; anonymous only when public access is on. Viewers, reporters
+    /// and the public get them with small-count suppression.
+    Aggregates,
+    /// Any valid token (e.g. `/api/me`, logout).
+    Signed,
+    /// Incident-level reads: admin, analyst, reporter (each sees the partners it may).
+    Incidents,
+    /// Filing incidents: admin, analyst, reporter (for their own partner).
+    Ingest,
+    /// Analysis work (reports, interventions): admin, analyst.
+    Analysis,
+    /// Administration: admin only.
+    Admin,
+}
+
+impl Permission {
+    /// Whether `access` satisfies this permission, given whether public access is on.
+    pub fn allows(self, access: &Access, public: bool) -> bool {
+        let role = access.role();
+        match self {
+            Permission::Public => true,
+            Permission::Aggregates => role.is_some() || public,
+            Permission::Signed => role.is_some(),
+            Permission::Incidents | Permission::Ingest => {
+                matches!(role, Some(Role::Admin | Role::Analyst | Role::Reporter))
+            }
+            Permission::Analysis => matches!(role, Some(Role::Admin | Role::Analyst)),
+            Permission::Admin => role == Some(Role::Admin),
+        }
+    }
+}
+
+/// Every route with its permission: `(method, path pattern, permission)`. A route that is
+/// not listed here is refused. `GET` covers `HEAD`.
+pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
+    // The web map and the report form: pages, scripts, styles (they sign in themselves).
+    ("GET", "/", Permission::Public),
+    ("GET", "/index.html", Permission::Public),
+    ("GET", "/report", Permission::Public),
+    ("GET", "/app/*", Permission::Public),
+    ("GET", "/vendor/*", Permission::Public),
+    ("GET", "/api", Permission::Public),
+    ("GET", "/api/config", Permission::Aggregates),
+    ("GET", "/api/profile", Permission::Aggregates),
+    ("GET", "/health", Permission::Public),
+    ("POST", "/api/login", Permission::Public),
+    ("POST", "/api/logout", Permission::Public),
+    ("GET", "/api/me", Permission::Signed),
+    ("GET", "/api/layers", Permission::Aggregates),
+    ("GET", "/api/categories", Permission::Aggregates),
+    ("GET", "/api/areas", Permission::Aggregates),
+    ("GET", "/api/hexes", Permission::Aggregates),
+    ("GET", "/api/hotspots", Permission::Aggregates),
+    ("GET", "/api/timeseries", Permission::Aggregates),
+    ("GET", "/api/incidents", Permission::Incidents),
+    ("POST", "/api/incidents", Permission::Ingest),
+    ("GET", "/api/my/incidents", Permission::Ingest),
+    ("PUT", "/api/my/incidents/{id}", Permission::Ingest),
+    ("GET", "/tiles/{name}", Permission::Aggregates),
+    (
+        "GET",
+        "/tiles/{layer}/{z}/{x}/{file}",
+        Permission::Aggregates,
+    ),
+    ("GET", "/ogc", Permission::Aggregates),
+    ("GET", "/ogc/", Permission::Aggregates),
+    ("GET", "/ogc/api", Permission::Aggregates),
+    ("GET", "/ogc/conformance", Permission::Aggregates),
+    ("GET", "/ogc/collections", Permission::Aggregates),
+    (
+        "GET",
+        "/ogc/collections/{collection}",
+        Permission::Aggregates,
+    ),
+    // The incidents collection checks incident access itself (`ogc::authorize_incidents`).
+    (
+        "GET",
+        "/ogc/collections/{collection}/items",
+        Permission::Aggregates,
+    ),
+    (
+        "GET",
+        "/ogc/collections/{collection}/items/{feature}",
+        Permission::Aggregates,
+    ),
+    // Reports: aggregates, suppressed for viewers and the public (`serve::reports`); the
+    // meeting notes are read and written by analysts only (free text may name people).
+    ("GET", "/api/reports/week/{id}", Permission::Aggregates),
+    ("GET", "/api/reports/week/{id}/csv", Permission::Aggregates),
+    ("GET", "/api/reports/week/{id}/notes", Permission::Analysis),
+    ("PUT", "/api/reports/week/{id}/notes", Permission::Analysis),
+    ("GET", "/api/reports/tertial/{id}", Permission::Aggregates),
+    (
+        "GET",
+        "/api/reports/tertial/{id}/csv",
+        Permission::Aggregates,
+    ),
+    (
+        "GET",
+        "/api/reports/tertial/{id}/notes",
+        Permission::Analysis,
+    ),
+    (
+        "PUT",
+        "/api/reports/tertial/{id}/notes",
+        Permission::Analysis,
+    ),
+    ("GET", "/reports/week/{id}", Permission::Aggregates),
+    ("GET", "/reports/tertial/{id}", Permission::Aggregates),
+    // Interventions and the forecast (whose back-test and last-period columns are raw
+    // counts per hex): analysts and admins.
+    ("GET", "/api/interventions", Permission::Analysis),
+    ("POST", "/api/interventions", Permission::Analysis),
+    ("GET", "/api/interventions/{id}", Permission::Analysis),
+    ("PUT", "/api/interventions/{id}", Permission::Analysis),
+    ("DELETE", "/api/interventions/{id}", Permission::Analysis),
+    (
+        "GET",
+        "/api/interventions/{id}/followup",
+        Permission::Analysis,
+    ),
+    ("GET", "/api/forecast", Permission::Analysis),
+];
+
+/// The permission declared for a route, if any. A declaration `PREFIX/*` covers every
+/// path under `PREFIX` (nested services such as static files).
+pub fn permission(method: &Method, path: &str) -> Option<Permission> {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    let exact = PERMISSIONS
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path);
+    let nested = || {
+        PERMISSIONS.iter().find(|(m, p, _)| {
+            *m == method
+                && p.strip_suffix("/*").is_some_and(|prefix| {
+                    path == prefix
+                        || path
+                            .strip_prefix(prefix)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
+        })
+    };
+    exact.or_else(nested).map(|(_, _, perm)| *perm)
+}
+
+/// A router under construction that records every `(method, path)` it registers, so the
+/// permission table can be checked against the real routes.
+#[derive(Default)]
+pub(crate) struct Routes {
+    paths: BTreeMap<&'static str, MethodRouter<AppState>>,
+    list: Vec<(Method, &'static str)>,
+    /// Services nested under a prefix (static files), recorded as `GET {prefix}/*`.
+    nested: Vec<axum::Router<AppState>>,
+}
+
+impl Routes {
+    /// No routes.
+    pub fn new() -> Routes {
+        Routes::default()
+    }
+
+    /// A route for `method` (use [`Routes::get`] for `GET`, which also answers `HEAD`).
+    pub fn on<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
+        let mr = self.paths.remove(path).unwrap_or_default();
+        self.paths.insert(path, mr.on(filter, handler));
+        self.list.push((method, path));
+        self
+    }
+
+    /// A `GET` (and `HEAD`) route.
+    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
+        self.on(Method::GET, path, h)
+    }
+
+    /// A `POST` route.
+    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
+        self.on(Method::POST, path, h)
+    }
+
+    /// A `PUT` route.
+    pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
+        self.on(Method::PUT, path, h)
+    }
+
+    /// A `DELETE` route.
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
+        self.on(Method::DELETE, path, h)
+    }
+
+    /// A service for every path under `prefix` (e.g. static files), recorded as
+    /// `GET {prefix}/*`; `pattern` must be exactly that (a `&'static str` for the table).
+    pub fn nest_service<S>(mut self, prefix: &'static str, pattern: &'static str, svc: S) -> Routes
+    where
+        S: tower::Service<axum::extract::Request, Error = std::convert::Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: IntoResponse,
+        S::Future: Send + 'static,
+    {
+        debug_assert_eq!(pattern, format!("{prefix}/*"));
+        self.nested
+            .push(axum::Router::new().nest_service(prefix, svc));
+        self.list.push((Method::GET, pattern));
+        self
+    }
+
+    /// Both sets of routes.
+    pub fn merge(mut self, other: Routes) -> Routes {
+        for (path, mr) in other.paths {
+            let mine = self.paths.remove(path).unwrap_or_default();
+            self.paths.insert(path, mine.merge(mr));
+        }
+        self.list.extend(other.list);
+        self.nested.extend(other.nested);
+        self
+    }
+
+    /// The registered `(method, path)` pairs.
+    pub fn list(&self) -> &[(Method, &'static str)] {
+        &self.list
+    }
+
+    /// The routes without a permission declaration.
+    pub fn undeclared(&self) -> Vec<String> {
+        self.list
+            .iter()
+            .filter(|(m, p)| permission(m, p).is_none())
+            .map(|(m, p)| format!("{m} {p}"))
+            .collect()
+    }
+
+    /// The axum router.
+    ///
+    /// # Panics
+    /// When a route has no entry in [`PERMISSIONS`]: a programming error that must not
+    /// reach a running server.
+    pub fn into_router(self) -> axum::Router<AppState> {
+        let missing = self.undeclared();
+        assert!(
+            missing.is_empty(),
+            "routes without a permission in serve::auth::PERMISSIONS: {}",
+            missing.join(", ")
+        );
+        let routed = self
+            .paths
+            .into_iter()
+            .fold(axum::Router::new(), |r, (path, mr)| r.route(path, mr));
+        self.nested.into_iter().fold(routed, axum::Router::merge)
+    }
+}
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// No credentials.
+    Anonymous,
+    /// A valid token (directly, or through a session cookie).
+    Token(TokenInfo),
+}
+
+impl Access {
+    /// The role, if signed in.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Access::Anonymous => None,
+            Access::Token(t) => Some(t.role),
+        }
+    }
+
+    /// The token, if signed in.
+    pub fn token(&self) -> Option<&TokenInfo> {
+        match self {
+            Access::Anonymous => None,
+            Access::Token(t) => Some(t),
+        }
+    }
+
+    /// How aggregates are shown to this caller.
+    pub fn view(&self, settings: &AuthSettings) -> View {
+        match self.role() {
+            Some(r) if r.sees_full_aggregates() => View::Full,
+            _ => View::Suppressed(settings.suppression),
+        }
+    }
+
+    /// An audit entry for this caller (`anonymous` when not signed in).
+    pub fn audit(&self, action: &str, target: &str, rows: i64) -> audit::Entry {
+        match self {
+            Access::Anonymous => audit::Entry {
+                actor: "anonymous".into(),
+                ..audit::Entry::by_cli("", action, target, rows)
+            },
+            Access::Token(t) => {
+                audit::Entry::by_token(t.id, &t.partner, t.role, action, target, rows)
+            }
+        }
+    }
+}
+
+/// How aggregates are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// As computed (admin, analyst).
+    Full,
+    /// With small-count suppression, whole-week windows and a resolution cap.
+    Suppressed(Suppression),
+}
+
+impl View {
+    /// A short tag for cache keys: answers differ between views.
+    pub fn key(&self) -> String {
+        match self {
+            View::Full => "full".into(),
+            View::Suppressed(s) => format!("k{}r{}", s.k, s.max_public_res),
+        }
+    }
+
+    /// The suppression, if any.
+    pub fn suppression(&self) -> Option<Suppression> {
+        match self {
+            View::Full => None,
+            View::Suppressed(s) => Some(*s),
+        }
+    }
+
+    /// The window widened to whole ISO weeks for suppressed views; unchanged otherwise or
+    /// when it already is whole weeks.
+    pub fn window(&self, w: TimeWindow, tz: chrono_tz::Tz) -> TimeWindow {
+        if matches!(self, View::Full) {
+            return w;
+        }
+        let (from, to) = w.bounds(tz);
+        let (a, b) = crate::access::suppress::snap_to_weeks(from, to, tz);
+        let week = TimeWindow::containing(a, crate::analysis::window::WindowKind::IsoWeek, tz);
+        if (a, b) == (from, to) {
+            w
+        } else if week.bounds(tz) == (a, b) {
+            week
+        } else {
+            TimeWindow::Custom { from: a, to: b }
+        }
+    }
+
+    /// A total as published: hidden when small in a suppressed view.
+    pub fn total(&self, total: f64) -> Value {
+        match self {
+            View::Full => json!(total),
+            View::Suppressed(s) => s.total(total),
+        }
+    }
+
+    /// One count (a time-series point) as published.
+    pub fn count(&self, count: f64) -> Value {
+        self.total(count)
+    }
+
+    /// Caps a hex query's resolution for suppressed views: the finest stored resolution not
+    /// finer than the cap (the automatic scale is not offered to them).
+    pub fn limit_hex_query(
+        &self,
+        hq: &mut crate::analysis::hotspots::HexQuery,
+        config: &crate::config::Config,
+    ) {
+        let Some(s) = self.suppression() else {
+            return;
+        };
+        let allowed: Vec<h3o::Resolution> = config
+            .h3_resolutions
+            .iter()
+            .copied()
+            .filter(|r| !s.too_fine(*r))
+            .collect();
+        let fallback = allowed
+            .last()
+            .or(config.h3_resolutions.first())
+            .copied()
+            .unwrap_or(h3o::Resolution::Seven);
+        hq.resolution = Some(match hq.resolution {
+            Some(r) if !s.too_fine(r) => r,
+            _ => fallback,
+        });
+    }
+
+    /// Refuses cells finer than the cap in suppressed views.
+    pub fn check_cell(&self, cell: h3o::CellIndex) -> Result<(), ApiError> {
+        match self.suppression() {
+            Some(s) if s.too_fine(cell.resolution()) => Err(ApiError::Forbidden(format!(
+                "parameter cell: resolution {} is finer than this role may see (at most {})",
+                u8::from(cell.resolution()),
+                s.max_public_res
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Suppresses ranked items `(score, properties)` and drops the suppressed ones from the
+    /// ranking.
+    pub fn ranked(&self, items: &mut Vec<(f64, Value)>, baseline_windows: usize) {
+        let Some(s) = self.suppression() else {
+            return;
+        };
+        let mut maps: Vec<&mut serde_json::Map<String, Value>> = items
+            .iter_mut()
+            .filter_map(|(_, v)| v.as_object_mut())
+            .collect();
+        let hidden = s.units(&mut maps, baseline_windows);
+        let mut i = 0;
+        items.retain(|_| {
+            let keep = !hidden.get(i).copied().unwrap_or(true);
+            i += 1;
+            keep
+        });
+    }
+
+    /// Suppresses a list of features' `properties` (areas or hexes) in place; returns
+    /// which were suppressed.
+    pub fn features(&self, features: &mut [Value], baseline_windows: usize) -> Vec<bool> {
+        let Some(s) = self.suppression() else {
+            return vec![false; features.len()];
+        };
+        let mut maps: Vec<&mut serde_json::Map<String, Value>> = features
+            .iter_mut()
+            .filter_map(|f| f.get_mut("properties").and_then(Value::as_object_mut))
+            .collect();
+        s.units(&mut maps, baseline_windows)
+    }
+}
+
+/// Access settings of a server.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Whether anonymous callers get (suppressed) aggregates.
+    pub public: bool,
+    /// Suppression for viewers, reporters and the public.
+    pub suppression: Suppression,
+    /// Session cookies get `Secure` regardless of the request (base URL is https).
+    pub secure_cookies: bool,
+    /// Login attempts per client address per minute.
+    pub login_per_minute: u32,
+    /// Ingest requests per token per minute.
+    pub ingest_per_minute: u32,
+    /// Session lifetime.
+    pub session_ttl: Duration,
+    /// Public access is on only because the database is the demo; it goes off when real
+    /// incidents arrive.
+    pub public_for_demo: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            public: false,
+            suppression: Suppression::default(),
+            secure_cookies: false,
+            login_per_minute: 10,
+            ingest_per_minute: 30,
+            session_ttl: Duration::from_secs(12 * 3600),
+            public_for_demo: false,
+        }
+    }
+}
+
+/// A signed-in browser session.
+struct Session {
+    token_id: i64,
+    csrf: String,
+    expires: Instant,
+}
+
+/// A token bucket per key: `per_minute` requests, refilled evenly.
+struct RateLimiter<K> {
+    per_minute: u32,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
+}
+
+impl<K: std::hash::Hash + Eq> RateLimiter<K> {
+    fn new(per_minute: u32) -> Self {
+        RateLimiter {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Ok` when allowed, else the seconds until the next request is.
+    fn check(&self, key: K) -> Result<(), u64> {
+        let cap = f64::from(self.per_minute.max(1));
+        let rate = cap / 60.0;
+        let now = Instant::now();
+        let mut map = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() > 100_000 {
+            // Forget full buckets so the map cannot grow without bound.
+            map.retain(|_, (t, at)| *t + at.elapsed().as_secs_f64() * rate < cap);
+        }
+        let (tokens, at) = map.entry(key).or_insert((cap, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(cap);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// The server's authentication state.
+pub(crate) struct AuthState {
+    settings: AuthSettings,
+    /// Public access can be switched off at run time (a demo database that gets real data).
+    public: std::sync::atomic::AtomicBool,
+    sessions: Mutex<HashMap<[u8; 32], Session>>,
+    logins: RateLimiter<Option<IpAddr>>,
+    ingests: RateLimiter<i64>,
+    /// A long-lived connection for token look-ups.
+    conn: Mutex<Option<Store>>,
+}
+
+impl AuthState {
+    pub fn new(settings: AuthSettings) -> AuthState {
+        AuthState {
+            public: std::sync::atomic::AtomicBool::new(settings.public),
+            logins: RateLimiter::new(settings.login_per_minute),
+            ingests: RateLimiter::new(settings.ingest_per_minute),
+            settings,
+            sessions: Mutex::new(HashMap::new()),
+            conn: Mutex::new(None),
+        }
+    }
+
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
+    /// Whether anonymous callers get aggregates now.
+    pub fn public(&self) -> bool {
+        self.public.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Turns public access off (real data arrived in a demo database).
+    pub fn close_public(&self) {
+        if !self.settings.public_for_demo {
+            return;
+        }
+        self.public
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Checks the ingest rate of a token.
+    pub fn ingest_allowed(&self, token_id: i64) -> Result<(), ApiError> {
+        self.ingests.check(token_id).map_err(|secs| {
+            ApiError::TooMany(
+                format!(
+                    "too many uploads with this token; at most {} per minute",
+                    self.settings.ingest_per_minute
+                ),
+                secs,
+            )
+        })
+    }
+
+    fn with_store<T>(
+        &self,
+        db: &std::path::Path,
+        f: impl FnOnce(&Store) -> T,
+    ) -> Result<T, ApiError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if conn.is_none() {
+            *conn = Some(Store::open(db)?);
+        }
+        match conn.as_ref() {
+            Some(s) => Ok(f(s)),
+            None => Err(ApiError::Internal("no store".into())),
+        }
+    }
+}
+
+/// The login routes.
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .post("/api/login", login)
+        .post("/api/logout", logout)
+        .get("/api/me", me)
+}
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "lagesbild_session";
+/// The CSRF header for cookie-authenticated state changes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+fn session_key(id: &str) -> [u8; 32] {
+    Sha256::digest(id.as_bytes()).into()
+}
+
+fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut b = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<Result<String, ()>> {
+    let v = headers.get(header::AUTHORIZATION)?;
+    let s = v.to_str().map_err(|_| ());
+    Some(s.and_then(|s| {
+        let (scheme, rest) = s.trim().split_once(' ').ok_or(())?;
+        if scheme.eq_ignore_ascii_case("bearer") {
+            Ok(rest.trim().to_owned())
+        } else {
+            Err(())
+        }
+    }))
+}
+
+/// How a request authenticated.
+enum Credential {
+    None,
+    Bearer(TokenInfo),
+    Session(TokenInfo, String),
+    Invalid,
+}
+
+fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, ApiError> {
+    let auth = state.auth();
+    let now = Utc::now();
+    if let Some(b) = bearer(headers) {
+        let Ok(token) = b else {
+            return Ok(Credential::Invalid);
+        };
+        let found = auth.with_store(&state.config().db, |s| tokens::verify(s, &token, now))?;
+        return Ok(match found {
+            Ok(Some(t)) => Credential::Bearer(t),
+            Ok(None) => Credential::Invalid,
+            Err(e) => return Err(ApiError::Internal(e.to_string())),
+        });
+    }
+    let Some(id) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(Credential::None);
+    };
+    let key = session_key(&id);
+    let (token_id, csrf) = {
+        let mut sessions = auth
+            .sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match sessions.get(&key) {
+            Some(s) if s.expires > Instant::now() => (s.token_id, s.csrf.clone()),
+            Some(_) => {
+                sessions.remove(&key);
+                return Ok(Credential::None);
+            }
+            // A stale cookie (server restarted, logged out): treat as not signed in.
+            None => return Ok(Credential::None),
+        }
+    };
+    let info = auth.with_store(&state.config().db, |s| tokens::get(s, token_id))?;
+    match info {
+        Ok(Some(t)) if t.is_active(now) => Ok(Credential::Session(t, csrf)),
+        Ok(_) => {
+            auth.sessions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(&key);
+            Ok(Credential::None)
+        }
+        Err(e) => Err(ApiError::Internal(e.to_string())),
+    }
+}
+
+fn changes_state(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The middleware: finds the route's permission, authenticates, checks CSRF and the role,
+/// and hands the handler an [`Access`].
+pub(crate) async fn authorize(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let matched = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let method = req.method().clone();
+    let perm = match &matched {
+        // Not a route: a static file or a 404.
+        None => Permission::Public,
+        Some(path) => match permission(&method, path) {
+            Some(p) => p,
+            None => {
+                tracing::error!(%method, route = %path, "route without a permission declaration; denied");
+                return ApiError::Forbidden(
+                    "this endpoint has no permission declaration; it is closed".into(),
+                )
+                .into_response();
+            }
+        },
+    };
+    let cred = match authenticate(&state, req.headers()) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let access = match cred {
+        Credential::None => Access::Anonymous,
+        Credential::Bearer(t) => Access::Token(t),
+        Credential::Session(t, csrf) => {
+            if changes_state(&method) {
+                let given = req
+                    .headers()
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let ok: bool = given.as_bytes().ct_eq(csrf.as_bytes()).into();
+                if !ok {
+                    return ApiError::Forbidden(format!(
+                        "missing or wrong {CSRF_HEADER} header: a signed-in browser must send the CSRF token from /api/login or /api/me"
+                    ))
+                    .into_response();
+                }
+            }
+            Access::Token(t)
+        }
+        Credential::Invalid if perm != Permission::Public => {
+            return ApiError::Unauthorized(
+                "the bearer token is not valid (unknown, expired, revoked or malformed)".into(),
+            )
+            .into_response();
+        }
+        Credential::Invalid => Access::Anonymous,
+    };
+    if !perm.allows(&access, state.auth().public()) {
+        return match access {
+            Access::Anonymous => ApiError::Unauthorized(
+                "sign in: send Authorization: Bearer TOKEN, or log in at POST /api/login".into(),
+            ),
+            Access::Token(t) => ApiError::Forbidden(format!(
+                "the role {} may not use {method} {}",
+                t.role,
+                matched.unwrap_or_default()
+            )),
+        }
+        .into_response();
+    }
+    req.extensions_mut().insert(access);
+    next.run(req).await
+}
+
+/// The client address for login limits, when the server knows it.
+fn client_ip(req_ext: Option<&ConnectInfo<SocketAddr>>) -> Option<IpAddr> {
+    req_ext.map(|c| c.0.ip())
+}
+
+/// Whether the request came over HTTPS (directly or through a proxy that says so).
+fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
+    state.auth().settings.secure_cookies
+        || state.base_url().is_some_and(|b| b.starts_with("https://"))
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+/// `POST /api/login` with `{"token": "..."}`: sets the session cookie and returns
+/// `{partner, role, csrf_token}`.
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let ip = client_ip(connect.as_ref().map(|c| &c.0));
+    state.auth().logins.check(ip).map_err(|secs| {
+        ApiError::TooMany(
+            format!(
+                "too many login attempts from this address; at most {} per minute",
+                state.auth().settings.login_per_minute
+            ),
+            secs,
+        )
+    })?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return Err(ApiError::BadRequest(
+            "send the token as JSON: Content-Type application/json, body {\"token\": \"...\"}"
+                .into(),
+        ));
+    }
+    if body.len() > 4096 {
+        return Err(ApiError::TooLarge("a login body is at most 4 KiB".into()));
+    }
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
+    let token = v
+        .get("token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::BadRequest("field token: missing or not a string".into()))?
+        .to_owned();
+    let info = state
+        .blocking(move |store, _| {
+            tokens::verify(store, &token, Utc::now()).map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .await?
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the token is not valid (unknown, expired or revoked)".into())
+        })?;
+    let id = random_hex(32);
+    let csrf = random_hex(32);
+    let ttl = state.auth().settings.session_ttl;
+    {
+        let mut sessions = state
+            .auth()
+            .sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sessions.retain(|_, s| s.expires > Instant::now());
+        sessions.insert(
+            session_key(&id),
+            Session {
+                token_id: info.id,
+                csrf: csrf.clone(),
+                expires: Instant::now() + ttl,
+            },
+        );
+    }
+    let secure = if is_https(&state, &headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let set = format!(
+        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        ttl.as_secs()
+    );
+    let entry = Access::Token(info.clone()).audit("login", "/api/login", 0);
+    state
+        .blocking(move |store, _| {
+            audit::append(store, &entry).map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .await?;
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&set).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok((
+        h,
+        Json(json!({ "partner": info.partner, "role": info.role, "csrf_token": csrf })),
+    )
+        .into_response())
+}
+
+/// `POST /api/logout`: ends the session and clears the cookie.
+pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
+        state
+            .auth()
+            .sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&session_key(&id));
+    }
+    let secure = if is_https(&state, &headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}");
+    let mut h = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        h.insert(header::SET_COOKIE, v);
+    }
+    (StatusCode::NO_CONTENT, h).into_response()
+}
+
+/// `GET /api/me`: `{partner, role, csrf_token}` (the CSRF token only for sessions).
+pub(crate) async fn me(
+    State(state): State<AppState>,
+    axum::Extension(access): axum::Extension<Access>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let t = access
+        .token()
+        .ok_or_else(|| ApiError::Unauthorized("not signed in".into()))?;
+    let csrf = cookie(&headers, SESSION_COOKIE).and_then(|id| {
+        state
+            .auth()
+            .sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&session_key(&id))
+            .map(|s| s.csrf.clone())
+    });
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({
+            "partner": t.partner,
+            "role": t.role,
+            "expires_at": t.expires_at,
+            "csrf_token": csrf,
+        })),
+    )
+        .into_response())
+}
