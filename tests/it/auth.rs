@@ -1543,3 +1543,82 @@ fn tokens_never_appear_in_the_logs() {
         assert!(!log.contains(secret), "a secret reached the log");
     }
 }
+
+/// Reports for viewers are suppressed (small counts blanked, no meeting notes) and refuse
+/// resolutions finer than the public cap; analysts get them whole.
+#[tokio::test]
+async fn reports_are_suppressed_for_viewers() {
+    let sb = fixture();
+    let db = sb.db();
+    let state = AppState::with_auth(Config::with_db(&db), None, settings(false));
+    let viewer = make_token(&db, "polisen", Role::Viewer);
+    let analyst = make_token(&db, "polisen", Role::Analyst);
+    let notes = send(
+        &state,
+        request(
+            &Method::PUT,
+            "/api/reports/week/2026-W45/notes",
+            Some(&analyst),
+            Some(("text/plain", "Möte: Alby centrum".into())),
+        ),
+    )
+    .await;
+    assert_eq!(notes.status, StatusCode::OK);
+    let report = |token: String, uri: &'static str| {
+        let state = state.clone();
+        async move {
+            let r = send(&state, request(&Method::GET, uri, Some(&token), None)).await;
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            (r.status, v)
+        }
+    };
+    let (status, full) = report(analyst.clone(), "/api/reports/week/2026-W45").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(full["parameters"]["suppressed_below"].is_null());
+    assert_eq!(
+        full["notes"]["text"], "Möte: Alby centrum",
+        "{}",
+        full["notes"]
+    );
+    let (status, seen) = report(viewer.clone(), "/api/reports/week/2026-W45").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seen["parameters"]["suppressed_below"], 5);
+    assert!(
+        seen["notes"].is_null(),
+        "viewers do not see the meeting notes"
+    );
+    // No published count in the viewer's totals is between 1 and k-1.
+    let mut small = Vec::new();
+    fn walk(v: &serde_json::Value, key: &str, small: &mut Vec<f64>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    walk(x, k, small);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, key, small)),
+            serde_json::Value::Number(n) if key == "count" => {
+                let c = n.as_f64().unwrap_or(0.0);
+                if c > 0.0 && c < 5.0 {
+                    small.push(c);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&seen, "", &mut small);
+    assert!(
+        small.is_empty(),
+        "small counts leaked to a viewer: {small:?}"
+    );
+    let mut full_small = Vec::new();
+    walk(&full, "", &mut full_small);
+    assert!(
+        !full_small.is_empty(),
+        "the fixture has small counts, so the check above could fail"
+    );
+    let (status, _) = report(viewer, "/api/reports/week/2026-W45?res=10").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = report(analyst, "/api/reports/week/2026-W45?res=10").await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -15,7 +15,10 @@ use crate::support::*;
 
 async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
     let res = router(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(as_admin(
+            Request::get(uri).body(Body::empty()).unwrap(),
+            &state.config().db,
+        ))
         .await
         .unwrap();
     let status = res.status();

@@ -21,6 +21,7 @@ fn districts_only() -> Sandbox {
 }
 
 async fn call(state: &AppState, req: Request<Body>) -> (StatusCode, Value) {
+    let req = as_admin(req, &state.config().db);
     let res = router(state.clone()).oneshot(req).await.unwrap();
     let status = res.status();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();

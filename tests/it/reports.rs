@@ -62,6 +62,7 @@ fn demo_copy() -> Sandbox {
 }
 
 async fn call(state: &AppState, req: Request<Body>) -> (StatusCode, Vec<u8>, String) {
+    let req = as_admin(req, &state.config().db);
     let res = router(state.clone()).oneshot(req).await.unwrap();
     let status = res.status();
     let ct = res
