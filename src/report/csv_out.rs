@@ -403,55 +403,6 @@ pub fn tertial(r: &TertialReport, opts: CsvOptions) -> Result<Vec<u8>, ReportErr
             }
         }
     }
-    for e in &r.followup {
-        let a = &e.intervention;
-        let id = a.intervention.id.to_string();
-        match &e.followup {
-            Some(f) => {
-                for (zone, z) in [
-                    ("target", &f.target),
-                    ("buffer", &f.buffer),
-                    ("control", &f.control),
-                ] {
-                    // previous = the before window, count = the after window.
-                    let fig = Figure {
-                        count: Some(z.after as f64),
-                        previous: Some(z.before as f64),
-                        change_vs_previous: Some(z.after as f64 - z.before as f64),
-                        ..Figure::default()
-                    };
-                    let note = format!(
-                        "before {}..{}, after {}..{}; relative change {}; WDQ {}",
-                        f.before.first_day,
-                        f.before.last_day,
-                        f.after.first_day,
-                        f.after.last_day,
-                        w.num(f.relative_change.estimate),
-                        w.num(f.displacement.wdq)
-                    );
-                    w.row(Row {
-                        section: "followup",
-                        kind: zone,
-                        code: &id,
-                        label: &a.place,
-                        figure: Some(&fig),
-                        note: &note,
-                        ..Row::default()
-                    })?;
-                }
-            }
-            None => {
-                w.row(Row {
-                    section: "followup",
-                    kind: "none",
-                    code: &id,
-                    label: &a.place,
-                    note: e.note.as_deref().unwrap_or(""),
-                    ..Row::default()
-                })?;
-            }
-        }
-    }
     w.hour_weekday(&r.hour_weekday)?;
     w.parameters(&r.parameters)?;
     w.finish()

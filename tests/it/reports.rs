@@ -743,7 +743,12 @@ fn interventions_appear_in_the_week_and_their_follow_up_in_the_tertial() {
         },
     )
     .unwrap();
-    assert!(String::from_utf8_lossy(&csv).contains("\r\nfollowup;target;"));
+    let csv = String::from_utf8_lossy(&csv);
+    assert!(csv.contains("\r\nfollowup;target;"));
+    // One row per zone for the one intervention (a regression: they were written twice).
+    for zone in ["target", "buffer", "control"] {
+        assert_eq!(csv.matches(&format!("\r\nfollowup;{zone};")).count(), 1, "{zone}");
+    }
 }
 
 /// Where the PDF test leaves its screenshot (documented in docs/reports.md).
