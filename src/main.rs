@@ -913,14 +913,7 @@ fn ingest_command(
             &file.display().to_string(),
             report.counts.accepted as i64,
         )
-        .with_detail(format!(
-            "batch {:?}: {} rows, {} accepted, {} duplicates, {} rejected",
-            report.batch,
-            report.rows,
-            report.counts.accepted,
-            report.counts.duplicates,
-            report.counts.rejected
-        )),
+        .with_detail(report.audit_detail()),
     )?;
     if report.counts.accepted > 0 && access::is_demo(&store)? {
         access::set_demo(&store, false)?;

@@ -92,6 +92,20 @@ pub struct IngestReport {
     pub seconds: f64,
 }
 
+impl IngestReport {
+    /// One line for the audit log: batch and row counts.
+    pub fn audit_detail(&self) -> String {
+        format!(
+            "batch {:?}: {} rows, {} accepted, {} duplicates, {} rejected",
+            self.batch,
+            self.rows,
+            self.counts.accepted,
+            self.counts.duplicates,
+            self.counts.rejected
+        )
+    }
+}
+
 /// A valid incident with its H3 cells and `(layer key, area key)` assignment.
 struct Assigned {
     incident: Incident,

@@ -612,14 +612,7 @@ async fn post_incidents(
                 &store,
                 &access
                     .audit("ingest", "POST /api/incidents", report.counts.accepted as i64)
-                    .with_detail(format!(
-                        "batch {:?}: {} rows, {} accepted, {} duplicates, {} rejected",
-                        report.batch,
-                        report.rows,
-                        report.counts.accepted,
-                        report.counts.duplicates,
-                        report.counts.rejected
-                    )),
+                    .with_detail(report.audit_detail()),
             )?;
             if report.counts.accepted > 0 && crate::access::is_demo(&store)? {
                 // Real data in a demo database: it is no longer a demo, and public access

@@ -188,19 +188,14 @@ async fn report(
                         r.suppress_small_counts(s.k);
                         r.notes = None;
                     }
-                    match out {
-                        Out::Json => (json_bytes(&r)?, "application/json", String::new()),
-                        Out::Csv => (
-                            csv_out::week(&r, csv_opts)?,
-                            "text/csv; charset=utf-8",
-                            format!("veckolagesbild-{}.csv", r.id),
-                        ),
-                        Out::Html => (
-                            html::week(&r, lang).into_bytes(),
-                            "text/html; charset=utf-8",
-                            String::new(),
-                        ),
-                    }
+                    let file = format!("veckolagesbild-{}.csv", r.id);
+                    encode(
+                        &r,
+                        out,
+                        file,
+                        |r| csv_out::week(r, csv_opts),
+                        |r| html::week(r, lang),
+                    )?
                 }
                 Kind::Tertial => {
                     let mut r = tertial::build(service, store, &window, &opts)?;
@@ -208,19 +203,14 @@ async fn report(
                         r.suppress_small_counts(s.k);
                         r.notes = None;
                     }
-                    match out {
-                        Out::Json => (json_bytes(&r)?, "application/json", String::new()),
-                        Out::Csv => (
-                            csv_out::tertial(&r, csv_opts)?,
-                            "text/csv; charset=utf-8",
-                            format!("tertialanalys-{}.csv", r.id),
-                        ),
-                        Out::Html => (
-                            html::tertial(&r, lang).into_bytes(),
-                            "text/html; charset=utf-8",
-                            String::new(),
-                        ),
-                    }
+                    let file = format!("tertialanalys-{}.csv", r.id);
+                    encode(
+                        &r,
+                        out,
+                        file,
+                        |r| csv_out::tertial(r, csv_opts),
+                        |r| html::tertial(r, lang),
+                    )?
                 }
             };
             let mut h = HeaderMap::new();
@@ -237,6 +227,28 @@ async fn report(
             Ok((StatusCode::OK, h, body).into_response())
         })
         .await
+}
+
+/// A report as `(body, content type, download file name or "")` in the format asked for.
+fn encode<R: serde::Serialize, E>(
+    r: &R,
+    out: Out,
+    csv_file: String,
+    csv: impl FnOnce(&R) -> Result<Vec<u8>, E>,
+    html: impl FnOnce(&R) -> String,
+) -> Result<(Vec<u8>, &'static str, String), ApiError>
+where
+    ApiError: From<E>,
+{
+    Ok(match out {
+        Out::Json => (json_bytes(r)?, "application/json", String::new()),
+        Out::Csv => (csv(r)?, "text/csv; charset=utf-8", csv_file),
+        Out::Html => (
+            html(r).into_bytes(),
+            "text/html; charset=utf-8",
+            String::new(),
+        ),
+    })
 }
 
 fn json_bytes<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
