@@ -747,7 +747,11 @@ fn interventions_appear_in_the_week_and_their_follow_up_in_the_tertial() {
     assert!(csv.contains("\r\nfollowup;target;"));
     // One row per zone for the one intervention (a regression: they were written twice).
     for zone in ["target", "buffer", "control"] {
-        assert_eq!(csv.matches(&format!("\r\nfollowup;{zone};")).count(), 1, "{zone}");
+        assert_eq!(
+            csv.matches(&format!("\r\nfollowup;{zone};")).count(),
+            1,
+            "{zone}"
+        );
     }
 }
 
