@@ -4,11 +4,13 @@
 // Data: /api/areas (district GeoJSON with counts, rates, harm, Gi*), /api/hotspots (the
 // ranked hexes and the automatic H3 resolution), vector tiles /tiles/hexes and /tiles/kde
 // (so a fine grid pans smoothly), /api/profile and /api/timeseries for the panel,
-// /api/incidents for roles that may see points (/api/me), /api/config for the base map.
+// /api/incidents for roles that may see points (/api/me), /api/config for the base map,
+// /api/forecast (the next-week forecast with its back-test) for analysts and admins.
 
 import { t, setLang, getLang, num, translatePage } from "./i18n.js";
 import { isoWeekOf, addWeeks, today, windowKind, tertialOf } from "./weeks.js";
 import { renderPanel, plainWords } from "./panel.js";
+import { forecastWeek, forecastStyle, classLabels, renderForecast, cellForecast, FORECAST_CLASSES } from "./forecast.js";
 
 const maplibregl = window.maplibregl;
 const $ = (id) => document.getElementById(id);
@@ -57,6 +59,8 @@ const KDE_COLOURS = ["#ffffd4", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc
 const KDE_BREAKS = [0.25, 0.5, 1, 2, 4, 8, 16];
 const MEASURE_PROP = { count: "count", rate: "rate_per_1000", harm: "harm" };
 const POINT_ROLES = new Set(["admin", "analyst", "reporter"]);
+// The forecast needs the permission "Analysis" (docs/security.md).
+const FORECAST_ROLES = new Set(["admin", "analyst"]);
 
 // ---------------------------------------------------------------- state and URL
 
@@ -72,6 +76,7 @@ const state = {
   hexes: "gi", // gi | emerging | off
   kde: false,
   points: false,
+  forecast: false,
   lang: "sv",
   sel: null, // "a:ID" or "h:CELL"
   view: null, // [zoom, lat, lon]
@@ -91,6 +96,7 @@ function readUrl() {
   state.hexes = ["gi", "emerging", "off"].includes(p.get("hexes")) ? p.get("hexes") : "gi";
   state.kde = p.get("kde") === "1";
   state.points = p.get("points") === "1";
+  state.forecast = p.get("forecast") === "1";
   state.lang = p.get("lang") === "en" ? "en" : "sv";
   state.sel = p.get("sel");
   const m = (p.get("map") || "").split("/").map(Number);
@@ -107,6 +113,7 @@ function writeUrl() {
   if (state.hexes !== "gi") p.set("hexes", state.hexes);
   if (state.kde) p.set("kde", "1");
   if (state.points) p.set("points", "1");
+  if (state.forecast) p.set("forecast", "1");
   if (state.lang !== "sv") p.set("lang", state.lang);
   if (state.sel) p.set("sel", state.sel);
   if (map && map.loaded()) {
@@ -230,6 +237,7 @@ function addLayers(hexUrl, kdeUrl) {
   map.addSource("hexes", { type: "vector", tiles: [hexUrl], minzoom: 0, maxzoom: 16, promoteId: { hexes: "cell" } });
   map.addSource("kde", { type: "vector", tiles: [kdeUrl], minzoom: 8, maxzoom: 14 });
   map.addSource("points", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+  map.addSource("forecast", { type: "geojson", data: { type: "FeatureCollection", features: [] }, promoteId: "cell" });
 
   map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: { "fill-color": AREA_COLOURS[0], "fill-opacity": 0.6 } });
   map.addLayer({
@@ -239,6 +247,10 @@ function addLayers(hexUrl, kdeUrl) {
   map.addLayer({
     id: "hexes-fill", type: "fill", source: "hexes", "source-layer": "hexes",
     paint: { "fill-color": "#000", "fill-opacity": 0 },
+  });
+  map.addLayer({
+    id: "forecast-fill", type: "fill", source: "forecast", layout: { visibility: "none" },
+    filter: ["<=", ["get", "rank"], 0], paint: { "fill-color": FORECAST_CLASSES[0][1], "fill-opacity": 0.85 },
   });
   map.addLayer({
     id: "hexes-line", type: "line", source: "hexes", "source-layer": "hexes",
@@ -303,6 +315,15 @@ function styleLayers() {
     map.setPaintProperty("hexes-fill", "fill-color", m);
     map.setPaintProperty("hexes-fill", "fill-opacity", ["case", ["==", ["get", "gi_bin"], 0], 0, 0.8]);
   }
+  // While the forecast is shown the Gi* colours are hidden (the hexes stay clickable).
+  if (state.forecast) map.setPaintProperty("hexes-fill", "fill-opacity", 0);
+  const fcOn = state.forecast && !!forecastData;
+  if (fcOn) {
+    const fs = forecastStyle(forecastData.features.length);
+    map.setPaintProperty("forecast-fill", "fill-color", fs.colour);
+    map.setFilter("forecast-fill", fs.filter);
+  }
+  map.setLayoutProperty("forecast-fill", "visibility", fcOn ? "visible" : "none");
   const hexVis = state.hexes === "off" ? "none" : "visible";
   for (const id of ["hexes-fill", "hexes-line", "hexes-selected"]) map.setLayoutProperty(id, "visibility", hexVis);
 
@@ -346,7 +367,9 @@ function renderLegend() {
     }
     root.append(d);
   };
-  if (state.hexes === "gi") {
+  if (state.forecast && forecastData) {
+    block(t("legend_forecast", { w: forecastData.week }), classLabels().map((l, i) => swatch(FORECAST_CLASSES[i][1], l)));
+  } else if (state.hexes === "gi") {
     block(t("legend_hex_gi"), GI_COLOURS.map(([, c, k]) => swatch(c, t(k), !c)));
   } else if (state.hexes === "emerging") {
     const words = EMERGING_WORDS[getLang()];
@@ -407,6 +430,7 @@ async function refresh({ areasFromCache } = {}) {
   // cost frames and show nothing.
   map.setLayerZoomRange("hexes-line", hexRes ? Math.max(0, zoomForRes(hexRes) - 1.5) : 0, 24);
   if (state.points) loadPoints();
+  if (state.forecast) loadForecast();
   placeAreaLabels();
   syncControls();
   styleLayers();
@@ -422,6 +446,82 @@ async function refresh({ areasFromCache } = {}) {
 async function loadPoints() {
   const data = await api("/api/incidents", { ...timeParams(), ...filterParams(), limit: 10000 }).catch(() => null);
   if (data) map.getSource("points").setData(data);
+}
+
+let forecastData = null; // the last /api/forecast FeatureCollection
+let forecastSeq = 0;
+
+/** The /api/forecast parameters for the map's state: the week after the shown week (or the
+ * server's default), the drawn hex resolution when the forecast offers it, the filters. */
+function forecastParams() {
+  const params = { ...filterParams() };
+  if (hexRes && (config.h3_resolutions || []).includes(hexRes)) params.res = hexRes;
+  const week = forecastWeek(state.window, isoWeekOf(today()));
+  if (week) params.week = week;
+  return params;
+}
+
+/** Fetches the forecast and shows it on the map and in its card; a 401/403 hides the toggle. */
+async function loadForecast() {
+  const seq = ++forecastSeq;
+  const params = forecastParams();
+  window.__lagesbild.forecastParams = params;
+  $("forecast-panel").hidden = false;
+  $("forecast-body").setAttribute("aria-busy", "true");
+  if (!forecastData) $("forecast-body").textContent = t("loading");
+  delete $("forecast-panel").dataset.ready;
+  let data;
+  try {
+    data = await api("/api/forecast", params, { quietStatuses: [401, 403] });
+  } catch {
+    data = null;
+  }
+  if (seq !== forecastSeq || !state.forecast) return;
+  $("forecast-body").removeAttribute("aria-busy");
+  if (!data || data.status) {
+    forecastData = null;
+    if (data && data.status) forbidForecast();
+    else $("forecast-panel").hidden = true;
+    styleLayers();
+    return;
+  }
+  forecastData = data;
+  map.getSource("forecast").setData(data);
+  renderForecastCard();
+  styleLayers();
+  $("forecast-panel").dataset.ready = "true";
+}
+
+function renderForecastCard() {
+  if (!forecastData) return;
+  $("forecast-week").textContent = forecastData.week;
+  renderForecast($("forecast-body"), forecastData);
+}
+
+function showForecast(on) {
+  state.forecast = on;
+  if (on && !map.getSource("forecast")) {
+    writeUrl(); // the first refresh adds the layers and loads it
+    return;
+  }
+  if (on) {
+    loadForecast();
+  } else {
+    forecastSeq += 1;
+    $("forecast-panel").hidden = true;
+  }
+  styleLayers();
+  writeUrl();
+}
+
+/** The role may not see the forecast: no toggle, no layer. */
+function forbidForecast() {
+  state.forecast = false;
+  forecastData = null;
+  $("forecast").checked = false;
+  $("forecast-toggle").hidden = true;
+  $("forecast-panel").hidden = true;
+  $("forecast-note").hidden = false;
 }
 
 function placeAreaLabels() {
@@ -589,6 +689,8 @@ async function openSelected(hint) {
     if (state.sel !== sel) return;
     const baseline = areaData.parameters.baseline_windows ?? 8;
     renderPanel(body, unit, profile, series, reportLinks(), baseline);
+    const fc = unit.kind === "hex" && state.forecast ? cellForecast(forecastData, unit.id) : null;
+    if (fc) body.querySelector(".numbers")?.after(fc);
     panel.dataset.ready = "true";
   } catch {
     renderPanel(body, unit, null, null, reportLinks(), 8);
@@ -645,6 +747,7 @@ function syncControls() {
   $("hex-mode").value = state.hexes;
   $("kde").checked = state.kde;
   $("incidents").checked = state.points;
+  $("forecast").checked = state.forecast;
 }
 
 function showMode(mode) {
@@ -697,6 +800,7 @@ function bindControls() {
   $("hex-mode").addEventListener("change", () => { state.hexes = $("hex-mode").value; styleLayers(); writeUrl(); });
   $("kde").addEventListener("change", () => { state.kde = $("kde").checked; styleLayers(); writeUrl(); });
   $("incidents").addEventListener("change", () => { state.points = $("incidents").checked; if (state.points) loadPoints(); styleLayers(); writeUrl(); });
+  $("forecast").addEventListener("change", () => showForecast($("forecast").checked));
   $("play").addEventListener("click", () => (playing ? stopPlay() : startPlay()));
   $("panel-close").addEventListener("click", closePanel);
   $("error-close").addEventListener("click", () => { $("error").hidden = true; });
@@ -733,6 +837,7 @@ function applyLanguage() {
     $("res-note").textContent = state.res === "auto" && scale ? t("res_auto_chosen", { res: scale.resolution, k: scale.k }) : "";
     if (state.sel) openSelected().catch(() => {});
   }
+  if (state.forecast) renderForecastCard();
 }
 
 // ---------------------------------------------------------------- play-through
@@ -791,6 +896,10 @@ async function checkRole() {
   $("incidents").disabled = !allowed;
   $("incidents-note").hidden = !!allowed;
   if (!allowed) state.points = false;
+  const forecast = me && !me.status && FORECAST_ROLES.has(me.role);
+  $("forecast-toggle").hidden = !forecast;
+  $("forecast-note").hidden = !!forecast;
+  if (!forecast) state.forecast = false;
 }
 
 function onMapClick(e) {

@@ -284,13 +284,97 @@ try {
   check(emerging.kde > 0, "the KDE layer renders features");
   await page.screenshot({ path: path.join(shots, "map-emerging-kde-en.png") });
 
+  // 6b. The forecast (analysts and admins): the layer renders the top-ranked cells and the
+  // card's back-test table shows the API's PAI at 5 %.
+  // (Needs LAGESBILD_TOKEN: anonymous visitors get no forecast, which step 7 checks.)
+  if (token) {
+    // At resolution 9, the forecast's default and the grid of the figures in docs/interventions.md.
+    await page.goto(`${base}/?window=${week}&forecast=1&res=9`, { waitUntil: "load" });
+    await page.waitForFunction(() => window.__lagesbild && window.__lagesbild.ready, null, { timeout: 30000 });
+    await page.waitForSelector("#forecast-panel[data-ready=true]", { timeout: 30000 });
+    await settled(page);
+    check(await page.isChecked("#forecast"), "the URL turns the forecast on");
+    check(await page.isHidden("#error"), "no error banner with the forecast", await page.textContent("#error-text"));
+    const fc = await page.evaluate(async () => {
+      const params = window.__lagesbild.forecastParams;
+      const r = await fetch(`/api/forecast?${new URLSearchParams(params)}`, { credentials: "same-origin" });
+      const api = await r.json();
+      const m = window.__lagesbild.map;
+      const rendered = m.queryRenderedFeatures({ layers: ["forecast-fill"] }).map((f) => f.properties);
+      const cell = (p) => document.querySelector(`#forecast-body td[data-coverage="0.05"][data-method=forecast][data-metric=${p}]`);
+      return {
+        params,
+        status: r.status,
+        week: api.week,
+        n: api.features.length,
+        top: api.features.find((f) => f.properties.rank === 1)?.properties.cell,
+        apiPai5: api.backtest.levels.find((l) => l.coverage === 0.05).forecast.pai,
+        shownPai5: Number(cell("pai")?.dataset.value),
+        shownPai5Text: cell("pai")?.textContent,
+        rows: document.querySelectorAll("#forecast-body td[data-metric]").length,
+        reading: document.querySelector("#forecast-body [data-field=fc-reading]")?.textContent || "",
+        method: document.querySelector("#forecast-body [data-field=fc-method]")?.textContent || "",
+        legend: document.getElementById("legend").textContent,
+        ranks: rendered.map((p) => p.rank),
+        cells: [...new Set(rendered.map((p) => p.cell))],
+        heading: document.getElementById("forecast-week").textContent,
+      };
+    });
+    check(fc.status === 200, "the page may fetch /api/forecast", String(fc.status));
+    const nextWeek = `${week.slice(0, 6)}${String(Number(week.slice(6)) + 1).padStart(2, "0")}`;
+    check(fc.params.week === nextWeek && fc.week === nextWeek && fc.heading === nextWeek, "the forecast is for the week after the map's week", JSON.stringify([fc.params, fc.week]));
+    check(fc.params.res === 9, "the forecast is asked at the map's resolution", JSON.stringify(fc.params));
+    check(fc.cells.length > 0, "forecast features render");
+    const top10 = Math.max(1, Math.round(0.1 * fc.n));
+    check(fc.ranks.every((r) => r >= 1 && r <= top10), "only the top 10 % of cells are coloured", `max rank ${Math.max(...fc.ranks)} of ${fc.n}`);
+    check(fc.cells.includes(fc.top), "the cell ranked first is on the map", fc.top);
+    check(fc.rows === 4 * 4 * 3, "the back-test table has 4 levels × 4 measures × 3 methods", String(fc.rows));
+    check(Math.abs(fc.shownPai5 - fc.apiPai5) < 1e-9, "the table's PAI at 5 % equals the API", `${fc.shownPai5} vs ${fc.apiPai5}`);
+    check(Math.abs(Number(fc.shownPai5Text.replace(",", ".")) - fc.apiPai5) < 0.051, "the PAI at 5 % is shown to one decimal", fc.shownPai5Text);
+    check(fc.reading.includes(`PAI ${fc.shownPai5Text} vid 5 %`), "the reading sentence quotes the PAI at 5 %", fc.reading);
+    check(/half-life/.test(fc.method), "the card shows the method text", fc.method);
+    check(/Prognos för/.test(fc.legend), "the legend explains the forecast classes", fc.legend);
+    check(page.url().includes("forecast=1"), "URL holds the forecast layer");
+    await page.screenshot({ path: path.join(shots, "map-forecast-sv.png") });
+    // A click on the cell ranked first shows its forecast in the details panel.
+    const topHit = await page.evaluate((cell) => {
+      const m = window.__lagesbild.map;
+      const f = m.queryRenderedFeatures({ layers: ["forecast-fill"] }).find((x) => x.properties.cell === cell);
+      const ring = f.geometry.coordinates[0];
+      const n = ring.length - 1;
+      const c = ring.slice(0, n).reduce((a, q) => [a[0] + q[0] / n, a[1] + q[1] / n], [0, 0]);
+      const px = m.project(c);
+      const canvas = m.getCanvas().getBoundingClientRect();
+      const card = document.getElementById("forecast-panel").getBoundingClientRect();
+      const x = canvas.left + px.x;
+      const y = canvas.top + px.y;
+      const underCard = x >= card.left && x <= card.right && y >= card.top && y <= card.bottom;
+      const hit = m.queryRenderedFeatures(px, { layers: ["hexes-fill"] })[0]?.properties.cell;
+      return { x, y, ok: !underCard && hit === cell, forecast: f.properties.forecast };
+    }, fc.top);
+    if (topHit.ok) {
+      await page.mouse.click(topHit.x, topHit.y);
+      await page.waitForSelector("#panel[data-ready=true] [data-field=cell-forecast]", { timeout: 15000 });
+      const shownForecast = Number(await page.getAttribute("#panel [data-field=cell-forecast] p", "data-value"));
+      check(Math.abs(shownForecast - topHit.forecast) < 1e-9, "the details panel shows the cell's forecast", `${shownForecast} vs ${topHit.forecast}`);
+    }
+    results.forecast = { week: fc.week, cells: fc.n, rendered: fc.cells.length, pai_5: fc.apiPai5, top_cell_clicked: topHit.ok };
+    await page.click("#lang");
+    await page.waitForFunction(() => /How to read it/.test(document.querySelector("#forecast-body [data-field=fc-reading]")?.textContent || ""), null, { timeout: 10000 });
+    await page.uncheck("#forecast");
+    await page.waitForFunction(() => !location.search.includes("forecast=1") && document.getElementById("forecast-panel").hidden);
+    check(await page.evaluate(() => window.__lagesbild.map.getLayoutProperty("forecast-fill", "visibility")) === "none", "the forecast layer turns off");
+  }
+
   // 7. A phone-sized screen.
   const phone = await browser.newContext({ viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true });
   const pp = await phone.newPage();
   pp.on("console", (m) => { if (m.type() === "error" && !anonymousMe(m)) consoleErrors.push(`phone: ${m.text()} (${m.location().url})`); });
-  await pp.goto(`${base}/?window=${week}`, { waitUntil: "load" });
+  // forecast=1 in a link is ignored for a role that may not see the forecast.
+  await pp.goto(`${base}/?window=${week}&forecast=1`, { waitUntil: "load" });
   await pp.waitForFunction(() => window.__lagesbild && window.__lagesbild.ready, null, { timeout: 30000 });
   check(await pp.isVisible("#menu-toggle"), "the phone layout has a menu button");
+  check(await pp.isHidden("#forecast-toggle"), "an anonymous visitor gets no forecast toggle");
   await pp.screenshot({ path: path.join(shots, "map-phone-sv.png") });
   await phone.close();
 
