@@ -1,7 +1,8 @@
 //! The web map in real headless Chromium against the real binary on a loopback port, with
 //! the shared demo database: `web/test/browser.mjs` (playwright-core over CDP) loads the
 //! page, checks rendered features, the week control, the details panel against the API and
-//! the language switch, saves screenshots and reports the first meaningful paint.
+//! the language switch, saves screenshots and reports the first meaningful paint; once signed
+//! in as an analyst, once anonymously (suppressed counts, the sign-in form).
 //!
 //! Needs Debian's `chromium` and `npm ci` in `web/` (scripts/test installs both).
 
@@ -32,8 +33,11 @@ fn chromium() -> String {
     path
 }
 
-#[test]
-fn the_map_works_in_headless_chromium() {
+/// Starts `serve` on the shared demo database (public access is on: `--public auto` and the
+/// database is the synthetic demo) and runs `web/test/browser.mjs`; `anonymous` runs its
+/// short anonymous mode (LAGESBILD_ANON=1), which signs in through the page's form itself.
+/// Returns the script's JSON line.
+fn run_browser(anonymous: bool) -> serde_json::Value {
     let chromium = chromium();
     let web = repo().join("web");
     assert!(
@@ -66,6 +70,7 @@ fn the_map_works_in_headless_chromium() {
         .env("LAGESBILD_URL", format!("http://{addr}"))
         .env("LAGESBILD_WEEK", WEEK)
         .env("LAGESBILD_TOKEN", &token)
+        .env("LAGESBILD_ANON", if anonymous { "1" } else { "0" })
         .env("LAGESBILD_CHROMIUM", &chromium)
         .env("LAGESBILD_SCREENSHOTS", &shots)
         .current_dir(&web)
@@ -74,11 +79,18 @@ fn the_map_works_in_headless_chromium() {
     drop(server);
     assert!(
         out.status.success(),
-        "browser test failed:\n{}\n{}",
+        "browser test ({}) failed:\n{}\n{}",
+        if anonymous { "anonymous" } else { "analyst" },
         stdout(&out),
         stderr(&out)
     );
-    let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    serde_json::from_str(stdout(&out).trim()).unwrap()
+}
+
+#[test]
+fn the_map_works_in_headless_chromium() {
+    let report = run_browser(false);
+    let shots = repo().join("target/screenshots");
     // Reported, not asserted: timing belongs in BENCHMARKS.md.
     eprintln!(
         "web map: first meaningful paint {} ms; {} hexes rendered; screenshots in {}",
@@ -88,6 +100,22 @@ fn the_map_works_in_headless_chromium() {
     );
     assert!(shots.join("map-week-sv.png").is_file());
     assert!(shots.join("map-details-en.png").is_file());
+}
+
+/// Anonymous visitors of the demo see suppressed aggregates, the sign-in control and the
+/// note on hidden small counts; signing in through the form makes the page an analyst's.
+#[test]
+fn the_map_works_anonymously_and_signs_in_through_its_form() {
+    let report = run_browser(true);
+    eprintln!("anonymous web map: {report}");
+    assert_eq!(report["mode"], "anonymous");
+    assert_eq!(report["signed_in"]["role"], "analyst", "{report}");
+    assert_eq!(report["signed_in"]["partner"], "polisen", "{report}");
+    assert!(
+        repo()
+            .join("target/screenshots/map-anonymous-sv.png")
+            .is_file()
+    );
 }
 
 #[test]

@@ -6,10 +6,13 @@
 // (so a fine grid pans smoothly), /api/profile and /api/timeseries for the panel,
 // /api/incidents for roles that may see points (/api/me), /api/config for the base map,
 // /api/forecast (the next-week forecast with its back-test) for analysts and admins.
+// Sign-in and sign-out (session.js): the header's control; anonymous visitors, viewers and
+// reporters get small counts hidden (`suppressed: true`, the numbers null), shown as "–".
 
 import { t, setLang, getLang, num, translatePage } from "./i18n.js";
 import { isoWeekOf, addWeeks, today, windowKind, tertialOf } from "./weeks.js";
 import { renderPanel, plainWords } from "./panel.js";
+import { whoAmI, signIn, signOut, SUPPRESSED_ROLES } from "./session.js";
 import { forecastWeek, forecastStyle, classLabels, renderForecast, cellForecast, FORECAST_CLASSES } from "./forecast.js";
 
 const maplibregl = window.maplibregl;
@@ -52,6 +55,8 @@ const EMERGING_WORDS = {
     diminishing_cold: "diminishing coldspot", historical_cold: "historical coldspot",
   },
 };
+// Districts whose count is hidden (small-count suppression): grey, not the lowest class.
+const SUPPRESSED_COLOUR = "#bdbdbd";
 const AREA_COLOURS = ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"];
 const KDE_COLOURS = ["#ffffd4", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#8c2d04"];
 // Density classes in incidents per km² per week: fixed, so colours are comparable between
@@ -205,7 +210,9 @@ let lockedBreaks = null; // area classes locked while playing
 let areaMarkers = [];
 let firstPaintDone = false;
 
-window.__lagesbild = { ready: false, firstPaintMs: null, state, errors: [] };
+let me = null; // GET /api/me: {partner, role, csrf_token}, or null when anonymous
+
+window.__lagesbild = { ready: false, firstPaintMs: null, state, errors: [], me: null };
 
 function baseStyle() {
   const style = {
@@ -298,7 +305,8 @@ function styleLayers() {
   const b = areaBreaks();
   const step = ["step", ["coalesce", ["get", prop], 0], AREA_COLOURS[0]];
   b.forEach((v, i) => step.push(v, AREA_COLOURS[i + 1]));
-  map.setPaintProperty("areas-fill", "fill-color", step);
+  map.setPaintProperty("areas-fill", "fill-color",
+    ["case", ["==", ["get", "suppressed"], true], SUPPRESSED_COLOUR, step]);
   map.setLayoutProperty("areas-fill", "visibility", state.areas === "off" ? "none" : "visible");
 
   if (state.hexes === "emerging") {
@@ -379,8 +387,9 @@ function renderLegend() {
     const b = areaBreaks();
     const digits = state.areas === "rate" ? 2 : 0;
     const labels = [`< ${num(b[0], digits)}`, ...b.slice(0, -1).map((v, i) => `${num(v, digits)}–${num(b[i + 1], digits)}`), `≥ ${num(b[b.length - 1], digits)}`];
-    block(t(`legend_areas_${state.areas}`) + (lockedBreaks ? ` ${t("play_locked", { n: playFrames.length })}` : ""),
-      labels.map((l, i) => swatch(AREA_COLOURS[i], l)));
+    const items = labels.map((l, i) => swatch(AREA_COLOURS[i], l));
+    if (suppressedView()) items.push(swatch(SUPPRESSED_COLOUR, `– ${t("legend_suppressed")}`));
+    block(t(`legend_areas_${state.areas}`) + (lockedBreaks ? ` ${t("play_locked", { n: playFrames.length })}` : ""), items);
   }
   if (state.kde) {
     const labels = KDE_BREAKS.map((v, i) => (i + 1 < KDE_BREAKS.length ? `${num(v, 2)}–${num(KDE_BREAKS[i + 1], 2)}` : `≥ ${num(v, 2)}`));
@@ -436,6 +445,7 @@ async function refresh({ areasFromCache } = {}) {
   styleLayers();
   renderTop();
   renderReports();
+  renderSession();
   const scale = hexes?.parameters?.scale;
   $("res-note").textContent = state.res === "auto" && scale ? t("res_auto_chosen", { res: scale.resolution, k: scale.k }) : "";
   $("window-label").textContent = t("window_label", { w: areas.parameters.window });
@@ -599,6 +609,7 @@ function renderTop() {
     b.type = "button";
     b.dataset.cell = item.cell;
     b.textContent = `${plainWords(item)} · z ${num(item.gi_z, 2)} · ${num(item.count, 1)}`;
+    if (item.suppressed) b.title = t("suppressed_value");
     b.setAttribute("aria-label", t("zoom_to", { name: t("cell", { id: item.cell }) }));
     b.addEventListener("click", () => {
       if (item.center) map.flyTo({ center: item.center, zoom: Math.max(map.getZoom(), zoomForRes(hexList.parameters.computed.resolution)), duration: 600 });
@@ -689,6 +700,7 @@ async function openSelected(hint) {
     if (state.sel !== sel) return;
     const baseline = areaData.parameters.baseline_windows ?? 8;
     renderPanel(body, unit, profile, series, reportLinks(), baseline);
+    markSuppressed(body, unit, profile, series);
     const fc = unit.kind === "hex" && state.forecast ? cellForecast(forecastData, unit.id) : null;
     if (fc) body.querySelector(".numbers")?.after(fc);
     panel.dataset.ready = "true";
@@ -697,6 +709,53 @@ async function openSelected(hint) {
   } finally {
     body.removeAttribute("aria-busy");
   }
+}
+
+/** Says so where the panel's numbers are hidden (small counts): the count shows "–", and a
+ * note replaces the rise sentence (whose test would give the count away); hidden categories
+ * get one line instead of silently missing. */
+function markSuppressed(body, unit, profile, series) {
+  const p = unit.props;
+  if (p.suppressed === true || p.suppressed === "true") {
+    const table = body.querySelector(".numbers");
+    table?.querySelectorAll("td[data-field]").forEach((td) => {
+      if (td.dataset.value === "" || td.dataset.value === "null") {
+        td.dataset.suppressed = "true";
+        td.title = t("suppressed_value");
+      }
+    });
+    const note = Object.assign(document.createElement("p"), { className: "note suppressed", textContent: t("suppressed_unit") });
+    note.dataset.field = "suppressed";
+    const rise = table?.nextElementSibling;
+    if (rise && rise.matches("p.note") && (p.rise === undefined || p.rise === null)) rise.replaceWith(note);
+    else table?.after(note);
+  }
+  const hidden = (profile?.by_category || []).filter((c) => c.suppressed || c.count === null);
+  const list = body.querySelector("[data-field=by_category]");
+  if (hidden.length && list) {
+    list.querySelectorAll("li:not([data-category])").forEach((li) => li.remove());
+    const li = Object.assign(document.createElement("li"), { className: "note", textContent: t("suppressed_categories") });
+    li.dataset.field = "suppressed-categories";
+    li.dataset.hidden = String(hidden.length);
+    list.append(li);
+  }
+  // The sparkline and the hour grid draw a hidden count like 0; say so under them.
+  const gaps = (series?.points || []).some((x) => x.count === null)
+    || (profile?.hour_weekday?.counts || []).flat().some((c) => c === null);
+  const last = body.querySelector("svg.heatmap") || body.querySelector("svg.sparkline");
+  if (gaps && last) {
+    const note = Object.assign(document.createElement("p"), { className: "note", textContent: t("suppressed_charts") });
+    note.dataset.field = "suppressed-charts";
+    last.after(note);
+  }
+}
+
+/** Whether small counts are hidden in what the page shows: the API marks every unit with
+ * `suppressed` then; before data arrives, the role decides. */
+function suppressedView() {
+  const fs = areaData?.features || [];
+  if (fs.length) return fs.some((f) => "suppressed" in f.properties);
+  return !me || SUPPRESSED_ROLES.has(me.role);
 }
 
 function closePanel() {
@@ -891,15 +950,82 @@ function stopPlay() {
 // ---------------------------------------------------------------- start
 
 async function checkRole() {
-  const me = await api("/api/me", {}, { quietStatuses: [401, 403, 404] }).catch(() => null);
-  const allowed = me && !me.status && POINT_ROLES.has(me.role);
+  me = await whoAmI().catch(() => null);
+  window.__lagesbild.me = me;
+  renderSession();
+  const allowed = me && POINT_ROLES.has(me.role);
   $("incidents").disabled = !allowed;
   $("incidents-note").hidden = !!allowed;
   if (!allowed) state.points = false;
-  const forecast = me && !me.status && FORECAST_ROLES.has(me.role);
+  const forecast = me && FORECAST_ROLES.has(me.role);
   $("forecast-toggle").hidden = !forecast;
   $("forecast-note").hidden = !!forecast;
   if (!forecast) state.forecast = false;
+}
+
+// ---------------------------------------------------------------- sign-in
+
+/** The header's control: "Sign in" when anonymous, "partner · role" and "Sign out" when not. */
+function renderSession() {
+  $("sign-in").hidden = !!me;
+  $("who").hidden = !me;
+  $("sign-out").hidden = !me;
+  $("who").textContent = me ? t("signed_in_as", { partner: me.partner, role: me.role }) : "";
+  $("suppressed-note").hidden = !suppressedView();
+}
+
+function openLogin(open) {
+  $("login-form").hidden = !open;
+  $("sign-in").setAttribute("aria-expanded", String(open));
+  $("login-error").hidden = true;
+  if (open) $("token").focus();
+  else $("sign-in").focus();
+}
+
+function loginError(message) {
+  $("login-error").textContent = message;
+  $("login-error").hidden = false;
+  $("token").focus();
+}
+
+/** Binds the sign-in control; runs before any data is fetched, so signing in works even
+ * when public access is off and the data requests answer 401. */
+function bindSession() {
+  $("sign-in").addEventListener("click", () => openLogin($("login-form").hidden));
+  $("login-cancel").addEventListener("click", () => openLogin(false));
+  $("login-form").addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { e.stopPropagation(); openLogin(false); }
+  });
+  $("login-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const token = $("token").value.trim();
+    if (!token) { loginError(t("login_401")); return; }
+    $("login-submit").disabled = true;
+    $("login-error").hidden = true;
+    $("status").textContent = t("signing_in");
+    let r;
+    try {
+      r = await signIn(token);
+    } catch (err) {
+      r = { status: 0, ok: false, json: { error: err.message } };
+    }
+    $("login-submit").disabled = false;
+    $("status").textContent = "";
+    if (r.ok) {
+      $("token").value = "";
+      // The simplest way to get every layer, list and permission for the new role.
+      location.reload();
+      return;
+    }
+    if (r.status === 401) loginError(t("login_401"));
+    else if (r.status === 429) loginError(t("login_429", { s: r.retryAfter || 60 }));
+    else loginError(t("login_failed", { why: r.json?.error || r.status }));
+  });
+  $("sign-out").addEventListener("click", async () => {
+    const r = await signOut(me?.csrf_token).catch((err) => ({ ok: false, json: { error: err.message } }));
+    if (r.ok) location.reload();
+    else showError(t("logout_failed", { why: r.json?.error || r.status }));
+  });
 }
 
 function onMapClick(e) {
@@ -933,6 +1059,8 @@ async function main() {
     window.__lagesbild.errors.push(String(e.reason));
     showError(t("error", { msg: String(e.reason?.message || e.reason) }));
   });
+  bindSession();
+  const roleChecked = checkRole();
   if (!maplibregl) {
     showError(t("error", { msg: "MapLibre GL JS did not load (/vendor/maplibre-gl.js); run npm ci in web/" }));
     return;
@@ -976,7 +1104,7 @@ async function main() {
     map.getCanvas().style.cursor = hit.length ? "pointer" : "";
   });
   await new Promise((resolve) => map.on("load", resolve));
-  await checkRole();
+  await roleChecked;
   await refresh();
 }
 
