@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Serving benchmarks on loopback (issue 4), all against the release binary:
 #  1. cached tile throughput, lagesbild vs nginx serving the same tile bytes as a static file
-#     (wrk, same run, same connection count);
+#     (wrk, same run, same connection count), anonymous (the demo's public access) and with
+#     an analyst's bearer token (token lookup per request);
 #  2. /api/hexes for a one-year window at res 9 on the demo: first (cold) request, then wrk
 #     latency percentiles (the analysis result is cached; GeoJSON is encoded per request);
 #  3. cold tile latency with 1 M synthetic incidents: the first request of each of 200
@@ -52,12 +53,15 @@ pids+=("$(cat "$work/nginx.pid")")
 sleep 0.3
 ours=$(wrk -t2 -c32 -d10s "$base$tile" | awk '/Requests\/sec/ {print $2}')
 theirs=$(wrk -t2 -c32 -d10s "http://127.0.0.1:18182/tile.mvt" | awk '/Requests\/sec/ {print $2}')
-echo "- cached tile ($tile, $(stat -c %s "$work/tile.mvt") bytes), wrk -t2 -c32 -d10s: lagesbild $ours req/s, nginx (1 worker, same bytes) $theirs req/s, ratio $(python3 -c "print(round($ours/$theirs, 2))")"
+echo "- cached tile ($tile, $(stat -c %s "$work/tile.mvt") bytes), wrk -t2 -c32 -d10s: lagesbild anonymous $ours req/s, nginx (1 worker, same bytes) $theirs req/s, ratio $(python3 -c "print(round($ours/$theirs, 2))")"
+token=$("$bin" --db "$demo" token create --partner polisen --role analyst --label bench)
+signed=$(wrk -t2 -c32 -d10s -H "Authorization: Bearer $token" "$base$tile" | awk '/Requests\/sec/ {print $2}')
+echo "- the same tile with an analyst's bearer token: $signed req/s, ratio to nginx $(python3 -c "print(round($signed/$theirs, 2))")"
 
 # 2. /api/hexes, one-year window, res 9
 hexes="/api/hexes?window=2026&res=9"
-cold=$(curl -s -o /dev/null -w '%{time_total}' "$base$hexes")
-lat=$(wrk -t1 -c4 -d10s --latency "$base$hexes" | awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {rps=$2} END {print "p50 " p50 ", p99 " p99 ", " rps " req/s"}')
+cold=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $token" "$base$hexes")
+lat=$(wrk -t1 -c4 -d10s --latency -H "Authorization: Bearer $token" "$base$hexes" | awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {rps=$2} END {print "p50 " p50 ", p99 " p99 ", " rps " req/s"}')
 echo "- $hexes: first request $(python3 -c "print(round($cold*1000))") ms (computes the year), then wrk -t1 -c4 -d10s: $lat"
 
 # 3. cold tiles with 1 M incidents
@@ -80,13 +84,16 @@ with open(sys.argv[1], "w") as f:
         t = datetime.datetime.fromtimestamp(t0 + (i * 31.4159) % (364 * 86400), datetime.timezone.utc)
         f.write(f"b{i},{t:%Y-%m-%dT%H:%M:%SZ},{cats[i % 5]},{lat:.6f},{lon:.6f}\n")
 PY
+"$bin" --db "$big" partner add polisen --name Polisen --shares yes >/dev/null
 "$bin" --db "$big" ingest "$work/big.csv" --partner polisen >/dev/null
+bigtoken=$("$bin" --db "$big" token create --partner polisen --role analyst --label bench)
 start "$big" 18183
 q="window=2025-11-24/2026-11-23&emerging_weeks=0"
-first=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:18183/tiles/hexes/13/4502/2413.mvt?$q")
-python3 - "$q" <<'PY' > "$work/cold.txt"
+first=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $bigtoken" "http://127.0.0.1:18183/tiles/hexes/13/4502/2413.mvt?$q")
+python3 - "$q" "$bigtoken" <<'PY' > "$work/cold.txt"
 import sys, time, urllib.request, math
 q = sys.argv[1]
+auth = {"Authorization": f"Bearer {sys.argv[2]}"}
 def tile(lon, lat, z):
     n = 2 ** z
     x = int((lon + 180) / 360 * n)
@@ -103,7 +110,7 @@ times = []
 for u in urls:
     t = time.perf_counter()
     try:
-        urllib.request.urlopen(u).read()
+        urllib.request.urlopen(urllib.request.Request(u, headers=auth)).read()
     except urllib.error.HTTPError as e:
         if e.code != 204: raise
     times.append((time.perf_counter() - t) * 1000)
