@@ -949,6 +949,7 @@ function stopPlay() {
 
 // ---------------------------------------------------------------- start
 
+/** Asks who is signed in, sets the controls the role may use; true when signed in. */
 async function checkRole() {
   me = await whoAmI().catch(() => null);
   window.__lagesbild.me = me;
@@ -961,6 +962,7 @@ async function checkRole() {
   $("forecast-toggle").hidden = !forecast;
   $("forecast-note").hidden = !!forecast;
   if (!forecast) state.forecast = false;
+  return !!me;
 }
 
 // ---------------------------------------------------------------- sign-in
@@ -1069,6 +1071,8 @@ async function main() {
   try {
     [config, cats] = await Promise.all([api("/api/config"), api("/api/categories")]);
   } catch {
+    // Public access is off: the data needs signing in, so offer the form at once.
+    if (!(await roleChecked)) openLogin(true);
     return;
   }
   categories = cats.categories;
