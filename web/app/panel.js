@@ -19,7 +19,7 @@ function el(tag, attrs = {}, children = []) {
 
 function svg(tag, attrs = {}) {
   const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, v);
   return e;
 }
 
@@ -73,7 +73,8 @@ function changeText(change, base) {
 export function sparkline(points) {
   const w = 280;
   const h = 48;
-  const max = Math.max(1, ...points.map((p) => p.count));
+  // Hidden (suppressed) counts are null: they break the line and are marked in grey.
+  const max = Math.max(1, ...points.map((p) => p.count ?? 0));
   const step = points.length > 1 ? (w - 4) / (points.length - 1) : w;
   const s = svg("svg", {
     viewBox: `0 0 ${w} ${h + 4}`,
@@ -84,14 +85,28 @@ export function sparkline(points) {
       to: points[points.length - 1]?.window ?? "",
     }),
   });
-  const coords = points.map((p, i) => `${(i * step).toFixed(1)},${(h + 2 - (p.count / max) * h).toFixed(1)}`);
-  s.append(svg("polyline", { points: coords.join(" "), fill: "none", stroke: "#3f3f8f", "stroke-width": "1.5" }));
-  if (coords.length) {
-    const [x, y] = coords[coords.length - 1].split(",");
+  const at = (p, i) => `${(i * step).toFixed(1)},${(h + 2 - ((p.count ?? 0) / max) * h).toFixed(1)}`;
+  let run = [];
+  const flush = () => {
+    if (run.length) s.append(svg("polyline", { points: run.join(" "), fill: "none", stroke: "#3f3f8f", "stroke-width": "1.5" }));
+    run = [];
+  };
+  points.forEach((p, i) => {
+    if (p.count === null || p.count === undefined) {
+      flush();
+      s.append(svg("rect", { x: (i * step - 1).toFixed(1), y: String(h - 2), width: "2", height: "4", fill: "#9a9a9a", class: "hidden-count" }));
+    } else {
+      run.push(at(p, i));
+    }
+  });
+  flush();
+  const last = points[points.length - 1];
+  if (last && last.count !== null && last.count !== undefined) {
+    const [x, y] = at(last, points.length - 1).split(",");
     s.append(svg("circle", { cx: x, cy: y, r: "3", fill: "#b2182b" }));
   }
   const title = svg("title");
-  title.textContent = points.map((p) => `${p.window}: ${num(p.count, 1)}`).join("\n");
+  title.textContent = points.map((p) => `${p.window}: ${p.count === null || p.count === undefined ? "–" : num(p.count, 1)}`).join("\n");
   s.append(title);
   return s;
 }
@@ -101,7 +116,7 @@ export function heatmap(counts) {
   const cw = 11;
   const ch = 14;
   const left = 30;
-  const max = Math.max(0, ...counts.flat());
+  const max = Math.max(0, ...counts.flat().map((v) => v ?? 0));
   const days = t("days");
   const s = svg("svg", {
     viewBox: `0 0 ${left + 24 * cw} ${7 * ch + 14}`,
@@ -114,16 +129,18 @@ export function heatmap(counts) {
     label.textContent = days[d];
     s.append(label);
     rowv.forEach((v, hour) => {
-      const a = max > 0 ? v / max : 0;
+      const hidden = v === null || v === undefined;
+      const a = !hidden && max > 0 ? v / max : 0;
       const rect = svg("rect", {
         x: String(left + hour * cw),
         y: String(d * ch),
         width: String(cw - 1),
         height: String(ch - 1),
-        fill: a > 0 ? `rgba(84, 39, 143, ${(0.08 + 0.92 * a).toFixed(3)})` : "#f0f0f0",
+        fill: hidden ? "#c8c8c8" : a > 0 ? `rgba(84, 39, 143, ${(0.08 + 0.92 * a).toFixed(3)})` : "#f0f0f0",
+        class: hidden ? "hidden-count" : null,
       });
       const tt = svg("title");
-      tt.textContent = `${days[d]} ${String(hour).padStart(2, "0")}–${String(hour + 1).padStart(2, "0")}: ${num(v, 1)}`;
+      tt.textContent = `${days[d]} ${String(hour).padStart(2, "0")}–${String(hour + 1).padStart(2, "0")}: ${hidden ? "–" : num(v, 1)}`;
       rect.append(tt);
       s.append(rect);
     });

@@ -175,7 +175,11 @@ async function anonymousRun(page) {
   check(JSON.stringify(published) === JSON.stringify([...a.categories].sort((x, y) => y - x)), "the panel shows the categories the API publishes", `${a.categories} vs ${published}`);
   check(a.categoriesHidden === profile.by_category.some((c) => c.suppressed), "the panel says categories are hidden exactly when the API hides some");
   check(!/NaN/.test(a.text), "the panel shows no NaN");
-  results.clicked = { cell: shownHex.cell, count: ca.count, categories_shown_sum: shownSum };
+  // Hidden hour-by-weekday buckets are drawn as hidden (grey), not as 0.
+  const hiddenBuckets = profile.hour_weekday.counts.flat().filter((v) => v === null).length;
+  const drawnHidden = await page.evaluate(() => document.querySelectorAll(".heatmap rect.hidden-count").length);
+  check(drawnHidden === hiddenBuckets, "hidden hour-by-weekday buckets are drawn as hidden", `${drawnHidden} vs ${hiddenBuckets}`);
+  results.clicked = { cell: shownHex.cell, count: ca.count, categories_shown_sum: shownSum, hidden_buckets: hiddenBuckets };
 
   // A hex whose count is hidden: "–" and a note, never 0.
   const hiddenHex = await clickable(page, "suppressed");
