@@ -783,8 +783,8 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
 }
 
 fn open_store(config: &Config) -> Result<Store> {
-    Store::open(&config.db)
-        .with_context(|| format!("cannot open the database {}", config.db.display()))
+    // StoreError::Open names the file or the URL (password redacted) and the reason.
+    Ok(Store::open(&config.db)?)
 }
 
 fn parse_crs(s: &str) -> Result<Crs> {
@@ -1185,6 +1185,11 @@ fn serve_command(
     let addr: SocketAddr = bind
         .parse()
         .with_context(|| format!("--bind {bind:?} is not an address such as 127.0.0.1:8080"))?;
+    if lagesbild::store::is_postgres(&config.db.to_string_lossy()) {
+        bail!(
+            "serving from PostgreSQL is not ready in this version: the command-line tools (ingest, areas, report, token, audit, ...) work on --db postgres://..., the server still needs a SQLite file (docs/deployment.md)"
+        );
+    }
     {
         let store = open_store(&config)?;
         if !no_demo && store.incident_count()? == 0 && store.layers()?.is_empty() {

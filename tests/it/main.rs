@@ -11,6 +11,7 @@ mod analysis_reference;
 mod api;
 mod audit_crash;
 mod auth;
+mod backends;
 mod browser;
 mod cli_ingest;
 mod demo;
