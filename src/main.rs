@@ -135,8 +135,9 @@ enum Command {
         #[arg(long, env = "LAGESBILD_PUBLIC_MAX_RES", default_value_t = access::suppress::DEFAULT_MAX_PUBLIC_RES,
               value_parser = clap::value_parser!(u8).range(0..=15))]
         public_max_res: u8,
-        /// The web map's directory (index.html, app/, node_modules/ after `npm ci`)
-        /// [default: the repository's web/]
+        /// Serve the web map from this directory (index.html, report.html, app/,
+        /// node_modules/ after `npm ci`) instead of the copy built into the binary, e.g. while
+        /// editing web/app [default: the built-in copy]
         #[arg(long, env = "LAGESBILD_WEB_DIR")]
         web_dir: Option<std::path::PathBuf>,
         /// An XYZ raster base map under the map's layers, e.g.
@@ -480,7 +481,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                 read_timeout,
                 (public, suppress_k, public_max_res),
                 serve::web::WebConfig {
-                    dir: web_dir.unwrap_or_else(serve::web::default_web_dir),
+                    dir: web_dir,
                     basemap_url,
                     basemap_attribution,
                 },
@@ -1181,6 +1182,14 @@ fn serve_command(
     (public, suppress_k, public_max_res): (String, u32, u8),
     web: serve::web::WebConfig,
 ) -> Result<ExitCode> {
+    if let Some(dir) = &web.dir
+        && let Some(missing) = web.missing()
+    {
+        bail!(
+            "--web-dir / LAGESBILD_WEB_DIR {}: {missing} (sv: mappen saknar webbkartan)",
+            dir.display()
+        );
+    }
     if let Some(url) = &web.basemap_url {
         serve::web::WebConfig::check_basemap_url(url)
             .map_err(|e| anyhow::anyhow!("--basemap-url: {e}"))?;
