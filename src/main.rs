@@ -144,6 +144,13 @@ enum Command {
         /// https://tile.openstreetmap.org/{z}/{x}/{y}.png [default: none; the map works offline]
         #[arg(long, env = "LAGESBILD_BASEMAP_URL")]
         basemap_url: Option<String>,
+        /// Memory for all caches together (responses, tiles, prepared layers, analysis
+        /// results), MiB; at least 32
+        #[arg(long, env = "LAGESBILD_CACHE_MB", default_value_t = serve::DEFAULT_CACHE_MB)]
+        cache_mb: usize,
+        /// A bearer token Prometheus may scrape GET /metrics with (admins always may)
+        #[arg(long, env = "LAGESBILD_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
         /// Attribution shown for the base map, e.g. "© OpenStreetMap contributors"
         #[arg(long, env = "LAGESBILD_BASEMAP_ATTRIBUTION")]
         basemap_attribution: Option<String>,
@@ -412,14 +419,27 @@ fn main() -> ExitCode {
     } else {
         "warn"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LAGESBILD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LAGESBILD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // LAGESBILD_LOG_FORMAT=json: one JSON object per line (for Loki, ELK).
+    match std::env::var("LAGESBILD_LOG_FORMAT").as_deref() {
+        Ok("json") => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        Ok(other) if !other.is_empty() && other != "text" => {
+            eprintln!(
+                "error: LAGESBILD_LOG_FORMAT={other:?}: use json or text / använd json eller text"
+            );
+            return ExitCode::from(2);
+        }
+        _ => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .init(),
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -469,7 +489,10 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             web_dir,
             basemap_url,
             basemap_attribution,
+            cache_mb,
+            metrics_token,
         } => {
+            let budget = serve::CacheBudget::from_mb(cache_mb).map_err(anyhow::Error::msg)?;
             let bind = bind
                 .or(bind_from_file)
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -485,6 +508,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                     basemap_url,
                     basemap_attribution,
                 },
+                (budget, metrics_token),
             )
         }
         Command::Ingest {
@@ -1181,6 +1205,7 @@ fn serve_command(
     read_timeout: u64,
     (public, suppress_k, public_max_res): (String, u32, u8),
     web: serve::web::WebConfig,
+    (budget, metrics_token): (serve::CacheBudget, Option<String>),
 ) -> Result<ExitCode> {
     if let Some(dir) = &web.dir
         && let Some(missing) = web.missing()
@@ -1219,7 +1244,9 @@ fn serve_command(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime
         .block_on(serve::run(
-            serve::AppState::with_auth(config, base_url, settings).with_web(web),
+            serve::AppState::with_auth(config, base_url, settings)
+                .with_web(web)
+                .with_operations(budget, metrics_token),
             addr,
             std::time::Duration::from_secs(read_timeout),
         ))

@@ -1138,6 +1138,8 @@ async fn bad_expired_and_revoked_tokens_are_refused() {
         .unwrap()
         .id;
     access::tokens::revoke(&store, id2, "t").unwrap();
+    // Verified tokens are trusted for CREDENTIAL_TTL, so revocation takes effect within it.
+    std::thread::sleep(lagesbild::serve::auth::CREDENTIAL_TTL + Duration::from_millis(100));
     assert_eq!(
         get(&s, "/api/incidents", Some(&t2)).await.status,
         StatusCode::UNAUTHORIZED
