@@ -21,10 +21,10 @@ trap cleanup EXIT
 
 db=$work/demo.db
 "$bin" --db "$db" demo load --end 2026-11-23T00:00:00+01:00 >/dev/null 2>&1
-token=$("$bin" --db "$db" token create --partner polisen --role analyst --label load)
+token=$("$bin" --db "$db" token create --partner polisen --role analyst --label load 2>/dev/null)
 # Three uploaders' tokens: each token may upload 30 times a minute.
 up=()
-for i in 1 2 3; do up+=("$("$bin" --db "$db" token create --partner polisen --role analyst --label "upload-$i")"); done
+for i in 1 2 3; do up+=("$("$bin" --db "$db" token create --partner polisen --role analyst --label "upload-$i" 2>/dev/null)"); done
 before=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from incidents').fetchone()[0])" "$db")
 
 port=18191

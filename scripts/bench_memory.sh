@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-500}
 budget=${2:-384}
-[ "${LAGESBILD_BENCH_NO_BUILD:-0}" = "1" ] || cargo build --release --quiet
-bin=$PWD/target/release/lagesbild
+[ "${LAGESBILD_BENCH_NO_BUILD:-0}" = "1" ] || [ -n "${LAGESBILD_BIN:-}" ] || cargo build --release --quiet
+bin=${LAGESBILD_BIN:-$PWD/target/release/lagesbild}
 work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
@@ -20,7 +20,7 @@ db=$work/demo.db
 "$bin" --db "$db" demo load --end 2026-11-23T00:00:00+01:00 >/dev/null 2>&1
 # Each token may upload 30 times a minute: enough tokens to go faster than that.
 tokens=()
-for i in $(seq 20); do tokens+=("$("$bin" --db "$db" token create --partner polisen --role analyst --label "mem-$i")"); done
+for i in $(seq 20); do tokens+=("$("$bin" --db "$db" token create --partner polisen --role analyst --label "mem-$i" 2>/dev/null)"); done
 LAGESBILD_LOG=warn "$bin" --db "$db" serve --bind 127.0.0.1:18211 --no-demo --cache-mb "$budget" >"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:18211/health >/dev/null && break; sleep 0.1; done

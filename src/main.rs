@@ -412,8 +412,33 @@ enum DemoCommand {
     },
 }
 
+/// glibc gives each thread of the blocking pool its own malloc arena, and freed memory stays
+/// in them: the server's resident memory then grows with every data version although its
+/// caches stay within `--cache-mb` (measured in BENCHMARKS.md, "Memory"). Two arenas keep it
+/// flat, so `serve` re-executes itself once with `MALLOC_ARENA_MAX=2` unless the variable is
+/// set (set it to another value to choose; glibc reads it only at start).
+#[cfg(target_os = "linux")]
+fn limit_malloc_arenas() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("MALLOC_ARENA_MAX", "2")
+        .exec();
+    eprintln!("warning: could not restart with MALLOC_ARENA_MAX=2 ({err}); memory may grow");
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(target_os = "linux")]
+    if matches!(cli.command, Command::Serve { .. }) {
+        limit_malloc_arenas();
+    }
     let default_level = if matches!(cli.command, Command::Serve { .. }) {
         "info"
     } else {

@@ -1,7 +1,8 @@
 //! Operations: `/metrics` (who may scrape it; the text parsed by the `prometheus-client`
 //! Python package's parser, the one Prometheus's own client library ships; the families and
 //! counts checked against the requests made), `/ready` against `/health`, `--cache-mb` and
-//! `LAGESBILD_LOG_FORMAT` as start-up checks of the real binary.
+//! `LAGESBILD_LOG_FORMAT` as start-up checks of the real binary, the query limits, and the
+//! memory run at a reduced size.
 
 use std::process::Command;
 
@@ -408,4 +409,110 @@ async fn expensive_queries_get_a_400_naming_the_limit() {
         let (status, body) = get(uri).await;
         assert_eq!(status, StatusCode::OK, "{uri}: {body}");
     }
+}
+
+/// A plain HTTP/1.0 request over loopback: status and body.
+fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: text/csv\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, body.to_owned())
+}
+
+fn resident_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .parse()
+        .unwrap();
+    kib / 1024.0
+}
+
+/// The memory run of scripts/bench_memory.sh at a reduced size: 40 uploads into the demo, each
+/// followed by reads of hexes, areas and tiles (a new data version each time), with
+/// `--cache-mb 32`. The caches stay within the budget, and resident memory grows by less than
+/// the budget after warm-up (20 uploads; the full run's figures are in BENCHMARKS.md).
+#[test]
+fn memory_stays_within_the_cache_budget_across_data_versions() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["demo", "load", "--end", "2026-11-23T00:00:00+01:00"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let admin = admin_token(&sb.db());
+    let tokens: Vec<String> = (0..4)
+        .map(|_| make_token(&sb.db(), "polisen", Role::Analyst))
+        .collect();
+    let mut child = sb
+        .command(&["serve", "--bind", "127.0.0.1:0", "--no-demo", "--cache-mb", "32"])
+        .env("LAGESBILD_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap()));
+    let addr = loop {
+        let line = lines.next().expect("server exited early").unwrap();
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let pid = child.id();
+    let reads = [
+        "/api/hexes?window=2026-W47&res=8",
+        "/api/hexes?window=2026-11&res=9",
+        "/api/areas?layer=districts&window=2026-W47",
+        "/tiles/hexes/13/4502/2413.mvt?window=2026-W47",
+        "/tiles/hexes/12/2251/1206.mvt?window=2026-11",
+    ];
+    let mut warm = 0.0;
+    for i in 1..=40 {
+        let t = &tokens[i % tokens.len()];
+        let csv = format!(
+            "id,occurred_at,category,lat,lon\nmem-{i},2026-11-{:02} 21:15,theft,59.2395,17.8453\n",
+            1 + i % 27
+        );
+        let (status, body) = http(&addr, "POST", "/api/incidents", t, &csv);
+        assert_eq!(status, 200, "upload {i}: {body}");
+        for r in reads {
+            let (status, body) = http(&addr, "GET", r, t, "");
+            assert!(status == 200 || status == 204, "{r}: {status} {body}");
+        }
+        if i == 20 {
+            warm = resident_mib(pid);
+        }
+    }
+    let end = resident_mib(pid);
+    let (status, metrics) = http(&addr, "GET", "/metrics", &admin, "");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200);
+    let sum = |family: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(&format!("{family}{{")))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+            .sum()
+    };
+    let (bytes, budget) = (sum("lagesbild_cache_bytes"), sum("lagesbild_cache_budget_bytes"));
+    assert_eq!(budget, (32 << 20) as f64);
+    assert!(bytes <= budget, "caches hold {bytes} bytes over the budget {budget}");
+    assert!(sum("lagesbild_cache_hits_total") > 0.0, "{metrics}");
+    eprintln!("memory: {warm:.0} MiB after 20 uploads, {end:.0} MiB after 40; caches {bytes} bytes");
+    assert!(
+        end - warm < 32.0,
+        "resident memory grew {warm:.0} -> {end:.0} MiB after warm-up, more than the 32 MiB budget"
+    );
 }

@@ -26,6 +26,11 @@ fn fake_web_dir() -> tempfile::TempDir {
         "<!doctype html><title>map</title>",
     )
     .unwrap();
+    std::fs::write(
+        dir.path().join("report.html"),
+        "<!doctype html><title>report</title>",
+    )
+    .unwrap();
     std::fs::create_dir_all(dir.path().join("app")).unwrap();
     std::fs::write(dir.path().join("app/main.js"), "export {};").unwrap();
     std::fs::write(dir.path().join("package.json"), "{\"secret\": true}").unwrap();
