@@ -24,7 +24,12 @@ fn main() {
     // A watched path that does not exist makes Cargo rerun this script on every build, so
     // before `npm ci` watch `web/` itself (its files' times change when `npm ci` runs).
     if web.join("node_modules/.package-lock.json").is_file() {
-        for watched in ["index.html", "report.html", "app", "node_modules/.package-lock.json"] {
+        for watched in [
+            "index.html",
+            "report.html",
+            "app",
+            "node_modules/.package-lock.json",
+        ] {
             println!("cargo::rerun-if-changed=web/{watched}");
         }
     } else {
@@ -95,7 +100,10 @@ fn main() {
     );
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
     if let Err(e) = std::fs::write(out_dir.join("web_assets.rs"), out) {
-        eprintln!("error: cannot write web_assets.rs in {}: {e}", out_dir.display());
+        eprintln!(
+            "error: cannot write web_assets.rs in {}: {e}",
+            out_dir.display()
+        );
         std::process::exit(1);
     }
 }

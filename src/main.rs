@@ -528,12 +528,15 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                 base_url,
                 read_timeout,
                 (public, suppress_k, public_max_res),
-                serve::web::WebConfig {
-                    dir: web_dir,
-                    basemap_url,
-                    basemap_attribution,
-                },
-                (budget, metrics_token),
+                (
+                    serve::web::WebConfig {
+                        dir: web_dir,
+                        basemap_url,
+                        basemap_attribution,
+                    },
+                    budget,
+                    metrics_token,
+                ),
             )
         }
         Command::Ingest {
@@ -1229,8 +1232,7 @@ fn serve_command(
     base_url: Option<String>,
     read_timeout: u64,
     (public, suppress_k, public_max_res): (String, u32, u8),
-    web: serve::web::WebConfig,
-    (budget, metrics_token): (serve::CacheBudget, Option<String>),
+    (web, budget, metrics_token): (serve::web::WebConfig, serve::CacheBudget, Option<String>),
 ) -> Result<ExitCode> {
     if let Some(dir) = &web.dir
         && let Some(missing) = web.missing()

@@ -65,7 +65,6 @@ impl Counters {
     }
 }
 
-
 struct Entry<V> {
     version: i64,
     depends: (i64, i64),

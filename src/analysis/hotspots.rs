@@ -172,7 +172,11 @@ impl HexHotspots {
                 .iter()
                 .map(|c| std::mem::size_of::<HexResult>() + c.cell.capacity())
                 .sum::<usize>()
-            + self.warnings.iter().map(|w| w.capacity() + 24).sum::<usize>()
+            + self
+                .warnings
+                .iter()
+                .map(|w| w.capacity() + 24)
+                .sum::<usize>()
     }
 }
 
@@ -303,7 +307,11 @@ impl AreaHotspots {
                         + a.parent.as_ref().map_or(0, String::capacity)
                 })
                 .sum::<usize>()
-            + self.warnings.iter().map(|w| w.capacity() + 24).sum::<usize>()
+            + self
+                .warnings
+                .iter()
+                .map(|w| w.capacity() + 24)
+                .sum::<usize>()
     }
 }
 

@@ -606,8 +606,10 @@ impl VerifiedCache {
 
     fn make_room(&mut self) {
         if self.by_hash.len() + self.by_id.len() >= VERIFIED_MAX {
-            self.by_hash.retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
-            self.by_id.retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
+            self.by_hash
+                .retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
+            self.by_id
+                .retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
         }
         if self.by_hash.len() + self.by_id.len() >= VERIFIED_MAX {
             self.by_hash.clear();

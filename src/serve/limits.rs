@@ -154,7 +154,9 @@ mod tests {
     #[test]
     fn oversized_answers_name_the_limit() {
         assert!(check_response(MAX_RESPONSE_BYTES).is_ok());
-        let e = check_response(MAX_RESPONSE_BYTES + 1).unwrap_err().to_string();
+        let e = check_response(MAX_RESPONSE_BYTES + 1)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("16 MiB") && e.contains("coarser res"), "{e}");
     }
 }

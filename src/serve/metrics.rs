@@ -142,9 +142,7 @@ impl Metrics {
 
 /// The operations routes.
 pub(crate) fn routes() -> Routes {
-    Routes::new()
-        .get("/metrics", metrics)
-        .get("/ready", ready)
+    Routes::new().get("/metrics", metrics).get("/ready", ready)
 }
 
 /// The route template of a request (`/tiles/{layer}/{z}/{x}/{file}`), `/app/*` for the
@@ -308,7 +306,10 @@ async fn metrics(
     let _ = writeln!(out, "process_virtual_memory_bytes {vsize}");
     Ok((
         [
-            (header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
             (header::CACHE_CONTROL, "no-store"),
         ],
         out,
@@ -374,7 +375,11 @@ fn write_caches(state: &AppState, out: &mut String) {
     for (name, kind, help) in [
         ("hits", "counter", "Cache hits."),
         ("misses", "counter", "Cache misses."),
-        ("evictions", "counter", "Entries evicted to stay within the budget."),
+        (
+            "evictions",
+            "counter",
+            "Entries evicted to stay within the budget.",
+        ),
         ("bytes", "gauge", "Bytes held."),
         ("budget_bytes", "gauge", "Bytes the cache may hold."),
     ] {

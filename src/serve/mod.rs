@@ -273,7 +273,11 @@ impl AppState {
 
     /// The same state with caches sharing `budget`, and `/metrics` open to the scrape
     /// token `metrics_token` besides admins (call before the state is shared).
-    pub fn with_operations(mut self, budget: CacheBudget, metrics_token: Option<String>) -> AppState {
+    pub fn with_operations(
+        mut self,
+        budget: CacheBudget,
+        metrics_token: Option<String>,
+    ) -> AppState {
         match Arc::get_mut(&mut self.inner) {
             Some(inner) => {
                 inner.responses = crate::tiles::SizedLru::new(budget.responses);
@@ -331,9 +335,7 @@ impl AppState {
             let result = Store::open(&state.inner.db)
                 .map_err(ApiError::from)
                 .and_then(|store| f(&store, &state));
-            state
-                .metrics()
-                .observe_db(start.elapsed().as_secs_f64());
+            state.metrics().observe_db(start.elapsed().as_secs_f64());
             result
         })
         .await

@@ -84,8 +84,9 @@ fn embedded_service(prefix: &'static str) -> axum::Router {
     })
 }
 
-/// Where the web map's files are and how the page is set up.
-#[derive(Debug, Clone, PartialEq)]
+/// Where the web map's files are and how the page is set up; the default serves the
+/// embedded files with no base map.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebConfig {
     /// A `web/` directory (`index.html`, `report.html`, `app/`, and `node_modules/` after
     /// `npm ci`) to serve instead of the embedded files; `None` = the embedded files.
@@ -95,16 +96,6 @@ pub struct WebConfig {
     pub basemap_url: Option<String>,
     /// The attribution shown for the base map.
     pub basemap_attribution: Option<String>,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            dir: None,
-            basemap_url: None,
-            basemap_attribution: None,
-        }
-    }
 }
 
 /// The repository's `web/` directory (where the binary was built from), for `--web-dir`.

@@ -151,8 +151,14 @@ fn check_alone(addr: &str, folder: &std::path::Path, web: &std::path::Path) {
         ("/app/main.js", "app/main.js"),
         ("/app/report.js", "app/report.js"),
         ("/app/report.css", "app/report.css"),
-        ("/vendor/maplibre-gl.js", "node_modules/maplibre-gl/dist/maplibre-gl.js"),
-        ("/vendor/maplibre-gl.css", "node_modules/maplibre-gl/dist/maplibre-gl.css"),
+        (
+            "/vendor/maplibre-gl.js",
+            "node_modules/maplibre-gl/dist/maplibre-gl.js",
+        ),
+        (
+            "/vendor/maplibre-gl.css",
+            "node_modules/maplibre-gl/dist/maplibre-gl.css",
+        ),
     ] {
         let (status, body) = http_get(addr, url);
         assert_eq!(status, 200, "{url}");

@@ -89,10 +89,7 @@ print(json.dumps(out))
 /// The sample of `family` whose labels include all of `labels`.
 fn sample(m: &Value, family: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     m[family]["samples"].as_array()?.iter().find_map(|s| {
-        let ok = s[0] == name
-            && labels
-                .iter()
-                .all(|(k, v)| s[1][*k].as_str() == Some(*v));
+        let ok = s[0] == name && labels.iter().all(|(k, v)| s[1][*k].as_str() == Some(*v));
         ok.then(|| s[2].as_f64().unwrap())
     })
 }
@@ -282,10 +279,7 @@ async fn ready_needs_a_database_with_data_while_health_only_needs_the_process() 
 
     // A database path that cannot be opened: not ready, and the reason does not leak it.
     let dir = tempfile::tempdir().unwrap();
-    let s = AppState::new(
-        Config::with_db(dir.path().join("no/such/dir/x.db")),
-        None,
-    );
+    let s = AppState::new(Config::with_db(dir.path().join("no/such/dir/x.db")), None);
     let (status, body) = call(&s, Method::GET, "/ready", None, None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(!body.contains("no/such/dir"), "{body}");
@@ -456,7 +450,14 @@ fn memory_stays_within_the_cache_budget_across_data_versions() {
         .map(|_| make_token(&sb.db(), "polisen", Role::Analyst))
         .collect();
     let mut child = sb
-        .command(&["serve", "--bind", "127.0.0.1:0", "--no-demo", "--cache-mb", "32"])
+        .command(&[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-demo",
+            "--cache-mb",
+            "32",
+        ])
         .env("LAGESBILD_LOG", "info")
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -506,11 +507,19 @@ fn memory_stays_within_the_cache_budget_across_data_versions() {
             .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
             .sum()
     };
-    let (bytes, budget) = (sum("lagesbild_cache_bytes"), sum("lagesbild_cache_budget_bytes"));
+    let (bytes, budget) = (
+        sum("lagesbild_cache_bytes"),
+        sum("lagesbild_cache_budget_bytes"),
+    );
     assert_eq!(budget, (32 << 20) as f64);
-    assert!(bytes <= budget, "caches hold {bytes} bytes over the budget {budget}");
+    assert!(
+        bytes <= budget,
+        "caches hold {bytes} bytes over the budget {budget}"
+    );
     assert!(sum("lagesbild_cache_hits_total") > 0.0, "{metrics}");
-    eprintln!("memory: {warm:.0} MiB after 20 uploads, {end:.0} MiB after 40; caches {bytes} bytes");
+    eprintln!(
+        "memory: {warm:.0} MiB after 20 uploads, {end:.0} MiB after 40; caches {bytes} bytes"
+    );
     assert!(
         end - warm < 32.0,
         "resident memory grew {warm:.0} -> {end:.0} MiB after warm-up, more than the 32 MiB budget"
