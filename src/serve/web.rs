@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 use tower_http::services::ServeDir;
@@ -78,10 +78,25 @@ fn embedded_response(path: &str, headers: &HeaderMap) -> Response {
 }
 
 /// A service answering every path under `prefix` from the embedded files.
-fn embedded_service(prefix: &'static str) -> axum::Router {
-    axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| async move {
-        embedded_response(&format!("{prefix}{}", uri.path()), &headers)
-    })
+#[derive(Clone, Copy)]
+struct Embedded(&'static str);
+
+impl tower::Service<axum::extract::Request> for Embedded {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Response, std::convert::Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+        let path = format!("{}{}", self.0, req.uri().path());
+        std::future::ready(Ok(embedded_response(&path, req.headers())))
+    }
 }
 
 /// Where the web map's files are and how the page is set up; the default serves the
@@ -174,8 +189,8 @@ pub(crate) fn routes(web: &WebConfig) -> Routes {
             .nest_service("/app", "/app/*", ServeDir::new(dir.join("app")))
             .nest_service("/vendor", "/vendor/*", ServeDir::new(vendor_dir(dir))),
         None => r
-            .nest_service("/app", "/app/*", embedded_service("/app"))
-            .nest_service("/vendor", "/vendor/*", embedded_service("/vendor")),
+            .nest_service("/app", "/app/*", Embedded("/app"))
+            .nest_service("/vendor", "/vendor/*", Embedded("/vendor")),
     }
 }
 

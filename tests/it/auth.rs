@@ -207,6 +207,14 @@ async fn every_route_against_every_role() {
             AGGREGATES,
         ),
         (Method::GET, "/health", "/health".into(), None, PUBLIC),
+        (Method::GET, "/ready", "/ready".into(), None, PUBLIC),
+        (
+            Method::GET,
+            "/metrics",
+            "/metrics".into(),
+            None,
+            [401, 401, 403, 403, 403, 200],
+        ),
         (
             Method::POST,
             "/api/login",
