@@ -40,7 +40,6 @@ use crate::access::suppress::Suppression;
 use crate::access::tokens::{self, TokenInfo};
 use crate::access::{Role, audit};
 use crate::analysis::window::TimeWindow;
-use crate::store::Store;
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -577,8 +576,6 @@ pub(crate) struct AuthState {
     sessions: Mutex<HashMap<[u8; 32], Session>>,
     logins: RateLimiter<Option<IpAddr>>,
     ingests: RateLimiter<i64>,
-    /// A long-lived connection for token look-ups.
-    conn: Mutex<Option<Store>>,
     /// Tokens verified in the last [`CREDENTIAL_TTL`], by SHA-256 of the bearer token or by
     /// token id (sessions), so a signed-in request for a cached tile does not touch SQLite.
     verified: Mutex<VerifiedCache>,
@@ -626,7 +623,6 @@ impl AuthState {
             ingests: RateLimiter::new(settings.ingest_per_minute),
             settings,
             sessions: Mutex::new(HashMap::new()),
-            conn: Mutex::new(None),
             verified: Mutex::new(VerifiedCache::default()),
         }
     }
@@ -666,24 +662,6 @@ impl AuthState {
                 secs,
             )
         })
-    }
-
-    fn with_store<T>(
-        &self,
-        db: &std::path::Path,
-        f: impl FnOnce(&Store) -> T,
-    ) -> Result<T, ApiError> {
-        let mut conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if conn.is_none() {
-            *conn = Some(Store::open(db)?);
-        }
-        match conn.as_ref() {
-            Some(s) => Ok(f(s)),
-            None => Err(ApiError::Internal("no store".into())),
-        }
     }
 }
 
@@ -755,7 +733,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
         if let Some(t) = cached.filter(|t| t.is_active(now)) {
             return Ok(Credential::Bearer(t));
         }
-        let found = auth.with_store(&state.config().db, |s| tokens::verify(s, &token, now))?;
+        let found = tokens::verify(&state.store()?, &token, now);
         return Ok(match found {
             Ok(Some(t)) => {
                 let mut v = auth.verified();
@@ -790,7 +768,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
     let info = match cached {
         Some(t) => Ok(Some(t)),
         None => {
-            let found = auth.with_store(&state.config().db, |s| tokens::get(s, token_id))?;
+            let found = tokens::get(&state.store()?, token_id);
             if let Ok(Some(t)) = &found
                 && t.is_active(now)
             {
