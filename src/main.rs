@@ -135,14 +135,22 @@ enum Command {
         #[arg(long, env = "LAGESBILD_PUBLIC_MAX_RES", default_value_t = access::suppress::DEFAULT_MAX_PUBLIC_RES,
               value_parser = clap::value_parser!(u8).range(0..=15))]
         public_max_res: u8,
-        /// The web map's directory (index.html, app/, node_modules/ after `npm ci`)
-        /// [default: the repository's web/]
+        /// Serve the web map from this directory (index.html, report.html, app/,
+        /// node_modules/ after `npm ci`) instead of the copy built into the binary, e.g. while
+        /// editing web/app [default: the built-in copy]
         #[arg(long, env = "LAGESBILD_WEB_DIR")]
         web_dir: Option<std::path::PathBuf>,
         /// An XYZ raster base map under the map's layers, e.g.
         /// https://tile.openstreetmap.org/{z}/{x}/{y}.png [default: none; the map works offline]
         #[arg(long, env = "LAGESBILD_BASEMAP_URL")]
         basemap_url: Option<String>,
+        /// Memory for all caches together (responses, tiles, prepared layers, analysis
+        /// results), MiB; at least 32
+        #[arg(long, env = "LAGESBILD_CACHE_MB", default_value_t = serve::DEFAULT_CACHE_MB)]
+        cache_mb: usize,
+        /// A bearer token Prometheus may scrape GET /metrics with (admins always may)
+        #[arg(long, env = "LAGESBILD_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
         /// Attribution shown for the base map, e.g. "© OpenStreetMap contributors"
         #[arg(long, env = "LAGESBILD_BASEMAP_ATTRIBUTION")]
         basemap_attribution: Option<String>,
@@ -404,21 +412,59 @@ enum DemoCommand {
     },
 }
 
+/// glibc gives each thread of the blocking pool its own malloc arena, and freed memory stays
+/// in them: the server's resident memory then grows with every data version although its
+/// caches stay within `--cache-mb` (measured in BENCHMARKS.md, "Memory"). Two arenas keep it
+/// flat, so `serve` re-executes itself once with `MALLOC_ARENA_MAX=2` unless the variable is
+/// set (set it to another value to choose; glibc reads it only at start).
+#[cfg(target_os = "linux")]
+fn limit_malloc_arenas() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("MALLOC_ARENA_MAX", "2")
+        .exec();
+    eprintln!("warning: could not restart with MALLOC_ARENA_MAX=2 ({err}); memory may grow");
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(target_os = "linux")]
+    if matches!(cli.command, Command::Serve { .. }) {
+        limit_malloc_arenas();
+    }
     let default_level = if matches!(cli.command, Command::Serve { .. }) {
         "info"
     } else {
         "warn"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LAGESBILD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LAGESBILD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // LAGESBILD_LOG_FORMAT=json: one JSON object per line (for Loki, ELK).
+    match std::env::var("LAGESBILD_LOG_FORMAT").as_deref() {
+        Ok("json") => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        Ok(other) if !other.is_empty() && other != "text" => {
+            eprintln!(
+                "error: LAGESBILD_LOG_FORMAT={other:?}: use json or text / använd json eller text"
+            );
+            return ExitCode::from(2);
+        }
+        _ => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .init(),
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -468,7 +514,10 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             web_dir,
             basemap_url,
             basemap_attribution,
+            cache_mb,
+            metrics_token,
         } => {
+            let budget = serve::CacheBudget::from_mb(cache_mb).map_err(anyhow::Error::msg)?;
             let bind = bind
                 .or(bind_from_file)
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -479,11 +528,15 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                 base_url,
                 read_timeout,
                 (public, suppress_k, public_max_res),
-                serve::web::WebConfig {
-                    dir: web_dir.unwrap_or_else(serve::web::default_web_dir),
-                    basemap_url,
-                    basemap_attribution,
-                },
+                (
+                    serve::web::WebConfig {
+                        dir: web_dir,
+                        basemap_url,
+                        basemap_attribution,
+                    },
+                    budget,
+                    metrics_token,
+                ),
             )
         }
         Command::Ingest {
@@ -1171,8 +1224,16 @@ fn serve_command(
     base_url: Option<String>,
     read_timeout: u64,
     (public, suppress_k, public_max_res): (String, u32, u8),
-    web: serve::web::WebConfig,
+    (web, budget, metrics_token): (serve::web::WebConfig, serve::CacheBudget, Option<String>),
 ) -> Result<ExitCode> {
+    if let Some(dir) = &web.dir
+        && let Some(missing) = web.missing()
+    {
+        bail!(
+            "--web-dir / LAGESBILD_WEB_DIR {}: {missing} (sv: mappen saknar webbkartan)",
+            dir.display()
+        );
+    }
     if let Some(url) = &web.basemap_url {
         serve::web::WebConfig::check_basemap_url(url)
             .map_err(|e| anyhow::anyhow!("--basemap-url: {e}"))?;
@@ -1207,7 +1268,9 @@ fn serve_command(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime
         .block_on(serve::run(
-            serve::AppState::with_auth(config, base_url, settings).with_web(web),
+            serve::AppState::with_auth(config, base_url, settings)
+                .with_web(web)
+                .with_operations(budget, metrics_token),
             addr,
             std::time::Duration::from_secs(read_timeout),
         ))

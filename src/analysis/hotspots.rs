@@ -74,6 +74,24 @@ pub struct Provenance {
     pub software: String,
 }
 
+impl Provenance {
+    /// Bytes its strings hold on the heap.
+    fn approx_bytes(&self) -> usize {
+        [
+            &self.window,
+            &self.from,
+            &self.to,
+            &self.timezone,
+            &self.filter,
+            &self.weights,
+            &self.software,
+        ]
+        .iter()
+        .map(|s| s.capacity())
+        .sum()
+    }
+}
+
 /// A hex hotspot query. [`HexQuery::new`] gives the defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HexQuery {
@@ -142,6 +160,24 @@ pub struct HexHotspots {
     pub total: f64,
     /// Plain-language notes (degenerate data, small counts).
     pub warnings: Vec<String>,
+}
+
+impl HexHotspots {
+    /// About how many bytes this result holds in memory (for the cache budget).
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.parameters.approx_bytes()
+            + self
+                .cells
+                .iter()
+                .map(|c| std::mem::size_of::<HexResult>() + c.cell.capacity())
+                .sum::<usize>()
+            + self
+                .warnings
+                .iter()
+                .map(|w| w.capacity() + 24)
+                .sum::<usize>()
+    }
 }
 
 /// One hex cell's local Moran's I.
@@ -253,6 +289,30 @@ pub struct AreaHotspots {
     pub total: f64,
     /// Plain-language notes.
     pub warnings: Vec<String>,
+}
+
+impl AreaHotspots {
+    /// About how many bytes this result holds in memory (for the cache budget).
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.parameters.approx_bytes()
+            + self.layer.capacity()
+            + self
+                .areas
+                .iter()
+                .map(|a| {
+                    std::mem::size_of::<AreaResult>()
+                        + a.id.capacity()
+                        + a.name.capacity()
+                        + a.parent.as_ref().map_or(0, String::capacity)
+                })
+                .sum::<usize>()
+            + self
+                .warnings
+                .iter()
+                .map(|w| w.capacity() + 24)
+                .sum::<usize>()
+    }
 }
 
 /// The unit of a time series.

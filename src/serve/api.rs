@@ -49,9 +49,11 @@ pub(crate) fn routes() -> Routes {
         .post("/api/incidents", post_incidents)
 }
 
-/// Encodes a GeoJSON body and keeps it for repeated requests.
-fn keep_geojson(state: &AppState, key: String, body: Value) -> Response {
+/// Encodes a GeoJSON body and keeps it for repeated requests; a 400 when it is over
+/// [`super::limits::MAX_RESPONSE_BYTES`].
+fn keep_geojson(state: &AppState, key: String, body: Value) -> Result<Response, ApiError> {
     let bytes = axum::body::Bytes::from(body.to_string());
+    super::limits::check_response(bytes.len())?;
     state.keep_response(
         key,
         super::CachedResponse {
@@ -60,14 +62,14 @@ fn keep_geojson(state: &AppState, key: String, body: Value) -> Response {
             body: Some(bytes.clone()),
         },
     );
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "application/geo+json"),
             (header::VARY, super::VARY),
         ],
         bytes,
     )
-        .into_response()
+        .into_response())
 }
 
 fn geojson(body: Value) -> Response {
@@ -93,6 +95,8 @@ async fn index() -> Json<Value> {
         "endpoints": {
             "/": "the web map",
             "/health": "status, version, data version, incident count",
+            "/ready": "200 when the database answers and holds the demo or data, else 503 with the reason",
+            "/metrics": "Prometheus text format (admins or the scrape token LAGESBILD_METRICS_TOKEN)",
             "/api/config": "the web map's settings (base map, languages, H3 resolutions)",
             "/api/profile?area=ID&layer=|cell=H3&window=": "counts per category and the hour-by-weekday pattern of one area or cell",
             "/api/layers": "the area layers",
@@ -199,7 +203,7 @@ async fn areas(
             }))
         })
         .await?;
-    Ok(keep_geojson(&state, response_key, body))
+    keep_geojson(&state, response_key, body)
 }
 
 async fn hexes(
@@ -250,7 +254,7 @@ async fn hexes(
             }))
         })
         .await?;
-    Ok(keep_geojson(&state, response_key, body))
+    keep_geojson(&state, response_key, body)
 }
 
 async fn hotspots(
@@ -619,6 +623,11 @@ async fn post_incidents(
         })
         .await?;
     state.refresh_version();
+    state.metrics().observe_ingest(
+        report.counts.accepted,
+        report.counts.rejected,
+        report.counts.duplicates,
+    );
     let status = if strict && report.counts.rejected > 0 {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -91,6 +91,9 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("GET", "/api/config", Permission::Aggregates),
     ("GET", "/api/profile", Permission::Aggregates),
     ("GET", "/health", Permission::Public),
+    ("GET", "/ready", Permission::Public),
+    // Admins or the scrape token; the handler checks (`serve::metrics`).
+    ("GET", "/metrics", Permission::Public),
     ("POST", "/api/login", Permission::Public),
     ("POST", "/api/logout", Permission::Public),
     ("GET", "/api/me", Permission::Signed),
@@ -573,6 +576,43 @@ pub(crate) struct AuthState {
     sessions: Mutex<HashMap<[u8; 32], Session>>,
     logins: RateLimiter<Option<IpAddr>>,
     ingests: RateLimiter<i64>,
+    /// Tokens verified in the last [`CREDENTIAL_TTL`], by SHA-256 of the bearer token or by
+    /// token id (sessions), so a signed-in request for a cached tile does not touch SQLite.
+    verified: Mutex<VerifiedCache>,
+}
+
+/// How long a verified token is trusted without asking the database again: a token revoked
+/// with `lagesbild tokens revoke` stops working within this time.
+pub const CREDENTIAL_TTL: Duration = Duration::from_secs(2);
+/// The most verified tokens remembered (a full cache forgets the stale ones, then all).
+const VERIFIED_MAX: usize = 10_000;
+
+/// Recently verified tokens.
+#[derive(Default)]
+struct VerifiedCache {
+    by_hash: HashMap<[u8; 32], (TokenInfo, Instant)>,
+    by_id: HashMap<i64, (TokenInfo, Instant)>,
+}
+
+impl VerifiedCache {
+    fn fresh(entry: Option<&(TokenInfo, Instant)>) -> Option<TokenInfo> {
+        entry
+            .filter(|(_, at)| at.elapsed() < CREDENTIAL_TTL)
+            .map(|(t, _)| t.clone())
+    }
+
+    fn make_room(&mut self) {
+        if self.by_hash.len() + self.by_id.len() >= VERIFIED_MAX {
+            self.by_hash
+                .retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
+            self.by_id
+                .retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
+        }
+        if self.by_hash.len() + self.by_id.len() >= VERIFIED_MAX {
+            self.by_hash.clear();
+            self.by_id.clear();
+        }
+    }
 }
 
 impl AuthState {
@@ -583,7 +623,14 @@ impl AuthState {
             ingests: RateLimiter::new(settings.ingest_per_minute),
             settings,
             sessions: Mutex::new(HashMap::new()),
+            verified: Mutex::new(VerifiedCache::default()),
         }
+    }
+
+    fn verified(&self) -> std::sync::MutexGuard<'_, VerifiedCache> {
+        self.verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn settings(&self) -> &AuthSettings {
@@ -681,9 +728,19 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
         let Ok(token) = b else {
             return Ok(Credential::Invalid);
         };
+        let key = tokens::hash(token.trim());
+        let cached = VerifiedCache::fresh(auth.verified().by_hash.get(&key));
+        if let Some(t) = cached.filter(|t| t.is_active(now)) {
+            return Ok(Credential::Bearer(t));
+        }
         let found = tokens::verify(&state.store()?, &token, now);
         return Ok(match found {
-            Ok(Some(t)) => Credential::Bearer(t),
+            Ok(Some(t)) => {
+                let mut v = auth.verified();
+                v.make_room();
+                v.by_hash.insert(key, (t.clone(), Instant::now()));
+                Credential::Bearer(t)
+            }
             Ok(None) => Credential::Invalid,
             Err(e) => return Err(ApiError::Internal(e.to_string())),
         });
@@ -707,7 +764,21 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
             None => return Ok(Credential::None),
         }
     };
-    let info = tokens::get(&state.store()?, token_id);
+    let cached = VerifiedCache::fresh(auth.verified().by_id.get(&token_id));
+    let info = match cached {
+        Some(t) => Ok(Some(t)),
+        None => {
+            let found = tokens::get(&state.store()?, token_id);
+            if let Ok(Some(t)) = &found
+                && t.is_active(now)
+            {
+                let mut v = auth.verified();
+                v.make_room();
+                v.by_id.insert(token_id, (t.clone(), Instant::now()));
+            }
+            found
+        }
+    };
     match info {
         Ok(Some(t)) if t.is_active(now) => Ok(Credential::Session(t, csrf)),
         Ok(_) => {

@@ -20,6 +20,8 @@ mod error;
 mod forecast;
 mod geojson_out;
 mod interventions;
+pub mod limits;
+pub mod metrics;
 mod ogc;
 mod own;
 pub mod params;
@@ -76,6 +78,8 @@ struct Inner {
     auth: auth::AuthState,
     /// The web map's files and settings.
     web: web::WebConfig,
+    /// Request, cache and ingest counters for `/metrics`.
+    metrics: metrics::Metrics,
 }
 
 /// A response body kept by [`Inner::responses`].
@@ -149,8 +153,63 @@ pub(crate) const VARY: &str = "Authorization, Cookie";
 /// time after an ingest in another process may still be answered from the previous version;
 /// ingests through this server refresh it at once.
 pub const VERSION_TTL: Duration = Duration::from_millis(200);
-/// Memory for whole cached responses.
-pub const RESPONSE_CACHE_BYTES: usize = 64 << 20;
+/// Memory for whole cached responses with the default budget.
+pub const RESPONSE_CACHE_BYTES: usize = DEFAULT_CACHE_MB << 17;
+/// The default memory budget of all caches together (`--cache-mb`), MiB.
+pub const DEFAULT_CACHE_MB: usize = 384;
+/// The smallest budget `--cache-mb` accepts, MiB: below it a single prepared fine-resolution
+/// layer would not fit and every tile would be rebuilt.
+pub const MIN_CACHE_MB: usize = 32;
+
+/// How one memory budget is shared by the caches, bytes each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheBudget {
+    /// Whole responses (tiles, `/api/hexes`, `/api/areas`): 1/8.
+    pub responses: usize,
+    /// Encoded tiles: 1/8.
+    pub tiles: usize,
+    /// Prepared tile layers: 1/2.
+    pub layers: usize,
+    /// Each of the two analysis result caches (hexes, areas): 1/8.
+    pub analysis: usize,
+}
+
+impl CacheBudget {
+    /// The split of `mb` MiB, or an error in words (with the fix) when `mb` is below
+    /// [`MIN_CACHE_MB`].
+    pub fn from_mb(mb: usize) -> Result<CacheBudget, String> {
+        if mb < MIN_CACHE_MB {
+            return Err(format!(
+                "--cache-mb {mb}: the caches need at least {MIN_CACHE_MB} MiB (the default is \
+                 {DEFAULT_CACHE_MB}); give --cache-mb {MIN_CACHE_MB} or more / cacharna \
+                 behöver minst {MIN_CACHE_MB} MiB"
+            ));
+        }
+        let total = mb.saturating_mul(1 << 20);
+        Ok(CacheBudget {
+            responses: total / 8,
+            tiles: total / 8,
+            layers: total / 2,
+            analysis: total / 8,
+        })
+    }
+
+    /// The default budget, [`DEFAULT_CACHE_MB`].
+    pub fn default_budget() -> CacheBudget {
+        let total = DEFAULT_CACHE_MB << 20;
+        CacheBudget {
+            responses: total / 8,
+            tiles: total / 8,
+            layers: total / 2,
+            analysis: total / 8,
+        }
+    }
+
+    /// The whole budget, bytes.
+    pub fn total(&self) -> usize {
+        self.responses + self.tiles + self.layers + 2 * self.analysis
+    }
+}
 
 impl AppState {
     /// State for a server over the database named in `config`. `base_url` (e.g.
@@ -186,18 +245,21 @@ impl AppState {
         base_url: Option<String>,
         settings: auth::AuthSettings,
     ) -> AppState {
+        let budget = CacheBudget::default_budget();
         AppState {
             inner: Arc::new(Inner {
                 version: std::sync::Mutex::new((0, None)),
                 store: std::sync::Mutex::new(None),
-                responses: crate::tiles::SizedLru::new(RESPONSE_CACHE_BYTES),
-                analysis: AnalysisService::new(
+                responses: crate::tiles::SizedLru::new(budget.responses),
+                analysis: AnalysisService::with_budget(
                     config.categories.clone(),
                     config.timezone,
                     config.study_area.clone(),
+                    budget.analysis,
                 ),
-                tiles: TileService::default(),
+                tiles: TileService::new(budget.tiles, budget.layers),
                 web: web::WebConfig::default(),
+                metrics: metrics::Metrics::new(None),
                 base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
                 auth: auth::AuthState::new(settings),
                 config,
@@ -213,6 +275,43 @@ impl AppState {
             None => tracing::warn!("with_web on a shared state; the web settings are ignored"),
         }
         self
+    }
+
+    /// The same state with caches sharing `budget`, and `/metrics` open to the scrape
+    /// token `metrics_token` besides admins (call before the state is shared).
+    pub fn with_operations(
+        mut self,
+        budget: CacheBudget,
+        metrics_token: Option<String>,
+    ) -> AppState {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => {
+                inner.responses = crate::tiles::SizedLru::new(budget.responses);
+                inner.tiles = TileService::new(budget.tiles, budget.layers);
+                inner.analysis = AnalysisService::with_budget(
+                    inner.config.categories.clone(),
+                    inner.config.timezone,
+                    inner.config.study_area.clone(),
+                    budget.analysis,
+                );
+                inner.metrics = metrics::Metrics::new(metrics_token);
+            }
+            None => tracing::warn!("with_operations on a shared state; ignored"),
+        }
+        self
+    }
+
+    /// Request, cache and ingest counters.
+    pub(crate) fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// Every cache's counters and size, by name.
+    pub(crate) fn cache_stats(&self) -> Vec<(&'static str, crate::analysis::cache::CacheStats)> {
+        let mut v = vec![("responses", self.inner.responses.stats())];
+        v.extend(self.inner.tiles.cache_stats());
+        v.extend(self.inner.analysis.cache_stats());
+        v
     }
 
     /// The web map's files and settings.
@@ -253,8 +352,10 @@ impl AppState {
     {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let store = state.store()?;
-            f(&store, &state)
+            let start = std::time::Instant::now();
+            let result = state.store().and_then(|store| f(&store, &state));
+            state.metrics().observe_db(start.elapsed().as_secs_f64());
+            result
         })
         .await
         .map_err(|e| ApiError::Internal(format!("worker failed: {e}")))?
@@ -368,6 +469,7 @@ fn routes(web: &web::WebConfig) -> auth::Routes {
         .merge(reports::routes())
         .merge(interventions::routes())
         .merge(forecast::routes())
+        .merge(metrics::routes())
 }
 
 /// Every registered `(method, path pattern)`, for the test that checks each one against
@@ -386,6 +488,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authorize,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())

@@ -207,6 +207,14 @@ async fn every_route_against_every_role() {
             AGGREGATES,
         ),
         (Method::GET, "/health", "/health".into(), None, PUBLIC),
+        (Method::GET, "/ready", "/ready".into(), None, PUBLIC),
+        (
+            Method::GET,
+            "/metrics",
+            "/metrics".into(),
+            None,
+            [401, 401, 403, 403, 403, 200],
+        ),
         (
             Method::POST,
             "/api/login",
@@ -1138,6 +1146,8 @@ async fn bad_expired_and_revoked_tokens_are_refused() {
         .unwrap()
         .id;
     access::tokens::revoke(&store, id2, "t").unwrap();
+    // Verified tokens are trusted for CREDENTIAL_TTL, so revocation takes effect within it.
+    std::thread::sleep(lagesbild::serve::auth::CREDENTIAL_TTL + Duration::from_millis(100));
     assert_eq!(
         get(&s, "/api/incidents", Some(&t2)).await.status,
         StatusCode::UNAUTHORIZED

@@ -19,6 +19,7 @@ mod durability;
 mod forecast;
 mod interventions;
 mod ogc;
+mod operations;
 mod reference;
 mod report_form;
 mod reports;
