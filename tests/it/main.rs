@@ -9,6 +9,7 @@
 mod analysis;
 mod analysis_reference;
 mod api;
+mod attacks;
 mod auth;
 mod browser;
 mod cli_ingest;

@@ -18,6 +18,9 @@ import { forecastWeek, forecastStyle, classLabels, renderForecast, cellForecast,
 const maplibregl = window.maplibregl;
 const $ = (id) => document.getElementById(id);
 
+// The controls form never submits (the page's Content-Security-Policy forbids inline handlers).
+$("controls")?.addEventListener("submit", (e) => e.preventDefault());
+
 // Colour schemes: ColorBrewer RdBu (diverging, colour-blind safe) for Gi*, Purples for the
 // district choropleth, YlOrBr for density. Non-significant hexes stay uncoloured.
 const GI_COLOURS = [
