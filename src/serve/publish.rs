@@ -71,6 +71,9 @@ pub(crate) fn units(
     let hidden = units
         .iter_mut()
         .map(|m| {
+            if m.get("gi_z").is_some_and(Value::is_number) {
+                m.insert("gi_withheld".into(), Value::Bool(true));
+            }
             let mut f = figures(m);
             let population = get(m, "population");
             let hidden = s.unit(&mut f, baseline_windows, population, total);

@@ -16,6 +16,7 @@ mod cli_ingest;
 mod demo;
 mod durability;
 mod forecast;
+mod headers;
 mod interventions;
 mod ogc;
 mod reference;
