@@ -7,7 +7,8 @@ mod common;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok((_, rows)) = lagesbild::ingest::read_csv(std::io::Cursor::new(data), common::rules()) {
+    if let Ok((_, rows)) = lagesbild::ingest::read_csv(std::io::Cursor::new(data), common::rules())
+    {
         for r in rows.take(10_000) {
             let _ = r;
         }

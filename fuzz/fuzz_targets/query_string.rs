@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 
 fuzz_target!(|data: &[u8]| {
     static CONFIG: OnceLock<lagesbild::config::Config> = OnceLock::new();
-    let config = CONFIG.get_or_init(|| lagesbild::config::Config::with_db(std::path::Path::new(":memory:")));
+    let config =
+        CONFIG.get_or_init(|| lagesbild::config::Config::with_db(std::path::Path::new(":memory:")));
     let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(data) else {
         return;
     };

@@ -185,18 +185,35 @@ fn ids_with_control_characters_are_rejected_and_descriptions_cleaned() {
     let r = rules();
     for bad in ["A\u{0}1", "A\u{1b}[31m", "A\r1", "\u{7f}X"] {
         let rej = r
-            .validate(POS, &row(bad, "2026-11-20 21:15", "Inbrott"), (17.8453, 59.2395), Crs::Wgs84)
+            .validate(
+                POS,
+                &row(bad, "2026-11-20 21:15", "Inbrott"),
+                (17.8453, 59.2395),
+                Crs::Wgs84,
+            )
             .unwrap_err();
         let text = rej.to_string();
-        assert!(text.contains("id") && text.contains("control character"), "{text}");
-        assert!(text.contains('7') || text.contains('8'), "names the row: {text}");
+        assert!(
+            text.contains("id") && text.contains("control character"),
+            "{text}"
+        );
+        assert!(
+            text.contains('7') || text.contains('8'),
+            "names the row: {text}"
+        );
     }
     let mut raw = row("A-2", "2026-11-20 21:15", "Inbrott");
     raw.description = Some("Fönster\u{0} krossat\u{7}\nvid entrén");
-    let inc = r.validate(POS, &raw, (17.8453, 59.2395), Crs::Wgs84).unwrap();
-    assert_eq!(inc.description.as_deref(), Some("Fönster krossat\nvid entrén"));
+    let inc = r
+        .validate(POS, &raw, (17.8453, 59.2395), Crs::Wgs84)
+        .unwrap();
     assert_eq!(
-        r.cleaned_descriptions.load(std::sync::atomic::Ordering::Relaxed),
+        inc.description.as_deref(),
+        Some("Fönster krossat\nvid entrén")
+    );
+    assert_eq!(
+        r.cleaned_descriptions
+            .load(std::sync::atomic::Ordering::Relaxed),
         1,
         "the cleaning is counted, so the report can say so"
     );

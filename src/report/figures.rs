@@ -54,7 +54,11 @@ impl Breakdown {
     /// categories ([`Figure::total_of`]), so no total minus its categories gives anything
     /// back.
     pub fn publish(&mut self, s: &Suppression, baseline_windows: usize) {
-        for r in self.by_category.iter_mut().chain(self.by_partner.iter_mut()) {
+        for r in self
+            .by_category
+            .iter_mut()
+            .chain(self.by_partner.iter_mut())
+        {
             r.figure.publish(s, baseline_windows, None);
         }
         for g in &mut self.by_group {

@@ -157,12 +157,17 @@ impl TertialReport {
     /// the priority list recomputed from the published weekly counts (a hidden week counts
     /// as k/2), so neither is an equation in hidden counts; records `k` in the parameters.
     pub fn suppress_small_counts(&mut self, k: u32) {
-        let s = Suppression { k, ..Suppression::default() };
+        let s = Suppression {
+            k,
+            ..Suppression::default()
+        };
         let n = self.parameters.baseline_windows;
         self.totals.publish(&s, n);
         let alpha = self.parameters.alpha;
         for a in &mut self.areas {
-            a.area.figure.publish(&s, n, a.area.population.map(|p| p as f64));
+            a.area
+                .figure
+                .publish(&s, n, a.area.population.map(|p| p as f64));
             a.area.gi_z = None;
             for w in &mut a.weekly {
                 publish_value(w, &s);
@@ -179,7 +184,10 @@ impl TertialReport {
             });
         }
         self.areas.sort_by(|a, b| {
-            b.area.figure.harm.unwrap_or(-1.0)
+            b.area
+                .figure
+                .harm
+                .unwrap_or(-1.0)
                 .total_cmp(&a.area.figure.harm.unwrap_or(-1.0))
                 .then_with(|| a.area.id.cmp(&b.area.id))
         });
@@ -198,7 +206,9 @@ impl TertialReport {
         for list in [&mut self.emerging.new, &mut self.emerging.intensifying] {
             list.retain(|h| h.figure.count.is_some());
             list.sort_by(|a, b| {
-                b.figure.harm.unwrap_or(0.0)
+                b.figure
+                    .harm
+                    .unwrap_or(0.0)
                     .total_cmp(&a.figure.harm.unwrap_or(0.0))
                     .then_with(|| a.cell.cmp(&b.cell))
             });

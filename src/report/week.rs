@@ -258,7 +258,10 @@ impl WeekReport {
     /// lists without hidden units and ordered by published harm; records `k` in the
     /// parameters. The map keeps only Gi* classes, which are not counts.
     pub fn suppress_small_counts(&mut self, k: u32) {
-        let s = Suppression { k, ..Suppression::default() };
+        let s = Suppression {
+            k,
+            ..Suppression::default()
+        };
         let n = self.parameters.baseline_windows;
         self.totals.publish(&s, n);
         for r in &mut self.rises.items {
@@ -267,7 +270,10 @@ impl WeekReport {
         // Only rises of a published count, by their published count.
         self.rises.items.retain(|r| r.figure.rise == Some(true));
         self.rises.items.sort_by(|a, b| {
-            b.figure.count.unwrap_or(0.0).total_cmp(&a.figure.count.unwrap_or(0.0))
+            b.figure
+                .count
+                .unwrap_or(0.0)
+                .total_cmp(&a.figure.count.unwrap_or(0.0))
                 .then_with(|| a.kind.cmp(b.kind))
                 .then_with(|| a.code.cmp(&b.code))
         });

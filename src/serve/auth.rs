@@ -482,12 +482,7 @@ impl View {
 
     /// Publishes a list of features' `properties` (areas or hexes) in place; returns the
     /// answer's total as published (`None` = hidden), or the raw `total` in a full view.
-    pub fn features(
-        &self,
-        features: &mut [Value],
-        baseline_windows: usize,
-        total: f64,
-    ) -> Value {
+    pub fn features(&self, features: &mut [Value], baseline_windows: usize, total: f64) -> Value {
         let Some(s) = self.suppression() else {
             return json!(total);
         };

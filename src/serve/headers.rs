@@ -118,7 +118,10 @@ mod tests {
         assert!(cors_allowed(&Method::GET, "/tiles/hexes/10/1/2.mvt"));
         assert!(cors_allowed(&Method::GET, "/ogc/collections"));
         assert!(cors_allowed(&Method::GET, "/api/reports/week/2026-W47"));
-        assert!(!cors_allowed(&Method::GET, "/api/reports/week/2026-W47/notes"));
+        assert!(!cors_allowed(
+            &Method::GET,
+            "/api/reports/week/2026-W47/notes"
+        ));
         assert!(!cors_allowed(&Method::POST, "/api/login"));
         assert!(!cors_allowed(&Method::GET, "/api/login"));
         assert!(!cors_allowed(&Method::POST, "/api/logout"));

@@ -101,11 +101,13 @@ mod tests {
     #[test]
     fn gi_z_and_p_go_counts_round() {
         let s = Suppression::default();
-        let mut a = match json!({ "count": 3.0, "harm": 6.0, "gi_z": 1.234, "gi_p": 0.2, "gi_bin": 1, "share": 0.1 }) {
+        let mut a = match json!({ "count": 3.0, "harm": 6.0, "gi_z": 1.234, "gi_p": 0.2, "gi_bin": 1, "share": 0.1 })
+        {
             Value::Object(m) => m,
             _ => unreachable!(),
         };
-        let mut b = match json!({ "count": 23.0, "harm": 46.0, "gi_z": 2.5, "gi_p": 0.01, "gi_bin": 2, "share": 0.9 }) {
+        let mut b = match json!({ "count": 23.0, "harm": 46.0, "gi_z": 2.5, "gi_p": 0.01, "gi_bin": 2, "share": 0.9 })
+        {
             Value::Object(m) => m,
             _ => unreachable!(),
         };

@@ -48,12 +48,20 @@ async fn fetch(state: &AppState, uri: &str, token: Option<&str>) -> (StatusCode,
         .await
         .unwrap();
     let status = res.status();
-    (status, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+    (
+        status,
+        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+    )
 }
 
 async fn json(state: &AppState, uri: &str, token: Option<&str>) -> Value {
     let (status, body) = fetch(state, uri, token).await;
-    assert_eq!(status, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{uri}: {}",
+        String::from_utf8_lossy(&body)
+    );
     serde_json::from_slice(&body).unwrap()
 }
 
@@ -67,7 +75,10 @@ struct Iv {
 
 fn iv(v: &Value) -> Iv {
     match v.as_f64() {
-        None => Iv { lo: 0.01, hi: K - 0.01 },
+        None => Iv {
+            lo: 0.01,
+            hi: K - 0.01,
+        },
         Some(0.0) => Iv { lo: 0.0, hi: 0.0 },
         Some(r) if r == K => Iv { lo: K, hi: K * 1.5 },
         Some(r) => Iv {
@@ -145,7 +156,13 @@ async fn gi_star_gives_nothing_back() {
     // The analyst sees z: the equations the attack would need exist, and are withheld.
     let (state, _) = attackers().remove(0);
     let full = json(&state, "/api/hexes?window=2026-W47", Some(&analyst())).await;
-    assert!(full["features"].as_array().unwrap().iter().any(|f| f["properties"]["gi_z"].is_f64()));
+    assert!(
+        full["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["properties"]["gi_z"].is_f64())
+    );
 }
 
 #[tokio::test]
@@ -170,8 +187,12 @@ async fn windows_one_day_apart_and_a_binary_search_learn_nothing() {
                 let other = json(&state, &format!("{route}?from={start}&to=2026-11-23"), t).await;
                 assert_eq!(counts(&week), counts(&other), "{route} from {start}");
                 assert_eq!(
-                    week["parameters"]["computed"]["from"].as_str().or(week["parameters"]["from"].as_str()),
-                    other["parameters"]["computed"]["from"].as_str().or(other["parameters"]["from"].as_str()),
+                    week["parameters"]["computed"]["from"]
+                        .as_str()
+                        .or(week["parameters"]["from"].as_str()),
+                    other["parameters"]["computed"]["from"]
+                        .as_str()
+                        .or(other["parameters"]["from"].as_str()),
                     "{route}: the window is widened to whole weeks and says so"
                 );
             }
@@ -182,12 +203,29 @@ async fn windows_one_day_apart_and_a_binary_search_learn_nothing() {
 /// Every (total, parts) table of a report's breakdown.
 fn breakdown_tables(totals: &Value) -> Vec<(String, Value, Vec<Value>)> {
     let col = |list: &str| -> Vec<Value> {
-        totals[list].as_array().unwrap().iter().map(|r| r["count"].clone()).collect()
+        totals[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["count"].clone())
+            .collect()
     };
     let mut out = vec![
-        ("all vs categories".into(), totals["all"]["count"].clone(), col("by_category")),
-        ("all vs partners".into(), totals["all"]["count"].clone(), col("by_partner")),
-        ("all vs groups".into(), totals["all"]["count"].clone(), col("by_group")),
+        (
+            "all vs categories".into(),
+            totals["all"]["count"].clone(),
+            col("by_category"),
+        ),
+        (
+            "all vs partners".into(),
+            totals["all"]["count"].clone(),
+            col("by_partner"),
+        ),
+        (
+            "all vs groups".into(),
+            totals["all"]["count"].clone(),
+            col("by_group"),
+        ),
     ];
     out.retain(|(_, _, parts)| !parts.is_empty());
     out
@@ -221,11 +259,17 @@ async fn reports_give_nothing_back_by_subtraction() {
                     let harms: Vec<f64> = rows
                         .iter()
                         .map(|h| {
-                            assert!(!h["count"].is_null(), "{id} {list}: a hidden unit is ranked");
+                            assert!(
+                                !h["count"].is_null(),
+                                "{id} {list}: a hidden unit is ranked"
+                            );
                             h["harm"].as_f64().unwrap_or(0.0)
                         })
                         .collect();
-                    assert!(harms.windows(2).all(|w| w[0] >= w[1]), "{id} {list}: {harms:?}");
+                    assert!(
+                        harms.windows(2).all(|w| w[0] >= w[1]),
+                        "{id} {list}: {harms:?}"
+                    );
                 }
             }
         }
@@ -239,14 +283,20 @@ fn check_csv_counts(csv: &str, id: &str) {
     for line in csv.lines() {
         let cells: Vec<&str> = line.split(';').collect();
         if cells.iter().any(|c| c.trim_matches('"') == "count") {
-            header = cells.iter().map(|c| c.trim_matches('"').to_owned()).collect();
+            header = cells
+                .iter()
+                .map(|c| c.trim_matches('"').to_owned())
+                .collect();
             continue;
         }
         for (h, c) in header.iter().zip(&cells) {
             if ["count", "previous", "last_year"].contains(&h.as_str()) {
                 let c = c.trim_matches('"').replace(',', ".");
                 if let Ok(v) = c.parse::<f64>() {
-                    assert!(v == 0.0 || (v >= K && (v / K).fract() == 0.0), "{id} CSV {h}: {v}");
+                    assert!(
+                        v == 0.0 || (v >= K && (v / K).fract() == 0.0),
+                        "{id} CSV {h}: {v}"
+                    );
                 }
             }
         }
@@ -272,7 +322,11 @@ async fn regions_minus_districts_give_nothing_back() {
                     .map(|d| d["properties"]["count"].clone())
                     .collect();
                 assert!(!parts.is_empty(), "districts name their region");
-                targets += attack_table(&format!("W{w} region {id}"), &r["properties"]["count"], &parts);
+                targets += attack_table(
+                    &format!("W{w} region {id}"),
+                    &r["properties"]["count"],
+                    &parts,
+                );
             }
         }
     }
@@ -287,14 +341,23 @@ async fn a_profile_minus_the_areas_answer_gives_nothing_back() {
         let areas = json(&state, "/api/areas?layer=districts&window=2026-W47", t).await;
         for a in areas["features"].as_array().unwrap() {
             let id = a["properties"]["id"].as_str().unwrap();
-            let p = json(&state, &format!("/api/profile?area={id}&layer=districts&window=2026-W47"), t).await;
+            let p = json(
+                &state,
+                &format!("/api/profile?area={id}&layer=districts&window=2026-W47"),
+                t,
+            )
+            .await;
             let parts: Vec<Value> = p["by_category"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|c| c["count"].clone())
                 .collect();
-            targets += attack_table(&format!("{id} areas vs profile"), &a["properties"]["count"], &parts);
+            targets += attack_table(
+                &format!("{id} areas vs profile"),
+                &a["properties"]["count"],
+                &parts,
+            );
             targets += attack_table(&format!("{id} profile total"), &p["total"], &parts);
         }
     }
@@ -306,8 +369,18 @@ async fn fifty_two_weeks_minus_fifty_one_give_nothing_back() {
     let mut targets = 0;
     for (state, token) in attackers() {
         let t = token.as_deref();
-        let long = json(&state, "/api/areas?layer=districts&from=2025-11-24&to=2026-11-23", t).await;
-        let short = json(&state, "/api/areas?layer=districts&from=2025-11-24&to=2026-11-16", t).await;
+        let long = json(
+            &state,
+            "/api/areas?layer=districts&from=2025-11-24&to=2026-11-23",
+            t,
+        )
+        .await;
+        let short = json(
+            &state,
+            "/api/areas?layer=districts&from=2025-11-24&to=2026-11-16",
+            t,
+        )
+        .await;
         let last = json(&state, "/api/areas?layer=districts&window=2026-W47", t).await;
         let by_id = |v: &Value, id: &Value| -> Value {
             v["features"]
@@ -327,9 +400,21 @@ async fn fifty_two_weeks_minus_fifty_one_give_nothing_back() {
             }
         }
         // And the weekly time series against the 52-week total.
-        let ts = json(&state, "/api/timeseries?layer=districts&area=alby&from=2025-11-24&to=2026-11-23", t).await;
-        let points: Vec<Value> = ts["points"].as_array().unwrap().iter().map(|p| p["count"].clone()).collect();
-        points.iter().for_each(|p| assert_published(p, "time series"));
+        let ts = json(
+            &state,
+            "/api/timeseries?layer=districts&area=alby&from=2025-11-24&to=2026-11-23",
+            t,
+        )
+        .await;
+        let points: Vec<Value> = ts["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["count"].clone())
+            .collect();
+        points
+            .iter()
+            .for_each(|p| assert_published(p, "time series"));
     }
     assert!(targets > 0, "hidden weeks to aim at");
 }
@@ -339,7 +424,12 @@ async fn rankings_use_only_what_the_caller_sees() {
     for (state, token) in attackers() {
         let t = token.as_deref();
         for sort in ["harm", "count", "gi_z"] {
-            let r = json(&state, &format!("/api/hotspots?window=2026-W47&sort={sort}&limit=1000"), t).await;
+            let r = json(
+                &state,
+                &format!("/api/hotspots?window=2026-W47&sort={sort}&limit=1000"),
+                t,
+            )
+            .await;
             let items = r["items"].as_array().unwrap();
             assert!(!items.is_empty());
             let key = if sort == "gi_z" { "gi_bin" } else { sort };
@@ -348,7 +438,11 @@ async fn rankings_use_only_what_the_caller_sees() {
                 assert!(!i["count"].is_null(), "hidden unit ranked");
                 assert!(i["gi_z"].is_null());
                 let v = i[key].as_f64().unwrap_or(0.0);
-                assert_eq!(i["score"].as_f64(), Some(v), "{sort}: the score is the published value");
+                assert_eq!(
+                    i["score"].as_f64(),
+                    Some(v),
+                    "{sort}: the score is the published value"
+                );
                 assert!(v <= last, "{sort}: order by published values");
                 last = v;
             }

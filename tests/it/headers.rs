@@ -55,12 +55,18 @@ async fn every_html_page_and_asset_carries_the_security_headers() {
         "/no/such/page",
     ] {
         let (status, h, _) = send(&s, Request::get(uri).body(Body::empty()).unwrap()).await;
-        assert!(status.is_success() || status == StatusCode::NOT_FOUND, "{uri}: {status}");
+        assert!(
+            status.is_success() || status == StatusCode::NOT_FOUND,
+            "{uri}: {status}"
+        );
         let get = |n: header::HeaderName| h.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
         let csp = get(header::CONTENT_SECURITY_POLICY);
         assert!(csp.contains("script-src 'self'"), "{uri}: {csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
-        let scripts = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap_or("");
+        let scripts = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap_or("");
         assert!(!scripts.contains("unsafe-inline"), "{uri}: {csp}");
         assert_eq!(get(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{uri}");
         assert_eq!(get(header::X_FRAME_OPTIONS), "DENY", "{uri}");
@@ -78,7 +84,13 @@ async fn the_pages_have_no_inline_scripts_or_handlers() {
             let tag = &lower[i..lower[i..].find('>').map_or(lower.len(), |e| i + e)];
             assert!(tag.contains("src="), "{uri}: inline script {tag}");
         }
-        for handler in [" onsubmit=", " onclick=", " onload=", " onchange=", " onerror="] {
+        for handler in [
+            " onsubmit=",
+            " onclick=",
+            " onload=",
+            " onchange=",
+            " onerror=",
+        ] {
             assert!(!lower.contains(handler), "{uri}: inline handler {handler}");
         }
     }
@@ -88,9 +100,21 @@ async fn the_pages_have_no_inline_scripts_or_handlers() {
 async fn cors_only_on_the_public_read_api() {
     let s = state();
     let acao = |h: &axum::http::HeaderMap| h.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN);
-    let (_, h, _) = send(&s, cross_origin(Method::GET, "/api/areas?window=2026-W47").body(Body::empty()).unwrap()).await;
+    let (_, h, _) = send(
+        &s,
+        cross_origin(Method::GET, "/api/areas?window=2026-W47")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert!(acao(&h), "public aggregates are readable cross-origin");
-    let (_, h, _) = send(&s, cross_origin(Method::GET, "/tiles/hexes.json").body(Body::empty()).unwrap()).await;
+    let (_, h, _) = send(
+        &s,
+        cross_origin(Method::GET, "/tiles/hexes.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert!(acao(&h));
     let (_, h, _) = send(
         &s,
@@ -118,7 +142,13 @@ async fn cors_only_on_the_public_read_api() {
         .await;
         assert!(!acao(&h), "preflight {method} {uri} must not be allowed");
     }
-    let (_, h, _) = send(&s, cross_origin(Method::GET, "/api/me").body(Body::empty()).unwrap()).await;
+    let (_, h, _) = send(
+        &s,
+        cross_origin(Method::GET, "/api/me")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert!(!acao(&h), "no CORS on /api/me");
 }
 
@@ -141,7 +171,10 @@ async fn encoded_bodies_and_unknown_partners_are_refused() {
         )
         .await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{enc}: {body}");
-        assert!(body.contains("Content-Encoding") && body.contains("uncompressed"), "{body}");
+        assert!(
+            body.contains("Content-Encoding") && body.contains("uncompressed"),
+            "{body}"
+        );
     }
     let (status, _, body) = send(
         &s,
@@ -153,7 +186,10 @@ async fn encoded_bodies_and_unknown_partners_are_refused() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains("lagesbild partner add nosuchpartner"), "the fix: {body}");
+    assert!(
+        body.contains("lagesbild partner add nosuchpartner"),
+        "the fix: {body}"
+    );
     assert_eq!(count(&db), 0, "nothing stored");
     // A control character in an id is rejected with row and field; one in a description
     // is cleaned and reported.
