@@ -604,7 +604,8 @@ async fn post_incidents(
                 && crate::access::partner(&store, p.as_str())?.is_none()
             {
                 return Err(ApiError::BadRequest(format!(
-                    "parameter partner: {p:?} is not a configured partner, so nothing was stored; an administrator adds it with `lagesbild partner add {p} --name NAME` / {p:?} är ingen inlagd partner, inget sparades; en administratör lägger till den med `lagesbild partner add {p} --name NAMN`"
+                    "parameter partner: {p:?} is not a configured partner, so nothing was stored; an administrator adds it with `lagesbild partner add {p} --name NAME` / {p:?} är ingen inlagd partner, inget sparades; en administratör lägger till den med `lagesbild partner add {p} --name NAMN`",
+                    p = p.as_str()
                 )));
             }
             let report = pipeline::ingest(
