@@ -243,6 +243,7 @@ async fn uploads_are_validated_and_limited() {
         "bostadsbolaget",
         "Bostadsbolaget",
         false,
+        "test",
     )
     .unwrap();
     let gj = br#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"g1","geometry":{"type":"Point","coordinates":[17.8453,59.2395]},"properties":{"occurred_at":"2026-11-20T21:15:00+01:00","category":"graffiti"}}]}"#;

@@ -10,6 +10,7 @@ mod analysis;
 mod analysis_reference;
 mod api;
 mod attacks;
+mod audit_crash;
 mod auth;
 mod browser;
 mod cli_ingest;
