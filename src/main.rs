@@ -986,20 +986,17 @@ fn ingest_command(
 
 fn print_summary(r: &IngestReport) {
     let c = &r.counts;
-    println!(
-        "{}: {} rows: {} accepted, {} duplicates, {} rejected, {} outside study area{}",
-        r.source,
-        r.rows,
-        c.accepted,
-        c.duplicates,
-        c.rejected,
-        c.outside,
-        if r.committed {
-            String::new()
-        } else {
-            " (nothing stored)".into()
-        }
-    );
+    if r.committed {
+        println!(
+            "{}: {} rows: {} accepted, {} duplicates, {} rejected, {} outside study area",
+            r.source, r.rows, c.accepted, c.duplicates, c.rejected, c.outside,
+        );
+    } else {
+        println!(
+            "{}: NOTHING WAS STORED / INGENTING SPARADES. {} rows checked: {} valid (not stored), {} duplicates, {} rejected",
+            r.source, r.rows, c.accepted, c.duplicates, c.rejected,
+        );
+    }
     for w in &r.warnings {
         println!("note: {w}");
     }

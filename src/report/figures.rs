@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::Figure;
+use crate::access::suppress::Suppression;
 use crate::analysis::aoristic::overlap_weight;
 use crate::analysis::counts::rise_test;
 use crate::analysis::table::IncidentTable;
@@ -28,6 +29,9 @@ pub struct BreakdownRow {
     /// The figures.
     #[serde(flatten)]
     pub figure: Figure,
+    /// The group code of a category row (for totals built from categories).
+    #[serde(skip)]
+    pub group: Option<&'static str>,
 }
 
 /// Totals of a period, overall and broken down.
@@ -45,6 +49,31 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
+    /// Publishes the breakdown for a restricted role: categories and partners each on
+    /// their own ([`Figure::publish`]); groups and the overall figure from the published
+    /// categories ([`Figure::total_of`]), so no total minus its categories gives anything
+    /// back.
+    pub fn publish(&mut self, s: &Suppression, baseline_windows: usize) {
+        for r in self
+            .by_category
+            .iter_mut()
+            .chain(self.by_partner.iter_mut())
+        {
+            r.figure.publish(s, baseline_windows, None);
+        }
+        for g in &mut self.by_group {
+            let parts: Vec<&Figure> = self
+                .by_category
+                .iter()
+                .filter(|c| c.group == Some(g.code.as_str()))
+                .map(|c| &c.figure)
+                .collect();
+            g.figure = Figure::total_of(s, &parts, baseline_windows);
+        }
+        let parts: Vec<&Figure> = self.by_category.iter().map(|c| &c.figure).collect();
+        self.all = Figure::total_of(s, &parts, baseline_windows);
+    }
+
     /// Every figure, for suppression.
     pub fn figures_mut(&mut self) -> impl Iterator<Item = &mut Figure> {
         std::iter::once(&mut self.all).chain(
@@ -165,6 +194,7 @@ pub fn breakdown(
                 label_sv: sv.into(),
                 label_en: en.into(),
                 figure: figure(1 + i),
+                group: None,
             }
         })
         .collect();
@@ -178,6 +208,7 @@ pub fn breakdown(
                     label_sv: c.sv.clone(),
                     label_en: c.en.clone(),
                     figure: figure(slot),
+                    group: Some(group_labels(c.group).0),
                 });
             }
         }
@@ -191,6 +222,7 @@ pub fn breakdown(
                 label_sv: code.clone(),
                 label_en: code.clone(),
                 figure: figure(slot),
+                group: None,
             });
         }
     }
@@ -205,6 +237,7 @@ pub fn breakdown(
             label_sv: code.clone(),
             label_en: code.clone(),
             figure: figure(slot),
+            group: None,
         })
         .collect();
     Breakdown {

@@ -28,7 +28,8 @@ use serde::Serialize;
 use super::figures::Breakdown;
 use super::interventions::{self, EndedIntervention};
 use super::week::{AreaRow, EmergingSummary, ReportOptions, ReportParameters, common};
-use super::{HourWeekday, ReportError, map_svg, suppress_value};
+use super::{HourWeekday, ReportError, map_svg, publish_value};
+use crate::access::suppress::Suppression;
 use crate::analysis::counts::{Units, row_mask};
 use crate::analysis::filter::IncidentFilter;
 use crate::analysis::hotspots::{SeriesUnit, cube_counts};
@@ -151,18 +152,47 @@ pub struct TertialReport {
 }
 
 impl TertialReport {
-    /// Blanks every count `0 < c < k` in every section and what derives from it; records
-    /// `k` in the parameters.
+    /// Publishes the report for a restricted role (`access::suppress`): every count
+    /// hidden or rounded, totals from their published parts, no Gi* z; Mann–Kendall and
+    /// the priority list recomputed from the published weekly counts (a hidden week counts
+    /// as k/2), so neither is an equation in hidden counts; records `k` in the parameters.
     pub fn suppress_small_counts(&mut self, k: u32) {
-        let k_f = f64::from(k);
-        for f in self.totals.figures_mut() {
-            f.suppress(k_f);
-        }
+        let s = Suppression {
+            k,
+            ..Suppression::default()
+        };
+        let n = self.parameters.baseline_windows;
+        self.totals.publish(&s, n);
+        let alpha = self.parameters.alpha;
         for a in &mut self.areas {
-            a.area.figure.suppress(k_f);
+            a.area
+                .figure
+                .publish(&s, n, a.area.population.map(|p| p as f64));
+            a.area.gi_z = None;
             for w in &mut a.weekly {
-                suppress_value(w, k_f);
+                publish_value(w, &s);
             }
+            let half = f64::from(k) / 2.0;
+            let series: Vec<f64> = a.weekly.iter().map(|w| w.unwrap_or(half)).collect();
+            a.mann_kendall = mann_kendall(&series, alpha).ok().map(|m| AreaTrend {
+                s: m.s,
+                z: m.z,
+                p: m.p,
+                tau: m.tau,
+                slope: m.slope,
+                trend: m.trend,
+            });
+        }
+        self.areas.sort_by(|a, b| {
+            b.area
+                .figure
+                .harm
+                .unwrap_or(-1.0)
+                .total_cmp(&a.area.figure.harm.unwrap_or(-1.0))
+                .then_with(|| a.area.id.cmp(&b.area.id))
+        });
+        for (i, a) in self.areas.iter_mut().enumerate() {
+            a.area.rank = i + 1;
         }
         for h in self
             .emerging
@@ -170,15 +200,30 @@ impl TertialReport {
             .iter_mut()
             .chain(self.emerging.intensifying.iter_mut())
         {
-            h.figure.suppress(k_f);
+            h.figure.publish(&s, n, None);
+            h.gi_z = None;
+        }
+        for list in [&mut self.emerging.new, &mut self.emerging.intensifying] {
+            list.retain(|h| h.figure.count.is_some());
+            list.sort_by(|a, b| {
+                b.figure
+                    .harm
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.figure.harm.unwrap_or(0.0))
+                    .then_with(|| a.cell.cmp(&b.cell))
+            });
+            for (i, r) in list.iter_mut().enumerate() {
+                r.rank = i + 1;
+            }
         }
         for p in &mut self.weekly_totals {
-            suppress_value(&mut p.count, k_f);
+            publish_value(&mut p.count, &s);
         }
-        self.hour_weekday.suppress(k_f);
+        self.hour_weekday.publish(&s);
         for e in &mut self.followup {
             interventions::suppress(e, u64::from(k));
         }
+        self.priority = prioritise(&self.areas, &self.priority.weights);
         self.parameters.suppressed_below = Some(k);
     }
 }

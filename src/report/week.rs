@@ -16,6 +16,7 @@ use super::figures::{Breakdown, BreakdownRow, breakdown};
 use super::interventions::{self, ActiveIntervention};
 use super::scope::{RegionRef, Scope};
 use super::{Figure, HourWeekday, ReportError, map_svg};
+use crate::access::suppress::Suppression;
 use crate::analysis::counts::row_mask;
 use crate::analysis::emerging::EmergingClass;
 use crate::analysis::fdr::bh_adjust;
@@ -252,30 +253,76 @@ pub struct WeekReport {
 }
 
 impl WeekReport {
-    /// Blanks every count `0 < c < k` in every section, and what derives from it
-    /// ([`Figure::suppress`]); records `k` in the parameters. The map keeps only Gi*
-    /// classes, which are not counts.
+    /// Publishes the report for a restricted role (`access::suppress`): every count
+    /// hidden or rounded, totals from their published parts, no Gi* z or p-values, ranked
+    /// lists without hidden units and ordered by published harm; records `k` in the
+    /// parameters. The map keeps only Gi* classes, which are not counts.
     pub fn suppress_small_counts(&mut self, k: u32) {
-        let k_f = f64::from(k);
-        for f in self.totals.figures_mut() {
-            f.suppress(k_f);
-        }
+        let s = Suppression {
+            k,
+            ..Suppression::default()
+        };
+        let n = self.parameters.baseline_windows;
+        self.totals.publish(&s, n);
         for r in &mut self.rises.items {
-            r.figure.suppress(k_f);
+            r.figure.publish(&s, n, None);
         }
-        for a in &mut self.top_areas {
-            a.figure.suppress(k_f);
+        // Only rises of a published count, by their published count.
+        self.rises.items.retain(|r| r.figure.rise == Some(true));
+        self.rises.items.sort_by(|a, b| {
+            b.figure
+                .count
+                .unwrap_or(0.0)
+                .total_cmp(&a.figure.count.unwrap_or(0.0))
+                .then_with(|| a.kind.cmp(b.kind))
+                .then_with(|| a.code.cmp(&b.code))
+        });
+        publish_area_rows(&mut self.top_areas, &s, n);
+        for list in [
+            &mut self.top_hexes,
+            &mut self.emerging.new,
+            &mut self.emerging.intensifying,
+        ] {
+            publish_hex_rows(list, &s, n);
         }
-        for h in self
-            .top_hexes
-            .iter_mut()
-            .chain(self.emerging.new.iter_mut())
-            .chain(self.emerging.intensifying.iter_mut())
-        {
-            h.figure.suppress(k_f);
-        }
-        self.hour_weekday.suppress(k_f);
+        self.hour_weekday.publish(&s);
         self.parameters.suppressed_below = Some(k);
+    }
+}
+
+/// Publishes ranked area rows: hidden ones leave, no Gi* z, re-ranked by published harm.
+pub(crate) fn publish_area_rows(rows: &mut Vec<AreaRow>, s: &Suppression, n: usize) {
+    for r in rows.iter_mut() {
+        r.figure.publish(s, n, r.population.map(|p| p as f64));
+        r.gi_z = None;
+    }
+    rows.retain(|r| r.figure.count.is_some());
+    rows.sort_by(|a, b| {
+        harm(&b.figure)
+            .total_cmp(&harm(&a.figure))
+            .then_with(|| b.gi_bin.cmp(&a.gi_bin))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+}
+
+/// Publishes ranked hex rows the same way.
+fn publish_hex_rows(rows: &mut Vec<HexRow>, s: &Suppression, n: usize) {
+    for r in rows.iter_mut() {
+        r.figure.publish(s, n, None);
+        r.gi_z = None;
+    }
+    rows.retain(|r| r.figure.count.is_some());
+    rows.sort_by(|a, b| {
+        harm(&b.figure)
+            .total_cmp(&harm(&a.figure))
+            .then_with(|| b.gi_bin.cmp(&a.gi_bin))
+            .then_with(|| a.cell.cmp(&b.cell))
+    });
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
     }
 }
 

@@ -192,12 +192,12 @@ async fn areas(
                     })
                 })
                 .collect();
-            view.features(&mut features, aq.baseline_windows);
+            let total = view.features(&mut features, aq.baseline_windows, result.total);
             Ok(json!({
                 "type": "FeatureCollection",
                 "features": features,
                 "parameters": result.parameters,
-                "total": view.total(result.total),
+                "total": total,
                 "warnings": result.warnings,
                 "data_version": result.parameters.data_version,
             }))
@@ -224,6 +224,7 @@ async fn hexes(
             let mut hq = hex_query(&mut q, state)?;
             q.finish(&HEX_PARAMS)?;
             view.limit_hex_query(&mut hq, state.config());
+            hq.window = view.window(hq.window, state.config().timezone);
             let result = state.analysis().hexes(store, &hq)?;
             let mut features: Vec<Value> = result
                 .cells
@@ -242,13 +243,13 @@ async fn hexes(
                     }))
                 })
                 .collect();
-            view.features(&mut features, hq.baseline_windows);
+            let total = view.features(&mut features, hq.baseline_windows, result.total);
             Ok(json!({
                 "type": "FeatureCollection",
                 "features": features,
                 "parameters": result.parameters,
                 "scale": result.scale,
-                "total": view.total(result.total),
+                "total": total,
                 "warnings": result.warnings,
                 "data_version": result.parameters.data_version,
             }))
@@ -290,6 +291,7 @@ async fn hotspots(
                     known.extend(["unit", "limit", "sort"]);
                     q.finish(&known)?;
                     view.limit_hex_query(&mut hq, state.config());
+                    hq.window = view.window(hq.window, state.config().timezone);
                     let r = state.analysis().hexes(store, &hq)?;
                     let mut items = Vec::new();
                     for c in &r.cells {
@@ -308,7 +310,7 @@ async fn hotspots(
                             with(v, labels.unwrap_or_else(|| json!({}))),
                         ));
                     }
-                    view.ranked(&mut items, hq.baseline_windows);
+                    view.ranked(&mut items, hq.baseline_windows, &sort);
                     (
                         json!({ "unit": "hexes", "computed": r.parameters, "scale": r.scale }),
                         items,
@@ -334,7 +336,7 @@ async fn hotspots(
                             serde_json::to_value(a).unwrap_or_default(),
                         ));
                     }
-                    view.ranked(&mut items, aq.baseline_windows);
+                    view.ranked(&mut items, aq.baseline_windows, &sort);
                     (
                         json!({ "unit": "areas", "layer": r.layer, "computed": r.parameters }),
                         items,
@@ -602,6 +604,14 @@ async fn post_incidents(
     };
     let report = state
         .blocking(move |store, state| {
+            if let Some(p) = &req.partner
+                && crate::access::partner(store, p.as_str())?.is_none()
+            {
+                return Err(ApiError::BadRequest(format!(
+                    "parameter partner: {p:?} is not a configured partner, so nothing was stored; an administrator adds it with `lagesbild partner add {p} --name NAME` / {p:?} är ingen inlagd partner, inget sparades; en administratör lägger till den med `lagesbild partner add {p} --name NAMN`",
+                    p = p.as_str()
+                )));
+            }
             let report = pipeline::ingest(
                 store,
                 state.config(),

@@ -403,11 +403,11 @@ impl View {
         }
     }
 
-    /// A total as published: hidden when small in a suppressed view.
+    /// A total as published: hidden when small, else rounded, in a suppressed view.
     pub fn total(&self, total: f64) -> Value {
         match self {
             View::Full => json!(total),
-            View::Suppressed(s) => s.total(total),
+            View::Suppressed(s) => json!(s.publish(total)),
         }
     }
 
@@ -455,9 +455,10 @@ impl View {
         }
     }
 
-    /// Suppresses ranked items `(score, properties)` and drops the suppressed ones from the
-    /// ranking.
-    pub fn ranked(&self, items: &mut Vec<(f64, Value)>, baseline_windows: usize) {
+    /// Publishes ranked items `(score, properties)`, drops the hidden ones, and re-scores
+    /// the rest by `score` recomputed from the published properties (`harm`, `count`, or
+    /// `gi_bin` for `gi_z`), so a restricted role's list is ordered only by values it sees.
+    pub fn ranked(&self, items: &mut Vec<(f64, Value)>, baseline_windows: usize, sort: &str) {
         let Some(s) = self.suppression() else {
             return;
         };
@@ -465,26 +466,40 @@ impl View {
             .iter_mut()
             .filter_map(|(_, v)| v.as_object_mut())
             .collect();
-        let hidden = s.units(&mut maps, baseline_windows);
+        let (hidden, _) = super::publish::units(&s, &mut maps, baseline_windows);
         let mut i = 0;
         items.retain(|_| {
             let keep = !hidden.get(i).copied().unwrap_or(true);
             i += 1;
             keep
         });
+        let key = match sort {
+            "gi_z" => "gi_bin",
+            other => other,
+        };
+        for (score, v) in items.iter_mut() {
+            *score = v.get(key).and_then(Value::as_f64).unwrap_or(0.0);
+        }
     }
 
-    /// Suppresses a list of features' `properties` (areas or hexes) in place; returns
-    /// which were suppressed.
-    pub fn features(&self, features: &mut [Value], baseline_windows: usize) -> Vec<bool> {
+    /// Publishes a list of features' `properties` (areas or hexes) in place; returns the
+    /// answer's total as published (`None` = hidden), or the raw `total` in a full view.
+    pub fn features(&self, features: &mut [Value], baseline_windows: usize, total: f64) -> Value {
         let Some(s) = self.suppression() else {
-            return vec![false; features.len()];
+            return json!(total);
         };
         let mut maps: Vec<&mut serde_json::Map<String, Value>> = features
             .iter_mut()
             .filter_map(|f| f.get_mut("properties").and_then(Value::as_object_mut))
             .collect();
-        s.units(&mut maps, baseline_windows)
+        json!(super::publish::units(&s, &mut maps, baseline_windows).1)
+    }
+
+    /// Publishes the units of a prepared layer (tiles) in place.
+    pub fn maps(&self, maps: &mut [&mut serde_json::Map<String, Value>], baseline_windows: usize) {
+        if let Some(s) = self.suppression() {
+            super::publish::units(&s, maps, baseline_windows);
+        }
     }
 }
 

@@ -12,13 +12,15 @@
 //! Access control is in [`auth`]: every route is registered through `auth::Routes` and
 //! declared in [`auth::PERMISSIONS`]; `own` serves a reporter's own reports.
 //! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
-//! CORS for GET/OPTIONS, a request time-out and a body-size limit.
+//! CORS for GET/OPTIONS on the public read API only and security headers ([`headers`]), a
+//! request time-out and a body-size limit.
 
 mod api;
 pub mod auth;
 mod error;
 mod forecast;
 mod geojson_out;
+pub mod headers;
 mod interventions;
 pub mod limits;
 pub mod metrics;
@@ -26,6 +28,7 @@ mod ogc;
 mod own;
 pub mod params;
 mod profile;
+mod publish;
 mod reports;
 mod tiles;
 pub mod web;
@@ -494,8 +497,10 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(headers::refuse_encoded_bodies))
         .layer(CompressionLayer::new())
         .layer(cors_layer(&cors))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -9,6 +9,7 @@
 mod analysis;
 mod analysis_reference;
 mod api;
+mod attacks;
 mod audit_crash;
 mod auth;
 mod backends;
@@ -17,6 +18,7 @@ mod cli_ingest;
 mod demo;
 mod durability;
 mod forecast;
+mod headers;
 mod interventions;
 mod ogc;
 mod operations;

@@ -18,6 +18,9 @@ import { forecastWeek, forecastStyle, classLabels, renderForecast, cellForecast,
 const maplibregl = window.maplibregl;
 const $ = (id) => document.getElementById(id);
 
+// The controls form never submits (the page's Content-Security-Policy forbids inline handlers).
+$("controls")?.addEventListener("submit", (e) => e.preventDefault());
+
 // Colour schemes: ColorBrewer RdBu (diverging, colour-blind safe) for Gi*, Purples for the
 // district choropleth, YlOrBr for density. Non-significant hexes stay uncoloured.
 const GI_COLOURS = [
@@ -603,12 +606,14 @@ function renderTop() {
 
   const hl = $("top-hexes");
   hl.replaceChildren();
-  const items = (hexList?.items || []).filter((i) => (i.gi_z ?? 0) > 0 && i.gi_bin > 0);
+  // Restricted roles get the Gi* class without z (docs/security.md), so the class decides.
+  const items = (hexList?.items || []).filter((i) => i.gi_bin > 0);
   for (const item of items) {
     const b = document.createElement("button");
     b.type = "button";
     b.dataset.cell = item.cell;
-    b.textContent = `${plainWords(item)} · z ${num(item.gi_z, 2)} · ${num(item.count, 1)}`;
+    const z = item.gi_z === undefined || item.gi_z === null ? "" : ` · z ${num(item.gi_z, 2)}`;
+    b.textContent = `${plainWords(item)}${z} · ${num(item.count, 1)}`;
     if (item.suppressed) b.title = t("suppressed_value");
     b.setAttribute("aria-label", t("zoom_to", { name: t("cell", { id: item.cell }) }));
     b.addEventListener("click", () => {

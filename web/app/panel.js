@@ -32,7 +32,8 @@ export function plainWords(p) {
   const bin = Number(p.gi_bin ?? 0);
   const conf = { 1: 90, 2: 95, 3: 99 }[Math.abs(bin)];
   let words;
-  if (p.gi_z === undefined || p.gi_z === null) words = t("gi_missing").replace(/\.$/, "");
+  // `gi_withheld`: computed, but restricted roles get only the class.
+  if ((p.gi_z === undefined || p.gi_z === null) && !p.gi_withheld) words = t("gi_missing").replace(/\.$/, "");
   else if (bin > 0) words = t("gi_words_hot", { c: conf });
   else if (bin < 0) words = t("gi_words_cold", { c: conf });
   else words = t("gi_words_none");
