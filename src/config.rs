@@ -503,4 +503,25 @@ mod tests {
         assert_eq!(c.priority_weights.significance, 0.3);
         assert!(toml::from_str::<FileConfig>("priority_weights = { risk = 1.0 }").is_err());
     }
+
+    #[test]
+    fn cadence_from_flag_file_or_default() {
+        let c = Config::resolve(ConfigInput::default(), FileConfig::default()).unwrap();
+        assert_eq!(c.cadence, Cadence::Tertial);
+        let file: FileConfig = toml::from_str("cadence = \"quarter\"").unwrap();
+        let c = Config::resolve(ConfigInput::default(), file).unwrap();
+        assert_eq!(c.cadence, Cadence::Quarter);
+        let input = ConfigInput {
+            cadence: Some("Tertial".into()),
+            ..ConfigInput::default()
+        };
+        let file: FileConfig = toml::from_str("cadence = \"quarter\"").unwrap();
+        assert_eq!(Config::resolve(input, file).unwrap().cadence, Cadence::Tertial);
+        let input = ConfigInput {
+            cadence: Some("monthly".into()),
+            ..ConfigInput::default()
+        };
+        let e = Config::resolve(input, FileConfig::default()).unwrap_err().to_string();
+        assert!(e.contains("\"monthly\"") && e.contains("quarter"), "{e}");
+    }
 }

@@ -305,14 +305,15 @@ pub fn build(
     let table = c.analyzer.table();
     let tz = c.analyzer.timezone();
     let (from, to) = window.bounds(tz);
-    // Whole ISO weeks inside the tertial that have begun by the latest incident (a tertial
-    // still running would otherwise end in empty weeks that fake a falling trend).
+    // Whole ISO weeks inside the period that have begun by the latest incident and ended by
+    // `as_of` (a period still running would otherwise end in empty or partial weeks that
+    // fake a falling trend).
     let data_end = table.time_range().map_or(i64::MIN, |(_, hi)| hi);
     let weeks: Vec<TimeWindow> = TimeWindow::weeks(from, to, tz)
         .into_iter()
         .filter(|w| {
             let (a, b) = w.bounds(tz);
-            a >= from && b <= to && a.timestamp() <= data_end && a < c.as_of
+            a >= from && b <= to && a.timestamp() <= data_end && b <= c.as_of
         })
         .collect();
     let edges: Vec<i64> = weeks

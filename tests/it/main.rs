@@ -17,6 +17,7 @@ mod durability;
 mod forecast;
 mod interventions;
 mod ogc;
+mod periods;
 mod reference;
 mod report_form;
 mod reports;

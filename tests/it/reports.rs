@@ -104,13 +104,15 @@ fn reports_are_deterministic_and_record_their_parameters() {
     assert_eq!(p["period"], "2026-W47");
     assert_eq!(p["first_day"], "2026-11-16");
     assert_eq!(p["last_day"], "2026-11-22");
-    assert_eq!(p["resolution"], 8);
+    assert_eq!(p["automatic_scale"], true);
+    assert_eq!(p["complete"], true);
+    assert_eq!(p["elapsed_days"], 7);
     assert!(p["data_version"].as_i64().unwrap() > 0);
     assert_eq!(
         p["regenerate"],
         format!(
-            "lagesbild report week 2026-W47 --layer districts --res 8 --k {}",
-            p["k"]
+            "lagesbild report week 2026-W47 --layer districts --res {} --k {}",
+            p["resolution"], p["k"]
         )
     );
     assert!(!v["synthetic_data"].as_array().unwrap().is_empty());
