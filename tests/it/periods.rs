@@ -198,11 +198,11 @@ async fn the_map_default_and_the_report_share_one_scale() {
         let kind = if window.contains('W') { "week" } else { "tertial" };
         let (_, rep, _) = get(&s, &format!("/api/reports/{kind}/{window}")).await;
         assert_eq!(
-            map["scale"]["resolution"], rep["parameters"]["resolution"],
+            map["parameters"]["scale"]["resolution"], rep["parameters"]["resolution"],
             "{window}: {} vs {}",
-            map["scale"], rep["parameters"]
+            map["parameters"]["scale"], rep["parameters"]
         );
-        assert_eq!(map["scale"]["k"], rep["parameters"]["k"], "{window}");
+        assert_eq!(map["parameters"]["scale"]["k"], rep["parameters"]["k"], "{window}");
         assert_eq!(rep["parameters"]["automatic_scale"], true);
     }
 }

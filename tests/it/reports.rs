@@ -82,15 +82,27 @@ fn json(b: &[u8]) -> Value {
     serde_json::from_slice(b).unwrap_or(Value::Null)
 }
 
+/// Snapshot options: the present fixed, so the snapshots do not depend on the clock.
+fn snapshot_options() -> ReportOptions {
+    ReportOptions {
+        as_of: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-12-07T12:00:00Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        ),
+        ..ReportOptions::default()
+    }
+}
+
 #[test]
 fn week_report_snapshot() {
-    let r = week("2026-W47", &ReportOptions::default());
+    let r = week("2026-W47", &snapshot_options());
     insta::assert_json_snapshot!("week_2026_W47", r);
 }
 
 #[test]
 fn tertial_report_snapshot() {
-    let r = tertial("2026-T2", &ReportOptions::default());
+    let r = tertial("2026-T2", &snapshot_options());
     insta::assert_json_snapshot!("tertial_2026_T2", r);
 }
 
