@@ -516,12 +516,17 @@ mod tests {
             ..ConfigInput::default()
         };
         let file: FileConfig = toml::from_str("cadence = \"quarter\"").unwrap();
-        assert_eq!(Config::resolve(input, file).unwrap().cadence, Cadence::Tertial);
+        assert_eq!(
+            Config::resolve(input, file).unwrap().cadence,
+            Cadence::Tertial
+        );
         let input = ConfigInput {
             cadence: Some("monthly".into()),
             ..ConfigInput::default()
         };
-        let e = Config::resolve(input, FileConfig::default()).unwrap_err().to_string();
+        let e = Config::resolve(input, FileConfig::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("\"monthly\"") && e.contains("quarter"), "{e}");
     }
 }

@@ -84,9 +84,13 @@ impl AnalysisService {
     pub fn hexes(&self, store: &Store, q: &HexQuery) -> Result<Arc<HexHotspots>, ServiceError> {
         let weeks_back = chrono::Duration::weeks(q.emerging_weeks as i64);
         let range = depends(&q.window, q.baseline_windows, weeks_back, self.tz);
-        self.cached(&self.hexes, store, key(q, &q.window, q.as_of, self.tz), range, |a| {
-            a.hexes(q)
-        })
+        self.cached(
+            &self.hexes,
+            store,
+            key(q, &q.window, q.as_of, self.tz),
+            range,
+            |a| a.hexes(q),
+        )
     }
 
     /// Area hotspots, from the cache when still valid.
@@ -97,9 +101,13 @@ impl AnalysisService {
             chrono::Duration::zero(),
             self.tz,
         );
-        self.cached(&self.areas, store, key(q, &q.window, q.as_of, self.tz), range, |a| {
-            a.areas(q)
-        })
+        self.cached(
+            &self.areas,
+            store,
+            key(q, &q.window, q.as_of, self.tz),
+            range,
+            |a| a.areas(q),
+        )
     }
 
     fn cached<V>(

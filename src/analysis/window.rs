@@ -176,8 +176,7 @@ const FORMATS_HINT: &str = "use 2026-W47 (ISO week), 2026-T1 (tertial), 2026-Q4 
 
 const TERTIAL_HINT: &str = "a tertial is T1 (Jan–Apr), T2 (May–Aug) or T3 (Sep–Dec)";
 
-const QUARTER_HINT: &str =
-    "a quarter is Q1 (Jan–Mar), Q2 (Apr–Jun), Q3 (Jul–Sep) or Q4 (Oct–Dec)";
+const QUARTER_HINT: &str = "a quarter is Q1 (Jan–Mar), Q2 (Apr–Jun), Q3 (Jul–Sep) or Q4 (Oct–Dec)";
 
 impl TimeWindow {
     /// Parses a window, taking dates in a `FROM/TO` range as midnight in Europe/Stockholm.

@@ -835,10 +835,9 @@ pub fn week(r: &WeekReport, lang: Lang) -> String {
 /// The tertial analysis as one printable HTML page.
 pub fn tertial(r: &TertialReport, lang: Lang) -> String {
     let quarter = r.parameters.report == "quarter";
-    let (year, n) = r
-        .id
-        .split_once(if quarter { "-Q" } else { "-T" })
-        .unwrap_or((&r.id, ""));
+    let (year, n) =
+        r.id.split_once(if quarter { "-Q" } else { "-T" })
+            .unwrap_or((&r.id, ""));
     let title = match (lang, quarter) {
         (Lang::Sv, false) => format!("Tertialanalys T{n} {year}"),
         (Lang::En, false) => format!("Tertial analysis T{n} {year}"),

@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 use tower_http::services::ServeDir;
 
 use super::auth::Routes;
-use crate::analysis::emerging::EmergingClass;
 use super::{ApiError, AppState};
+use crate::analysis::emerging::EmergingClass;
 
 /// Where the web map's files are and how the page is set up.
 #[derive(Debug, Clone, PartialEq)]

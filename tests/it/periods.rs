@@ -69,7 +69,12 @@ fn a_running_week_is_compared_to_date_and_a_finished_one_whole() {
     let running = report::week::build(&service(), &store, &w, &opts).unwrap();
     assert!(!running.parameters.complete);
     assert_eq!(running.parameters.elapsed_days, 3);
-    assert!(running.parameters.regenerate.contains("--as-of 2026-11-18T12:00:00Z"));
+    assert!(
+        running
+            .parameters
+            .regenerate
+            .contains("--as-of 2026-11-18T12:00:00Z")
+    );
     // The same three days of this week, the week before and the same week last year.
     let now = area_counts(&store, "2026-11-16/2026-11-19");
     let before = area_counts(&store, "2026-11-09/2026-11-12");
@@ -79,10 +84,17 @@ fn a_running_week_is_compared_to_date_and_a_finished_one_whole() {
         let close = |x: Option<f64>, y: f64| (x.unwrap() - y).abs() < 1e-9;
         assert!(close(a.figure.count, now[&a.id]), "{} count", a.id);
         assert!(close(a.figure.previous, before[&a.id]), "{} previous", a.id);
-        assert!(close(a.figure.last_year, last_year[&a.id]), "{} last year", a.id);
+        assert!(
+            close(a.figure.last_year, last_year[&a.id]),
+            "{} last year",
+            a.id
+        );
     }
     let html = report::html::week(&running, report::Lang::Sv);
-    assert!(html.contains("PÅGÅENDE PERIOD"), "the printed report says so");
+    assert!(
+        html.contains("PÅGÅENDE PERIOD"),
+        "the printed report says so"
+    );
 
     let done = report::week::build(
         &service(),
@@ -122,7 +134,11 @@ fn a_running_tertial_counts_no_future_week() {
     assert!(!r.parameters.complete);
     assert_eq!(r.parameters.elapsed_days, 31);
     let weeks: Vec<&str> = r.weekly_totals.iter().map(|p| p.week.as_str()).collect();
-    assert_eq!(weeks.last(), Some(&"2026-W39"), "whole weeks begun only: {weeks:?}");
+    assert_eq!(
+        weeks.last(),
+        Some(&"2026-W39"),
+        "whole weeks begun only: {weeks:?}"
+    );
     assert!(r.areas.iter().all(|a| a.weekly.len() == weeks.len()));
 }
 
@@ -135,8 +151,16 @@ async fn api_windows_say_whether_they_are_complete() {
     assert_eq!(v["parameters"]["elapsed_days"], 7);
     // The current year has not ended (the clock of this machine says 2026 or later).
     let year = Utc::now().format("%Y").to_string();
-    let (_, v, _) = get(&s, &format!("/api/hotspots?unit=hexes&window={year}&limit=1")).await;
-    assert_eq!(v["parameters"]["computed"]["complete"], false, "{}", v["parameters"]);
+    let (_, v, _) = get(
+        &s,
+        &format!("/api/hotspots?unit=hexes&window={year}&limit=1"),
+    )
+    .await;
+    assert_eq!(
+        v["parameters"]["computed"]["complete"], false,
+        "{}",
+        v["parameters"]
+    );
     let (_, v, _) = get(&s, "/api/reports/week/2026-W47").await;
     assert_eq!(v["parameters"]["complete"], true);
 }
@@ -153,7 +177,11 @@ async fn quarterly_reports_end_to_end_and_bad_periods_are_named() {
     assert!(!v["priority"]["items"].as_array().unwrap().is_empty());
     let (status, _, html) = get(&s, "/reports/quarter/2026-Q3").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Kvartalsanalys Q3 2026"), "{}", &html[..300.min(html.len())]);
+    assert!(
+        html.contains("Kvartalsanalys Q3 2026"),
+        "{}",
+        &html[..300.min(html.len())]
+    );
     let (status, _, csv) = get(&s, "/api/reports/quarter/2026-Q3/csv").await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.contains("2026-Q3"));
@@ -187,22 +215,37 @@ async fn quarterly_reports_end_to_end_and_bad_periods_are_named() {
     assert!(stderr(&out).contains("2026-Q5"), "{}", stderr(&out));
     let out = demo_db().run(&["--cadence", "monthly", "report", "quarter", "2026-Q3"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("cadence \"monthly\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cadence \"monthly\""),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test]
 async fn the_map_default_and_the_report_share_one_scale() {
     let s = AppState::new(Config::with_db(demo_db().db()), None);
     for window in ["2026-W47", "2026-T2"] {
-        let (_, map, _) = get(&s, &format!("/api/hotspots?unit=hexes&window={window}&limit=1")).await;
-        let kind = if window.contains('W') { "week" } else { "tertial" };
+        let (_, map, _) = get(
+            &s,
+            &format!("/api/hotspots?unit=hexes&window={window}&limit=1"),
+        )
+        .await;
+        let kind = if window.contains('W') {
+            "week"
+        } else {
+            "tertial"
+        };
         let (_, rep, _) = get(&s, &format!("/api/reports/{kind}/{window}")).await;
         assert_eq!(
             map["parameters"]["scale"]["resolution"], rep["parameters"]["resolution"],
             "{window}: {} vs {}",
             map["parameters"]["scale"], rep["parameters"]
         );
-        assert_eq!(map["parameters"]["scale"]["k"], rep["parameters"]["k"], "{window}");
+        assert_eq!(
+            map["parameters"]["scale"]["k"], rep["parameters"]["k"],
+            "{window}"
+        );
         assert_eq!(rep["parameters"]["automatic_scale"], true);
     }
 }
