@@ -80,6 +80,10 @@ const GROUPS: [CategoryGroup; 3] = [
 /// - `mask`: the rows to count (filter and scope).
 /// - `window`, `tz`: the period and the time zone of its boundaries.
 /// - `baseline_windows`, `alpha`, `as_of`: as in `analysis::counts::AggregateOptions`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is a distinct input of the comparison"
+)]
 pub fn breakdown(
     table: &IncidentTable,
     categories: &Categories,
