@@ -49,6 +49,8 @@ Examples:
   lagesbild report week 2026-W47 --format csv --out v47.csv    # semicolons, decimal comma, UTF-8 BOM
   lagesbild report tertial 2026-T3 --format html --out t3.html
   lagesbild report tertial 2026-T3 --layer districts --format csv --decimal point
+  lagesbild report quarter 2026-Q4 --format html --out q4.html    # with --cadence quarter
+  lagesbild report week 2026-W50 --as-of 2026-12-09T12:00:00Z  # a running week, to-date
   lagesbild report notes 2026-W47 --text \"Beslut: extra belysning i Alby\"
   lagesbild report notes 2026-W47 --file anteckningar.txt --region norra
 
@@ -104,6 +106,9 @@ struct GlobalArgs {
     /// harm=0.4,trend=0.2,significance=0.3,population=0.1 (omitted keys keep these defaults)
     #[arg(long, env = "LAGESBILD_PRIORITY_WEIGHTS", global = true)]
     priority_weights: Option<String>,
+    /// The period analysis's cadence: tertial (T1–T3) or quarter (Q1–Q4) [default: tertial]
+    #[arg(long, env = "LAGESBILD_CADENCE", global = true)]
+    cadence: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -340,10 +345,19 @@ enum ReportCommand {
         #[command(flatten)]
         args: ReportArgs,
     },
+    /// Quarterly analysis for YYYY-Q1..Q4 (the tertial analysis's content per quarter;
+    /// for the cadence quarter)
+    #[command(after_help = REPORT_EXAMPLES)]
+    Quarter {
+        /// The quarter, YYYY-Qn
+        id: String,
+        #[command(flatten)]
+        args: ReportArgs,
+    },
     /// Store the meeting notes of a report (replaces earlier notes; an empty text deletes)
     #[command(after_help = REPORT_EXAMPLES)]
     Notes {
-        /// The report: YYYY-Www or YYYY-Tn
+        /// The report: YYYY-Www, YYYY-Tn or YYYY-Qn
         id: String,
         /// The notes
         #[arg(long, conflicts_with = "file")]
@@ -368,9 +382,14 @@ struct ReportArgs {
     /// Area layer to rank [default: districts, else the first layer]
     #[arg(long)]
     layer: Option<String>,
-    /// H3 resolution of the hex sections (0..=15), or auto for the automatic scale [default: 8]
+    /// H3 resolution of the hex sections (0..=15), or auto [default: auto, the same
+    /// automatic scale as the map's]
     #[arg(long)]
     res: Option<String>,
+    /// The present, RFC 3339 [default: now]: a period still running then is reported as in
+    /// progress and compared to-date (the same number of days of the earlier periods)
+    #[arg(long)]
+    as_of: Option<String>,
     /// Gi* ring size [default: automatic]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=8))]
     k: Option<u32>,
@@ -499,6 +518,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             h3_resolutions: g.h3_resolutions.clone(),
             study_area: g.study_area.clone(),
             priority_weights: g.priority_weights.clone(),
+            cadence: g.cadence.clone(),
         },
         file,
     )?;
@@ -728,8 +748,9 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
     if let ReportCommand::Notes { id, text, file } = cmd {
         let window = report::parse_week_id(&id)
             .or_else(|_| report::parse_tertial_id(&id))
+            .or_else(|_| report::parse_quarter_id(&id))
             .map_err(|_| {
-                anyhow::anyhow!("{id:?} is not a report id: give YYYY-Www (e.g. 2026-W47) or YYYY-Tn (e.g. 2026-T3)")
+                anyhow::anyhow!("{id:?} is not a report id: give YYYY-Www (e.g. 2026-W47), YYYY-Tn (e.g. 2026-T3) or YYYY-Qn (e.g. 2026-Q4)")
             })?;
         let text = match (text, file) {
             (Some(t), _) => t,
@@ -764,23 +785,28 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let (is_week, id, args) = match cmd {
-        ReportCommand::Week { id, args } => (true, id, args),
-        ReportCommand::Tertial { id, args } => (false, id, args),
+    let (is_week, window, args) = match cmd {
+        ReportCommand::Week { id, args } => (true, report::parse_week_id(&id)?, args),
+        ReportCommand::Tertial { id, args } => (false, report::parse_tertial_id(&id)?, args),
+        ReportCommand::Quarter { id, args } => (false, report::parse_quarter_id(&id)?, args),
         ReportCommand::Notes { .. } => return Ok(ExitCode::SUCCESS),
     };
-    let window = if is_week {
-        report::parse_week_id(&id)
-    } else {
-        report::parse_tertial_id(&id)
-    }?;
+    let as_of = match &args.as_of {
+        Some(s) => Some(
+            DateTime::parse_from_rfc3339(s)
+                .with_context(|| {
+                    format!("--as-of {s:?} is not an RFC 3339 time such as 2026-12-07T12:00:00Z")
+                })?
+                .with_timezone(&Utc),
+        ),
+        None => None,
+    };
     let lang = Lang::parse(&args.lang)?;
     let opts = ReportOptions {
         layer: args.layer,
         region,
         resolution: match args.res.as_deref() {
-            None => Some(report::week::DEFAULT_RESOLUTION),
-            Some("auto") => None,
+            None | Some("auto") => None,
             Some(r) => Some(
                 r.parse::<u8>()
                     .ok()
@@ -792,6 +818,7 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
         },
         k: args.k,
         priority_weights: config.priority_weights,
+        as_of,
         ..ReportOptions::default()
     };
     let store = open_store(config)?;
@@ -814,7 +841,7 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
         }
     } else {
         let r = report::tertial::build(&service, &store, &window, &opts)
-            .with_context(|| format!("the tertial analysis for {window} could not be made"))?;
+            .with_context(|| format!("the period analysis for {window} could not be made"))?;
         match args.format.as_str() {
             "json" => serde_json::to_vec_pretty(&r)?,
             "csv" => csv_out::tertial(&r, csv_opts)?,

@@ -47,6 +47,12 @@ pub struct Provenance {
     pub to: String,
     /// Time zone of the window's local boundaries.
     pub timezone: String,
+    /// Whether the window had ended when this was computed. A running window's counts are
+    /// compared to-date: the previous period, last year and the baseline are cut to the
+    /// same number of days (`elapsed_days`).
+    pub complete: bool,
+    /// Local days of the window that had begun when this was computed.
+    pub elapsed_days: u32,
     /// The incident filter, canonical form.
     pub filter: String,
     /// H3 resolution (hexes only).
@@ -111,6 +117,16 @@ pub struct HexQuery {
     pub baseline_windows: usize,
     /// Weeks in the emerging-hotspot cube, ending with the window (0 = skip).
     pub emerging_weeks: usize,
+    /// The present ([`current_hour`] by default): a window still running at `as_of` is
+    /// compared to-date, and the emerging cube ends with the week of `as_of`.
+    pub as_of: DateTime<Utc>,
+}
+
+/// The start of the current UTC hour: the default `as_of` of queries, so a running
+/// period's results are recomputed (and cached) at most hourly.
+pub fn current_hour() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(3600), 0).unwrap_or(now)
 }
 
 impl HexQuery {
@@ -125,6 +141,7 @@ impl HexQuery {
             fdr: true,
             baseline_windows: 8,
             emerging_weeks: DEFAULT_EMERGING_WEEKS,
+            as_of: current_hour(),
         }
     }
 }
@@ -237,6 +254,8 @@ pub struct AreaQuery {
     pub fdr: bool,
     /// Baseline windows.
     pub baseline_windows: usize,
+    /// The present (as in [`HexQuery::as_of`]).
+    pub as_of: DateTime<Utc>,
 }
 
 impl AreaQuery {
@@ -250,6 +269,7 @@ impl AreaQuery {
             alpha: 0.05,
             fdr: true,
             baseline_windows: 8,
+            as_of: current_hour(),
         }
     }
 }
@@ -452,13 +472,21 @@ impl Analyzer {
         w
     }
 
-    fn provenance(&self, window: &TimeWindow, filter: &IncidentFilter) -> Provenance {
+    fn provenance(
+        &self,
+        window: &TimeWindow,
+        filter: &IncidentFilter,
+        as_of: DateTime<Utc>,
+    ) -> Provenance {
         let (from, to) = window.bounds(self.tz);
+        let progress = window.progress(as_of, self.tz);
         Provenance {
             window: window.to_string(),
             from: rfc3339(from),
             to: rfc3339(to),
             timezone: self.tz.name().to_owned(),
+            complete: progress.complete,
+            elapsed_days: progress.elapsed_days,
             filter: filter.to_string(),
             resolution: None,
             weights: String::new(),
@@ -565,6 +593,7 @@ impl Analyzer {
             &AggregateOptions {
                 baseline_windows: q.baseline_windows,
                 alpha: q.alpha,
+                as_of: Some(q.as_of),
             },
         )?;
         let counts: Vec<f64> = agg.units.iter().map(|u| u.count).collect();
@@ -587,6 +616,7 @@ impl Analyzer {
                 &q.window,
                 q.emerging_weeks,
                 q.alpha,
+                q.as_of,
             ) {
                 Ok(classes) => Some(classes),
                 Err(e) => {
@@ -611,7 +641,7 @@ impl Analyzer {
                 emerging: emerging.as_ref().map(|e| e[i]),
             })
             .collect();
-        let mut parameters = self.provenance(&q.window, &q.filter);
+        let mut parameters = self.provenance(&q.window, &q.filter, q.as_of);
         parameters.resolution = Some(u8::from(resolution));
         parameters.k = Some(k);
         parameters.weights = format!("binary H3 rings (grid_disk k = {k}), self-weight 1 (Gi*)");
@@ -691,10 +721,14 @@ impl Analyzer {
         window: &TimeWindow,
         weeks: usize,
         alpha: f64,
+        as_of: DateTime<Utc>,
     ) -> Result<Vec<EmergingClass>, AnalysisError> {
-        let (_, to) = window.bounds(self.tz);
+        // A running window's cube ends with the week that holds `as_of`: weeks that have
+        // not happened are not counted as empty (which would fake "former" hotspots).
+        let (from, to) = window.bounds(self.tz);
+        let end = to.min(as_of.max(from + chrono::Duration::seconds(1)));
         let last = TimeWindow::containing(
-            to - chrono::Duration::seconds(1),
+            end - chrono::Duration::seconds(1),
             super::window::WindowKind::IsoWeek,
             self.tz,
         );
@@ -766,6 +800,7 @@ impl Analyzer {
             &AggregateOptions {
                 baseline_windows: q.baseline_windows,
                 alpha: q.alpha,
+                as_of: Some(q.as_of),
             },
         )?;
         let counts: Vec<f64> = agg.units.iter().map(|u| u.count).collect();
@@ -804,7 +839,7 @@ impl Analyzer {
                 gi_bin: gi.as_ref().map_or(0, |g| g.bin[i]),
             })
             .collect();
-        let mut parameters = self.provenance(&q.window, &q.filter);
+        let mut parameters = self.provenance(&q.window, &q.filter, q.as_of);
         parameters.weights = weights_text;
         parameters.alpha = q.alpha;
         parameters.fdr = q.fdr;
@@ -856,7 +891,7 @@ impl Analyzer {
             to: weeks[weeks.len() - 1].bounds(self.tz).1,
         };
         Ok(TimeSeries {
-            parameters: self.provenance(&range, filter),
+            parameters: self.provenance(&range, filter, current_hour()),
             points: weeks.iter().map(|w| w.to_string()).zip(counts).collect(),
         })
     }
@@ -991,7 +1026,7 @@ impl Analyzer {
             ),
             opts,
         )?;
-        let mut p = self.provenance(window, filter);
+        let mut p = self.provenance(window, filter, current_hour());
         p.weights = format!(
             "quartic kernel, bandwidth {:.0} m, cell {:.0} m",
             grid.bandwidth_m, grid.cell_m

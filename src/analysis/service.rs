@@ -6,6 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::AnalysisError;
@@ -101,12 +102,18 @@ impl AnalysisService {
     pub fn hexes(&self, store: &Store, q: &HexQuery) -> Result<Arc<HexHotspots>, ServiceError> {
         let weeks_back = chrono::Duration::weeks(q.emerging_weeks as i64);
         let range = depends(&q.window, q.baseline_windows, weeks_back, self.tz);
-        self.cached(&self.hexes, store, format!("{q:?}"), range, |a| {
-            a.hexes(q).map(|r| {
-                let size = r.approx_bytes();
-                (r, size)
-            })
-        })
+        self.cached(
+            &self.hexes,
+            store,
+            key(q, &q.window, q.as_of, self.tz),
+            range,
+            |a| {
+                a.hexes(q).map(|r| {
+                    let size = r.approx_bytes();
+                    (r, size)
+                })
+            },
+        )
     }
 
     /// Area hotspots, from the cache when still valid.
@@ -117,12 +124,18 @@ impl AnalysisService {
             chrono::Duration::zero(),
             self.tz,
         );
-        self.cached(&self.areas, store, format!("{q:?}"), range, |a| {
-            a.areas(q).map(|r| {
-                let size = r.approx_bytes();
-                (r, size)
-            })
-        })
+        self.cached(
+            &self.areas,
+            store,
+            key(q, &q.window, q.as_of, self.tz),
+            range,
+            |a| {
+                a.areas(q).map(|r| {
+                    let size = r.approx_bytes();
+                    (r, size)
+                })
+            },
+        )
     }
 
     fn cached<V>(
@@ -143,6 +156,20 @@ impl AnalysisService {
         let result = Arc::new(result);
         cache.put(key, version, range, result.clone(), size);
         Ok(result)
+    }
+}
+
+/// The cache key of a query: its fields, with `as_of` only when the window was still
+/// running then (a finished window's result does not depend on the present).
+fn key(q: &impl std::fmt::Debug, window: &TimeWindow, as_of: DateTime<Utc>, tz: Tz) -> String {
+    if window.progress(as_of, tz).complete {
+        let text = format!("{q:?}");
+        match text.find("as_of:") {
+            Some(i) => text[..i].to_owned(),
+            None => text,
+        }
+    } else {
+        format!("{q:?}")
     }
 }
 

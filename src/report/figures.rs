@@ -6,6 +6,7 @@
 //! (the period, the previous one, last year's, the N baseline periods) to its total, group,
 //! category and partner, so a breakdown costs about as much as one aggregate.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -107,7 +108,11 @@ const GROUPS: [CategoryGroup; 3] = [
 /// - `table`, `categories`: the incidents and the catalogue (labels, groups).
 /// - `mask`: the rows to count (filter and scope).
 /// - `window`, `tz`: the period and the time zone of its boundaries.
-/// - `baseline_windows`, `alpha`: as in `analysis::counts::AggregateOptions`.
+/// - `baseline_windows`, `alpha`, `as_of`: as in `analysis::counts::AggregateOptions`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is a distinct input of the comparison"
+)]
 pub fn breakdown(
     table: &IncidentTable,
     categories: &Categories,
@@ -116,10 +121,21 @@ pub fn breakdown(
     tz: Tz,
     baseline_windows: usize,
     alpha: f64,
+    as_of: Option<DateTime<Utc>>,
 ) -> Breakdown {
     let mut periods = vec![*window, window.previous(), window.same_last_year()];
     periods.extend(window.previous_n(baseline_windows));
-    let bounds: Vec<_> = periods.iter().map(|p| p.bounds(tz)).collect();
+    // A running period is compared to-date: every period cut to the days that have begun.
+    let running = as_of
+        .map(|t| window.progress(t, tz))
+        .filter(|p| !p.complete);
+    let bounds: Vec<_> = periods
+        .iter()
+        .map(|p| match running {
+            Some(r) => p.first_days(r.elapsed_days, tz).bounds(tz),
+            None => p.bounds(tz),
+        })
+        .collect();
     let lo = bounds.iter().map(|b| b.0.timestamp()).min().unwrap_or(0);
     let hi = bounds.iter().map(|b| b.1.timestamp()).max().unwrap_or(0);
     let n_cat = table.category_codes.len();

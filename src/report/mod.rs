@@ -90,6 +90,22 @@ pub fn parse_tertial_id(s: &str) -> Result<TimeWindow, ReportError> {
     )
 }
 
+/// Parses a quarterly report id: `2026-Q1` to `2026-Q4` (the cadence `quarter`).
+///
+/// # Example
+/// ```
+/// use lagesbild::report::parse_quarter_id;
+/// assert_eq!(parse_quarter_id("2026-q4").unwrap().to_string(), "2026-Q4");
+/// assert!(parse_quarter_id("2026-Q5").unwrap_err().to_string().contains("Q4 (Oct–Dec)"));
+/// ```
+pub fn parse_quarter_id(s: &str) -> Result<TimeWindow, ReportError> {
+    parse_id(
+        s,
+        WindowKind::Quarter,
+        "a quarter such as 2026-Q4 (Q1, Q2, Q3 or Q4)",
+    )
+}
+
 fn parse_id(s: &str, kind: WindowKind, what: &str) -> Result<TimeWindow, ReportError> {
     if s.len() > 32 {
         return Err(ReportError::Invalid(format!(

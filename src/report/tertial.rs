@@ -323,7 +323,8 @@ pub fn prioritise(areas: &[AreaTrendRow], w: &PriorityWeights) -> Priority {
     }
 }
 
-/// Builds the tertial analysis for `window` (a tertial; see [`super::parse_tertial_id`]).
+/// Builds the tertial analysis for `window`: a tertial (see [`super::parse_tertial_id`]) or,
+/// with the cadence `quarter`, a quarter ([`super::parse_quarter_id`]) with the same content.
 ///
 /// # Errors
 /// As [`super::week::build`].
@@ -333,11 +334,15 @@ pub fn build(
     window: &TimeWindow,
     opts: &ReportOptions,
 ) -> Result<TertialReport, ReportError> {
-    if !matches!(window, TimeWindow::Tertial { .. }) {
-        return Err(ReportError::Invalid(format!(
-            "{window} is not a tertial such as 2026-T3"
-        )));
-    }
+    let kind = match window {
+        TimeWindow::Tertial { .. } => "tertial",
+        TimeWindow::Quarter { .. } => "quarter",
+        _ => {
+            return Err(ReportError::Invalid(format!(
+                "{window} is not a tertial such as 2026-T3 or a quarter such as 2026-Q4"
+            )));
+        }
+    };
     opts.priority_weights
         .validate()
         .map_err(|e| ReportError::Invalid(e.to_string()))?;
@@ -345,14 +350,15 @@ pub fn build(
     let table = c.analyzer.table();
     let tz = c.analyzer.timezone();
     let (from, to) = window.bounds(tz);
-    // Whole ISO weeks inside the tertial that have begun by the latest incident (a tertial
-    // still running would otherwise end in empty weeks that fake a falling trend).
+    // Whole ISO weeks inside the period that have begun by the latest incident and ended by
+    // `as_of` (a period still running would otherwise end in empty or partial weeks that
+    // fake a falling trend).
     let data_end = table.time_range().map_or(i64::MIN, |(_, hi)| hi);
     let weeks: Vec<TimeWindow> = TimeWindow::weeks(from, to, tz)
         .into_iter()
         .filter(|w| {
             let (a, b) = w.bounds(tz);
-            a >= from && b <= to && a.timestamp() <= data_end
+            a >= from && b <= to && a.timestamp() <= data_end && b <= c.as_of
         })
         .collect();
     let edges: Vec<i64> = weeks
@@ -432,7 +438,7 @@ pub fn build(
         &outlines,
     );
     let notes = store.report_notes(&window.to_string(), &c.scope.key())?;
-    let mut parameters = c.parameters("tertial", window, opts);
+    let mut parameters = c.parameters(kind, window, opts);
     parameters.priority_weights = Some(opts.priority_weights);
     let mut warnings = c.warnings();
     if data_end < to.timestamp() {

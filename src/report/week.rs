@@ -23,13 +23,15 @@ use crate::analysis::fdr::bh_adjust;
 use crate::analysis::filter::IncidentFilter;
 use crate::analysis::hotspots::{
     AreaHotspots, AreaQuery, DEFAULT_EMERGING_WEEKS, HexHotspots, HexQuery, Provenance, SeriesUnit,
+    current_hour,
 };
 use crate::analysis::service::AnalysisService;
 use crate::analysis::window::TimeWindow;
 use crate::config::PriorityWeights;
 use crate::store::{ReportNotes, Store};
 
-/// The default H3 resolution of the reports' hex sections.
+/// A resolution fine enough for a district map (about 0.7 km² per hex); the reports use
+/// the automatic scale unless given one.
 pub const DEFAULT_RESOLUTION: Resolution = Resolution::Eight;
 
 /// Options shared by both reports. [`ReportOptions::default`] gives the documented defaults.
@@ -45,9 +47,8 @@ pub struct ReportOptions {
     pub baseline_windows: usize,
     /// Weeks of the emerging-hotspot cube (52).
     pub emerging_weeks: usize,
-    /// H3 resolution of the hex sections (default 8, about 0.7 km² per hex, fine enough
-    /// for a district map; `None`: the automatic scale, which picks coarse hexes for a
-    /// single week's counts).
+    /// H3 resolution of the hex sections (`None`, the default: the automatic scale, the
+    /// same the map and every role's view use for the period and filter).
     pub resolution: Option<Resolution>,
     /// Gi* ring size (`None`: automatic).
     pub k: Option<u32>,
@@ -55,6 +56,9 @@ pub struct ReportOptions {
     pub top: usize,
     /// Weights of the tertial priority score.
     pub priority_weights: PriorityWeights,
+    /// The present (`None`: the current hour). A period still running then is reported
+    /// as in progress and compared to-date.
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 impl Default for ReportOptions {
@@ -65,10 +69,11 @@ impl Default for ReportOptions {
             alpha: 0.05,
             baseline_windows: 8,
             emerging_weeks: DEFAULT_EMERGING_WEEKS,
-            resolution: Some(DEFAULT_RESOLUTION),
+            resolution: None,
             k: None,
             top: 10,
             priority_weights: PriorityWeights::default(),
+            as_of: None,
         }
     }
 }
@@ -90,6 +95,13 @@ pub struct ReportParameters {
     pub last_day: String,
     /// Time zone of the period's boundaries.
     pub timezone: String,
+    /// Whether the period had ended. A running period's comparisons are to-date: the
+    /// previous period, last year and the baseline cut to the same `elapsed_days`.
+    pub complete: bool,
+    /// Local days of the period that had begun.
+    pub elapsed_days: u32,
+    /// The present the report was made at, RFC 3339 UTC.
+    pub as_of: String,
     /// The ranked area layer.
     pub layer: String,
     /// The region the report is limited to.
@@ -335,6 +347,7 @@ pub(crate) struct Common {
     pub hour_weekday: [[f64; 24]; 7],
     pub synthetic: Vec<String>,
     pub analyzer: std::sync::Arc<crate::analysis::hotspots::Analyzer>,
+    pub as_of: DateTime<Utc>,
 }
 
 pub(crate) fn common(
@@ -352,7 +365,9 @@ pub(crate) fn common(
     let analyzer = service.analyzer(store)?;
     let table = analyzer.table();
     let scope = Scope::resolve(table, opts.layer.as_deref(), opts.region.as_deref())?;
+    let as_of = opts.as_of.unwrap_or_else(current_hour);
     let mut hq = HexQuery::new(*window);
+    hq.as_of = as_of;
     hq.resolution = opts.resolution;
     hq.k = opts.k;
     hq.alpha = opts.alpha;
@@ -362,6 +377,7 @@ pub(crate) fn common(
     let mut aq = AreaQuery::new(&scope.layer, *window);
     aq.alpha = opts.alpha;
     aq.baseline_windows = opts.baseline_windows;
+    aq.as_of = as_of;
     let areas = service.areas(store, &aq)?;
     let filter = IncidentFilter::default();
     let mask = scope.restrict(table, row_mask(table, &filter));
@@ -374,6 +390,7 @@ pub(crate) fn common(
         tz,
         opts.baseline_windows,
         opts.alpha,
+        Some(as_of),
     );
     let unit = match &scope.region {
         Some(r) => SeriesUnit::Area {
@@ -391,6 +408,7 @@ pub(crate) fn common(
         hour_weekday,
         synthetic: store.synthetic_sources()?,
         analyzer,
+        as_of,
     })
 }
 
@@ -403,12 +421,16 @@ impl Common {
     ) -> ReportParameters {
         let tz = self.analyzer.timezone();
         let (from, to) = window.bounds(tz);
+        let progress = window.progress(self.as_of, tz);
         let mut regenerate = format!(
             "lagesbild report {report} {window} --layer {}",
             self.scope.layer
         );
         if let Some(r) = &self.scope.region {
             regenerate.push_str(&format!(" --region {}:{}", r.layer, r.id));
+        }
+        if !progress.complete {
+            regenerate.push_str(&format!(" --as-of {}", rfc3339(self.as_of)));
         }
         regenerate.push_str(&format!(" --res {}", self.hexes.scale.resolution));
         regenerate.push_str(&format!(" --k {}", self.hexes.scale.k));
@@ -423,6 +445,9 @@ impl Common {
                 .format("%Y-%m-%d")
                 .to_string(),
             timezone: tz.name().to_owned(),
+            complete: progress.complete,
+            elapsed_days: progress.elapsed_days,
+            as_of: rfc3339(self.as_of),
             layer: self.scope.layer.clone(),
             region: self.scope.region.clone(),
             alpha: opts.alpha,

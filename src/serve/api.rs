@@ -113,6 +113,8 @@ async fn index() -> Json<Value> {
             "/api/reports/tertial/2026-T3": "tertial analysis as JSON (?format=csv, or /csv)",
             "/reports/week/2026-W47?lang=sv|en": "weekly situation picture, printable HTML (A4)",
             "/reports/tertial/2026-T3?lang=sv|en": "tertial analysis, printable HTML (A4)",
+            "/api/reports/quarter/2026-Q4": "quarterly analysis (cadence quarter; the tertial analysis's content) as JSON (?format=csv, or /csv)",
+            "/reports/quarter/2026-Q4?lang=sv|en": "quarterly analysis, printable HTML (A4)",
         },
         "note": "The Botkyrka demo incidents are synthetic (seeded generator), not real reports.",
     }))

@@ -158,6 +158,23 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ),
     ("GET", "/reports/week/{id}", Permission::Aggregates),
     ("GET", "/reports/tertial/{id}", Permission::Aggregates),
+    ("GET", "/api/reports/quarter/{id}", Permission::Aggregates),
+    (
+        "GET",
+        "/api/reports/quarter/{id}/csv",
+        Permission::Aggregates,
+    ),
+    (
+        "GET",
+        "/api/reports/quarter/{id}/notes",
+        Permission::Analysis,
+    ),
+    (
+        "PUT",
+        "/api/reports/quarter/{id}/notes",
+        Permission::Analysis,
+    ),
+    ("GET", "/reports/quarter/{id}", Permission::Aggregates),
     // Interventions and the forecast (whose back-test and last-period columns are raw
     // counts per hex): analysts and admins.
     ("GET", "/api/interventions", Permission::Analysis),

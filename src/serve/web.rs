@@ -22,6 +22,7 @@ use tower_http::services::ServeDir;
 
 use super::auth::Routes;
 use super::{ApiError, AppState};
+use crate::analysis::emerging::EmergingClass;
 
 /// The files embedded at build time (see `build.rs`).
 mod embedded {
@@ -268,7 +269,14 @@ async fn config(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
                 "default_language": "sv",
                 "h3_resolutions": state.config().h3_resolutions.iter().map(|r| u8::from(*r)).collect::<Vec<_>>(),
                 "timezone": state.config().timezone.name(),
+                "cadence": state.config().cadence.as_str(),
                 "partners": analyzer.table().partner_codes,
+                "layers": store.layers()?.into_iter().map(|l| json!({"name": l.name, "areas": l.areas})).collect::<Vec<_>>(),
+                "emerging_classes": EmergingClass::ALL.iter().map(|c| json!({
+                    "class": c,
+                    "label_sv": c.label_sv(),
+                    "label_en": c.label_en(),
+                })).collect::<Vec<_>>(),
                 "study_layer": analyzer.study_layer(),
                 "version": env!("CARGO_PKG_VERSION"),
                 "data_version": store.data_version()?,

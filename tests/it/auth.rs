@@ -449,6 +449,44 @@ async fn every_route_against_every_role() {
             None,
             ANALYSIS,
         ),
+        (
+            Method::GET,
+            "/api/reports/quarter/{id}",
+            "/api/reports/quarter/2026-Q3".into(),
+            None,
+            AGGREGATES,
+        ),
+        (
+            Method::GET,
+            "/api/reports/quarter/{id}/csv",
+            "/api/reports/quarter/2026-Q3/csv".into(),
+            None,
+            AGGREGATES,
+        ),
+        (
+            Method::GET,
+            "/reports/quarter/{id}",
+            "/reports/quarter/2026-Q3".into(),
+            None,
+            AGGREGATES,
+        ),
+        (
+            Method::PUT,
+            "/api/reports/quarter/{id}/notes",
+            "/api/reports/quarter/2026-Q3/notes".into(),
+            Some((
+                "text/plain",
+                Box::new(|who: Who| format!("notes by {who:?}")),
+            )),
+            ANALYSIS,
+        ),
+        (
+            Method::GET,
+            "/api/reports/quarter/{id}/notes",
+            "/api/reports/quarter/2026-Q3/notes".into(),
+            None,
+            ANALYSIS,
+        ),
         // Interventions: analysts and admins. The analyst creates #1, the admin #2.
         (
             Method::POST,

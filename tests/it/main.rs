@@ -22,6 +22,7 @@ mod headers;
 mod interventions;
 mod ogc;
 mod operations;
+mod periods;
 mod reference;
 mod report_form;
 mod reports;

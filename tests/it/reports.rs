@@ -82,15 +82,27 @@ fn json(b: &[u8]) -> Value {
     serde_json::from_slice(b).unwrap_or(Value::Null)
 }
 
+/// Snapshot options: the present fixed, so the snapshots do not depend on the clock.
+fn snapshot_options() -> ReportOptions {
+    ReportOptions {
+        as_of: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-12-07T12:00:00Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        ),
+        ..ReportOptions::default()
+    }
+}
+
 #[test]
 fn week_report_snapshot() {
-    let r = week("2026-W47", &ReportOptions::default());
+    let r = week("2026-W47", &snapshot_options());
     insta::assert_json_snapshot!("week_2026_W47", r);
 }
 
 #[test]
 fn tertial_report_snapshot() {
-    let r = tertial("2026-T2", &ReportOptions::default());
+    let r = tertial("2026-T2", &snapshot_options());
     insta::assert_json_snapshot!("tertial_2026_T2", r);
 }
 
@@ -104,13 +116,15 @@ fn reports_are_deterministic_and_record_their_parameters() {
     assert_eq!(p["period"], "2026-W47");
     assert_eq!(p["first_day"], "2026-11-16");
     assert_eq!(p["last_day"], "2026-11-22");
-    assert_eq!(p["resolution"], 8);
+    assert_eq!(p["automatic_scale"], true);
+    assert_eq!(p["complete"], true);
+    assert_eq!(p["elapsed_days"], 7);
     assert!(p["data_version"].as_i64().unwrap() > 0);
     assert_eq!(
         p["regenerate"],
         format!(
-            "lagesbild report week 2026-W47 --layer districts --res 8 --k {}",
-            p["k"]
+            "lagesbild report week 2026-W47 --layer districts --res {} --k {}",
+            p["resolution"], p["k"]
         )
     );
     assert!(!v["synthetic_data"].as_array().unwrap().is_empty());
