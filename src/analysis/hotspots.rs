@@ -392,7 +392,7 @@ impl Analyzer {
         w
     }
 
-    fn provenance(&self, window: &TimeWindow, filter: &IncidentFilter) -> Provenance {
+    pub(crate) fn provenance(&self, window: &TimeWindow, filter: &IncidentFilter) -> Provenance {
         let (from, to) = window.bounds(self.tz);
         Provenance {
             window: window.to_string(),

@@ -12,6 +12,7 @@
 //! - [`moran`], [`lisa`]: global and local Moran's I.
 //! - [`mann_kendall`], [`emerging`]: trends and the 17 emerging-hotspot classes.
 //! - [`kde`]: quartic kernel density.
+//! - [`knox`]: near-repeat analysis (the Knox test in distance × time bands).
 //! - [`scale`]: the automatic choice of H3 resolution and ring size.
 //! - [`hotspots`]: the entry points that the server and reports call; every result carries
 //!   a [`hotspots::Provenance`] (its parameters and the store's data version).
@@ -36,6 +37,7 @@ pub mod gistar;
 pub mod grid;
 pub mod hotspots;
 pub mod kde;
+pub mod knox;
 pub mod lisa;
 pub mod mann_kendall;
 pub mod moran;
