@@ -99,6 +99,24 @@ pub fn check_bands(name: &str, edges: &[f64]) -> Result<(), AnalysisError> {
     Ok(())
 }
 
+/// Parses band edges written `200,400,600` and checks them ([`check_bands`]); the error
+/// names `name`.
+pub fn parse_bands(name: &str, text: &str) -> Result<Vec<f64>, AnalysisError> {
+    let edges = text
+        .split(',')
+        .map(|s| {
+            s.trim().parse::<f64>().map_err(|_| {
+                AnalysisError::Invalid(format!(
+                    "{name}: {:?} is not a number; give increasing band edges such as 200,400,600",
+                    s.trim()
+                ))
+            })
+        })
+        .collect::<Result<Vec<f64>, AnalysisError>>()?;
+    check_bands(name, &edges)?;
+    Ok(edges)
+}
+
 impl KnoxOptions {
     /// Checks every parameter; the error names it.
     pub fn validate(&self) -> Result<(), AnalysisError> {
@@ -547,6 +565,45 @@ pub fn sentence(t: &KnoxTable, what_en: &str, what_sv: &str) -> (String, String)
                 ),
             )
         }
+    }
+}
+
+/// The default window of the near-repeat analysis: the 52 whole ISO weeks ending with the
+/// last complete week before `now` (a week holds too few pairs for the test).
+pub fn default_window(now: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> TimeWindow {
+    use super::window::WindowKind;
+    let last = TimeWindow::containing(now, WindowKind::IsoWeek, tz).previous();
+    let first = last
+        .previous_n(51)
+        .last()
+        .cloned()
+        .unwrap_or_else(|| last.clone());
+    TimeWindow::Custom {
+        from: first.bounds(tz).0,
+        to: last.bounds(tz).1,
+    }
+}
+
+impl KnoxTable {
+    /// The table as fixed-width text: observed (Knox ratio) per cell, `*` for raised risk.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{:>16}", "");
+        for b in &self.time_bands {
+            out.push_str(&format!(" {:>16}", b.label));
+        }
+        out.push('\n');
+        for (band, row) in self.distance_bands.iter().zip(&self.cells) {
+            out.push_str(&format!("{:>16}", band.label));
+            for c in row {
+                let ratio = c
+                    .ratio
+                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}"));
+                let mark = if c.raised { "*" } else { " " };
+                out.push_str(&format!(" {:>9} ({ratio:>4}){mark}", c.observed));
+            }
+            out.push('\n');
+        }
+        out
     }
 }
 

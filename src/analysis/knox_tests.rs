@@ -304,4 +304,3 @@ fn too_many_near_pairs_is_refused_not_computed() {
     let e = knox(&pts, &KnoxOptions::default()).unwrap_err().to_string();
     assert!(e.contains("choose a smaller largest distance band"), "{e}");
 }
-

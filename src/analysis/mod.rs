@@ -8,7 +8,8 @@
 //! - [`counts`]: counts, shares, rates, harm, and change against previous windows and a
 //!   baseline (with an exact Poisson test, [`poisson`]).
 //! - [`weights`]: spatial weights (H3 rings, queen contiguity, distance band).
-//! - [`gistar`] with [`fdr`]: Getis-Ord Gi* with Benjamini–Hochberg control.
+//! - [`gistar`] with [`fdr`]: Getis-Ord Gi* with Benjamini–Hochberg control;
+//!   [`area_significance`]: an exact rate test per area for layers too small for Gi*.
 //! - [`moran`], [`lisa`]: global and local Moran's I.
 //! - [`mann_kendall`], [`emerging`]: trends and the 17 emerging-hotspot classes.
 //! - [`kde`]: quartic kernel density.
@@ -26,6 +27,7 @@
 //! scipy) through fixtures under `tests/fixtures/`, each with the script that wrote it.
 
 pub mod aoristic;
+pub mod area_significance;
 pub mod cache;
 pub mod counts;
 pub mod emerging;

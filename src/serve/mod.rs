@@ -20,6 +20,7 @@ mod error;
 mod forecast;
 mod geojson_out;
 mod interventions;
+mod nearrepeat;
 mod ogc;
 mod own;
 pub mod params;
@@ -358,6 +359,7 @@ fn routes(web: &web::WebConfig) -> auth::Routes {
         .merge(reports::routes())
         .merge(interventions::routes())
         .merge(forecast::routes())
+        .merge(nearrepeat::routes())
 }
 
 /// Every registered `(method, path pattern)`, for the test that checks each one against

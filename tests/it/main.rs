@@ -16,6 +16,7 @@ mod demo;
 mod durability;
 mod forecast;
 mod interventions;
+mod nearrepeat;
 mod ogc;
 mod reference;
 mod report_form;
