@@ -534,6 +534,7 @@ pub fn extent(t: &KnoxTable) -> Option<NearRepeatExtent> {
 /// the incidents, e.g. "a burglary" / "ett inbrott".
 pub fn sentence(t: &KnoxTable, what_en: &str, what_sv: &str) -> (String, String) {
     let alpha = num(t.options.alpha);
+    let alpha_sv = alpha.replace('.', ",");
     match extent(t) {
         Some(e) => {
             let (place_en, place_sv) = match e.metres {
@@ -547,7 +548,7 @@ pub fn sentence(t: &KnoxTable, what_en: &str, what_sv: &str) -> (String, String)
                     t.options.permutations
                 ),
                 format!(
-                    "Efter {what_sv} är risken för ett nytt {place_sv} förhöjd i {} dagar (Knoxtest, {} permutationer, p ≤ {alpha}).",
+                    "Efter {what_sv} är risken för ett nytt {place_sv} förhöjd i {} dagar (Knoxtest, {} permutationer, p ≤ {alpha_sv}).",
                     num(e.days),
                     t.options.permutations
                 ),
@@ -561,7 +562,7 @@ pub fn sentence(t: &KnoxTable, what_en: &str, what_sv: &str) -> (String, String)
                     "No near-repeat pattern after {what_en}: no pairs close in both space and time (from the same place to {d} m, from 0 to {days} days) starting at the same place or the nearest band are significantly more common than chance gives (p ≤ {alpha})."
                 ),
                 format!(
-                    "Inget near repeat-mönster efter {what_sv}: inga par nära i både rum och tid (från samma plats till {d} m, från 0 till {days} dagar) som börjar på samma plats eller i närmaste bandet är signifikant vanligare än slumpen ger (p ≤ {alpha})."
+                    "Inget near repeat-mönster efter {what_sv}: inga par nära i både rum och tid (från samma plats till {d} m, från 0 till {days} dagar) som börjar på samma plats eller i närmaste bandet är signifikant vanligare än slumpen ger (p ≤ {alpha_sv})."
                 ),
             )
         }

@@ -47,10 +47,14 @@ async fn the_demo_burglaries_show_their_planted_near_repeats() {
     assert!(first["ratio"].as_f64().unwrap() > 2.0, "{first}");
     // Far away and long after: no raised risk.
     assert_eq!(cells[6][8]["raised"], false);
-    assert_eq!(v["extent"]["metres"], 200.0, "{}", v["extent"]);
+    // Follow-ups lie within 200 m of their burglary, so up to 400 m from each other, and
+    // within 14 days.
+    let metres = v["extent"]["metres"].as_f64().unwrap();
+    assert!((200.0..=400.0).contains(&metres), "{}", v["extent"]);
+    assert_eq!(v["extent"]["days"], 14.0, "{}", v["extent"]);
     assert!(
         v["sentence_en"].as_str().unwrap().starts_with(
-            "After an incident (burglary), the risk of another within 200 m is raised for"
+            &format!("After an incident (burglary), the risk of another within {metres} m is raised for 14 days")
         ),
         "{}",
         v["sentence_en"]
@@ -115,4 +119,47 @@ async fn bad_nearrepeat_parameters_are_named() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {v}");
         assert!(v["error"].as_str().unwrap().contains(needle), "{uri}: {v}");
     }
+}
+
+/// The demo's six districts are too few for area Gi*, yet every district gets a
+/// significance from the exact rate test, so the panel and the priority list are live.
+#[tokio::test]
+async fn the_six_demo_districts_get_a_significance_without_gi() {
+    let s = AppState::new(Config::with_db(demo_db().db()), None);
+    let (status, v) = get(&s, "/api/areas?layer=districts&window=2026-T2").await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let features = v["features"].as_array().unwrap();
+    assert_eq!(features.len(), 6);
+    let mut hot = 0;
+    for f in features {
+        let p = &f["properties"];
+        assert!(p["gi_z"].is_null(), "too few areas for Gi*: {p}");
+        let sig = p["significance"].as_str().unwrap();
+        assert!(
+            [
+                "hot_99", "hot_95", "hot_90", "none", "cold_90", "cold_95", "cold_99"
+            ]
+            .contains(&sig),
+            "{sig}"
+        );
+        hot += usize::from(sig.starts_with("hot"));
+        assert!(
+            p["significance_method"]
+                .as_str()
+                .unwrap()
+                .contains("exact conditional Poisson"),
+            "{p}"
+        );
+        let q = p["significance_p"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&q));
+        // Hot means a rate above the rest's, cold below.
+        let rr = p["rate_ratio_rest"].as_f64().unwrap();
+        if sig.starts_with("hot") {
+            assert!(rr > 1.0, "{p}");
+        } else if sig.starts_with("cold") {
+            assert!(rr < 1.0, "{p}");
+        }
+    }
+    // The planted hotspots make some districts stand out.
+    assert!(hot >= 1, "{v}");
 }
