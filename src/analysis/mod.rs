@@ -13,7 +13,8 @@
 //! - [`moran`], [`lisa`]: global and local Moran's I.
 //! - [`mann_kendall`], [`emerging`]: trends and the 17 emerging-hotspot classes.
 //! - [`kde`]: quartic kernel density.
-//! - [`knox`]: near-repeat analysis (the Knox test in distance × time bands).
+//! - [`knox`]: the Knox test in distance × time bands; [`near_repeat`]: it on a window,
+//!   with the extent of raised risk and a sentence.
 //! - [`scale`]: the automatic choice of H3 resolution and ring size.
 //! - [`hotspots`]: the entry points that the server and reports call; every result carries
 //!   a [`hotspots::Provenance`] (its parameters and the store's data version).
@@ -43,6 +44,7 @@ pub mod knox;
 pub mod lisa;
 pub mod mann_kendall;
 pub mod moran;
+pub mod near_repeat;
 pub mod poisson;
 pub mod rate_ratio;
 pub mod scale;
