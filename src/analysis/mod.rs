@@ -13,6 +13,7 @@
 //! - [`moran`], [`lisa`]: global and local Moran's I.
 //! - [`mann_kendall`], [`emerging`]: trends and the 17 emerging-hotspot classes.
 //! - [`kde`]: quartic kernel density.
+//! - [`concentration`]: top shares, Lorenz curve, Gini and generalised Gini over places.
 //! - [`knox`]: the Knox test in distance × time bands; [`near_repeat`]: it on a window,
 //!   with the extent of raised risk and a sentence.
 //! - [`scale`]: the automatic choice of H3 resolution and ring size.
@@ -30,6 +31,7 @@
 pub mod aoristic;
 pub mod area_significance;
 pub mod cache;
+pub mod concentration;
 pub mod counts;
 pub mod emerging;
 pub mod fdr;
