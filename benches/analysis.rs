@@ -19,7 +19,7 @@ use lagesbild::store::Store;
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = Config::with_db(dir.path().join("demo.db"));
-    let mut store = Store::open(&config.db).expect("open");
+    let store = Store::open(&config.db).expect("open");
     let end = DateTime::parse_from_rfc3339("2026-11-23T00:00:00+01:00")
         .expect("time")
         .with_timezone(&Utc);
@@ -28,7 +28,7 @@ fn bench(c: &mut Criterion) {
         end,
         years: demo::DEFAULT_YEARS,
     };
-    demo::load(&mut store, &config, &spec, &mut |_, _| {}).expect("demo");
+    demo::load(&store, &config, &spec, &mut |_, _| {}).expect("demo");
     let cats = Categories::builtin();
     let tz = chrono_tz::Europe::Stockholm;
 

@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
             || {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let config = Config::with_db(dir.path().join("b.db"));
-                let mut store = Store::open(&config.db).expect("open");
+                let store = Store::open(&config.db).expect("open");
                 let opts = lagesbild::ingest::AreaImportOptions {
                     layer: "districts".into(),
                     id_field: "id".into(),
@@ -64,10 +64,10 @@ fn bench(c: &mut Criterion) {
                     parent_field: None,
                     crs: None,
                 };
-                import_areas(&mut store, districts.as_slice(), &opts, "districts").expect("areas");
+                import_areas(&store, districts.as_slice(), &opts, "districts").expect("areas");
                 (dir, config, store)
             },
-            |(dir, config, mut store)| {
+            |(dir, config, store)| {
                 let req = IngestRequest {
                     source: "bench".into(),
                     format: Format::Csv,
@@ -75,14 +75,10 @@ fn bench(c: &mut Criterion) {
                     crs: None,
                     strict: false,
                     now: chrono::Utc::now(),
+                    audit: None,
                 };
-                let r = ingest(
-                    &mut store,
-                    &config,
-                    std::io::Cursor::new(data.clone()),
-                    &req,
-                )
-                .expect("ingest");
+                let r = ingest(&store, &config, std::io::Cursor::new(data.clone()), &req)
+                    .expect("ingest");
                 assert_eq!(r.counts.accepted, ROWS);
                 black_box((r, dir))
             },

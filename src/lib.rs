@@ -13,16 +13,21 @@
 //! - [`config`]: deployment settings (database, categories, time zone, region, H3
 //!   resolutions), merged from flags, `LAGESBILD_*` variables and a TOML file, validated once.
 //! - [`model`]: the vocabulary — [`model::Incident`], [`model::Area`], [`model::Category`],
-//!   [`model::Partner`], coordinate types. Lon/lat order is stated there, once.
+//!   [`model::Partner`], coordinate types, and the access records ([`model::access`]:
+//!   roles, partner settings, tokens, audit entries). Lon/lat order is stated there, once.
 //! - [`intervention`]: the interventions register's vocabulary (kind, partner, target area,
 //!   hexes or polygon, days) and its field checks; stored by `store`, followed up in
 //!   `analysis::followup`.
 //! - [`ingest`]: readers for incident files (CSV, GeoJSON) and area layers, SWEREF 99 TM
 //!   conversion, row-by-row validation with rejections that name row, field, value, reason.
-//! - [`store`]: SQLite persistence (WAL, `synchronous=FULL`, versioned migrations), one
-//!   transaction per ingest, a `data_version` change counter.
+//! - [`store`]: the storage seam and **all** SQL. [`store::Store`] is a cloneable handle
+//!   over a connection pool with a narrow interface in domain types ([`store::Backend`],
+//!   [`store::WriteTx`]); one folder per backend (`store/sqlite/`: WAL,
+//!   `synchronous=FULL`, versioned migrations). One transaction per ingest, correction or
+//!   layer import, with its audit entry inside it; a `data_version` change counter.
 //! - [`access`]: partners and their sharing setting, roles, API tokens (hashes only), the
-//!   append-only audit log and small-count suppression. No HTTP; `serve::auth` applies it.
+//!   append-only audit log and small-count suppression: the rules, no SQL (it calls
+//!   `store`) and no HTTP (`serve::auth` applies it).
 //! - [`index`]: R-tree area assignment with a deterministic boundary rule, and H3 cells.
 //! - [`pipeline`]: jobs that cross modules — ingest a file, import an area layer.
 //! - [`analysis`]: hotspot statistics over the stored incidents — windows, aggregates,

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use lagesbild::access::{self, Role, audit, tokens};
+use lagesbild::access::{self, audit, tokens};
 use lagesbild::config::{Config, ConfigInput, FileConfig};
 use lagesbild::demo::{self, DemoSpec};
 use lagesbild::ingest::{AreaImportOptions, Format};
@@ -545,11 +545,11 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                 parent_field,
                 crs: crs.as_deref().map(parse_crs).transpose()?,
             };
-            let mut store = open_store(&config)?;
+            let store = open_store(&config)?;
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
             let report = pipeline::import_areas(
-                &mut store,
+                &store,
                 std::io::BufReader::new(input),
                 &opts,
                 &file.display().to_string(),
@@ -610,9 +610,9 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo(DemoCommand::Load { args, json }) => {
             let spec = demo_spec(&args)?;
-            let mut store = open_store(&config)?;
+            let store = open_store(&config)?;
             let was_empty = store.incident_count()? == 0;
-            let report = load_demo(&mut store, &config, &spec)?;
+            let report = load_demo(&store, &config, &spec)?;
             if was_empty {
                 mark_demo(&store)?;
             }
@@ -779,7 +779,7 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
             (None, None) => bail!("give the notes with --text TEXT or --file FILE"),
         };
         let text = report::check_notes(&text)?;
-        let mut store = open_store(config)?;
+        let store = open_store(config)?;
         let service = AnalysisService::new(
             config.categories.clone(),
             config.timezone,
@@ -904,7 +904,7 @@ fn demo_spec(args: &DemoArgs) -> Result<DemoSpec> {
     })
 }
 
-fn load_demo(store: &mut Store, config: &Config, spec: &DemoSpec) -> Result<demo::DemoReport> {
+fn load_demo(store: &Store, config: &Config, spec: &DemoSpec) -> Result<demo::DemoReport> {
     let bar = progress_bar(None, "generating the Botkyrka demo (synthetic incidents)");
     let report = demo::load(store, config, spec, &mut |done, total| {
         bar.set_length(total);
@@ -962,7 +962,7 @@ fn ingest_command(
         }
         None => Format::from_path(file).unwrap_or(Format::Csv),
     };
-    let mut store = open_store(config)?;
+    let store = open_store(config)?;
     let stdin = file == Path::new("-");
     let (input, len): (Box<dyn Read + Send>, Option<u64>) = if stdin {
         (Box::new(std::io::stdin()), None)
@@ -985,25 +985,21 @@ fn ingest_command(
         crs,
         strict,
         now: Utc::now(),
+        audit: Some(audit::Entry::by_cli(
+            &audit::cli_user(),
+            "ingest",
+            &file.display().to_string(),
+            0,
+        )),
     };
     let report = pipeline::ingest(
-        &mut store,
+        &store,
         config,
         std::io::BufReader::with_capacity(1 << 20, input),
         &req,
     );
     bar.finish_and_clear();
     let report = report.with_context(|| format!("{}: nothing was stored", file.display()))?;
-    audit::append(
-        &store,
-        &audit::Entry::by_cli(
-            &audit::cli_user(),
-            "ingest",
-            &file.display().to_string(),
-            report.counts.accepted as i64,
-        )
-        .with_detail(report.audit_detail()),
-    )?;
     if report.counts.accepted > 0 && access::is_demo(&store)? {
         access::set_demo(&store, false)?;
         eprintln!(
@@ -1073,7 +1069,13 @@ fn mark_demo(store: &Store) -> Result<()> {
     access::set_demo(store, true)?;
     for (code, _) in demo::generate::PARTNER_CATEGORIES {
         if access::partner(store, code)?.is_none() {
-            access::put_partner(store, code, &format!("{code} (demo, synthetic)"), true)?;
+            access::put_partner(
+                store,
+                code,
+                &format!("{code} (demo, synthetic)"),
+                true,
+                &audit::cli_user(),
+            )?;
         }
     }
     Ok(())
@@ -1137,17 +1139,7 @@ fn partner_command(config: &Config, cmd: PartnerCommand) -> Result<ExitCode> {
                 "no" | "false" | "off" => false,
                 other => bail!("--shares {other:?}: use yes or no"),
             };
-            let p = access::put_partner(&store, &code, &name, shares)?;
-            audit::append(
-                &store,
-                &audit::Entry::by_cli(
-                    &audit::cli_user(),
-                    "partner.put",
-                    &format!("partner {}", p.code),
-                    1,
-                )
-                .with_detail(format!("name {:?}, shares {}", p.name, p.shares)),
-            )?;
+            let p = access::put_partner(&store, &code, &name, shares, &audit::cli_user())?;
             println!(
                 "partner {}: {} ({})",
                 p.code,
@@ -1193,7 +1185,7 @@ fn token_command(config: &Config, cmd: TokenCommand) -> Result<ExitCode> {
             label,
             json,
         } => {
-            let role = Role::parse(&role)?;
+            let role = access::parse_role(&role)?;
             let expires = expires
                 .map(|e| tokens::parse_expiry(&e, Utc::now()))
                 .transpose()?;
@@ -1283,7 +1275,7 @@ fn serve_command(
         .parse()
         .with_context(|| format!("--bind {bind:?} is not an address such as 127.0.0.1:8080"))?;
     {
-        let mut store = open_store(&config)?;
+        let store = open_store(&config)?;
         if !no_demo && store.incident_count()? == 0 && store.layers()?.is_empty() {
             tracing::info!(db = %config.db.display(), "empty database: loading the Botkyrka demo with SYNTHETIC incidents");
             let spec = DemoSpec {
@@ -1291,7 +1283,7 @@ fn serve_command(
                 end: demo::default_end(Utc::now()),
                 years: demo::DEFAULT_YEARS,
             };
-            load_demo(&mut store, &config, &spec)?;
+            load_demo(&store, &config, &spec)?;
             mark_demo(&store)?;
         }
     }

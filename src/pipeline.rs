@@ -21,8 +21,9 @@ use crate::ingest::{
     AreaError, AreaImportOptions, Format, IngestError, Rejection, RowOutcome, RowPos, RowRules,
     read_area_layer, read_csv, read_geojson,
 };
+use crate::model::access::AuditEntry;
 use crate::model::{Crs, Incident, Partner};
-use crate::store::{BatchCounts, InsertOutcome, Store, StoreError, StoreTx};
+use crate::store::{BatchCounts, InsertOutcome, NewIncident, Store, StoreError, WriteTx};
 
 /// Rejections kept in detail per ingest; the rest are only counted.
 pub const MAX_REPORTED_REJECTIONS: usize = 1000;
@@ -60,6 +61,9 @@ pub struct IngestRequest {
     pub strict: bool,
     /// "Now", for the future-time check (normally `Utc::now()`).
     pub now: DateTime<Utc>,
+    /// Who ingests, for the audit log: the entry is completed with the row counts and
+    /// written in the ingest's own transaction (`None`: not audited).
+    pub audit: Option<AuditEntry>,
 }
 
 /// The outcome of one ingest, printed as the summary (`--json` prints it as is).
@@ -95,15 +99,19 @@ pub struct IngestReport {
 impl IngestReport {
     /// One line for the audit log: batch and row counts.
     pub fn audit_detail(&self) -> String {
-        format!(
-            "batch {:?}: {} rows, {} accepted, {} duplicates, {} rejected",
-            self.batch,
-            self.rows,
-            self.counts.accepted,
-            self.counts.duplicates,
-            self.counts.rejected
-        )
+        audit_line(self.batch, self.rows, &self.counts)
     }
+}
+
+fn audit_line(batch: Option<i64>, rows: u64, c: &BatchCounts) -> String {
+    format!(
+        "batch {}: {} rows, {} accepted, {} duplicates, {} rejected",
+        batch.map_or_else(|| "none (nothing stored)".to_owned(), |b| b.to_string()),
+        rows,
+        c.accepted,
+        c.duplicates,
+        c.rejected
+    )
 }
 
 /// A valid incident with its H3 cells and `(layer key, area key)` assignment.
@@ -122,7 +130,7 @@ struct Ready {
 /// Ingests one incident file into the store. (A caller that wants progress wraps `input`,
 /// e.g. in an `indicatif` reader, which counts bytes.)
 pub fn ingest<R: Read + Send>(
-    store: &mut Store,
+    store: &Store,
     config: &Config,
     input: R,
     req: &IngestRequest,
@@ -161,7 +169,7 @@ pub fn ingest<R: Read + Send>(
     }
 
     let tx = store.transaction()?;
-    ensure_resolutions(&tx, &resolutions)?;
+    ensure_resolutions(&*tx, &resolutions)?;
     let batch = tx.begin_batch(
         &req.source,
         match req.format {
@@ -176,7 +184,6 @@ pub fn ingest<R: Read + Send>(
     let mut span: Option<(i64, i64)> = None;
     let mut fatal: Option<IngestError> = None;
 
-    let mut writer = tx.incident_writer()?;
     let (send, recv) = sync_channel::<Result<Vec<Ready>, IngestError>>(4);
     let store_result = std::thread::scope(|scope| -> Result<(), StoreError> {
         let index = &index;
@@ -224,6 +231,19 @@ pub fn ingest<R: Read + Send>(
                     break;
                 }
             };
+            let fresh: Vec<NewIncident<'_>> = chunk
+                .iter()
+                .filter_map(|r| {
+                    r.result.as_ref().ok().map(|a| NewIncident {
+                        row: r.pos.row,
+                        incident: &a.incident,
+                        cells: &a.cells,
+                        areas: &a.areas,
+                    })
+                })
+                .collect();
+            let mut outcomes = tx.insert_incidents(batch, &fresh)?.into_iter();
+            drop(fresh);
             for r in chunk {
                 total_rows += 1;
                 match r.result {
@@ -235,9 +255,11 @@ pub fn ingest<R: Read + Send>(
                     }
                     Ok(Assigned {
                         incident: inc,
-                        cells,
                         areas,
-                    }) => match writer.insert(batch, r.pos.row, &inc, &cells, &areas)? {
+                        ..
+                    }) => match outcomes.next().ok_or_else(|| {
+                        StoreError::Corrupt("the store returned fewer outcomes than rows".into())
+                    })? {
                         InsertOutcome::Inserted => {
                             counts.accepted += 1;
                             let start = inc.occurred_at.timestamp();
@@ -275,7 +297,6 @@ pub fn ingest<R: Read + Send>(
         Ok(())
     });
     store_result?;
-    drop(writer);
     if let Some(e) = fatal {
         // Dropping `tx` rolls the whole batch back.
         return Err(e.into());
@@ -291,14 +312,26 @@ pub fn ingest<R: Read + Send>(
     if total_rows == 0 {
         warnings.push("the file has a header but no data rows".into());
     }
+    let audit_detail = |batch: Option<i64>| audit_line(batch, total_rows, &counts);
     let (committed, batch, data_version) = if commit {
         if let Some((from, to)) = span {
             tx.note_incidents(from, to);
         }
         tx.finish_batch(batch, &counts)?;
+        if let Some(entry) = &req.audit {
+            tx.append_audit(
+                &entry
+                    .clone()
+                    .with_rows(counts.accepted as i64)
+                    .with_detail(audit_detail(Some(batch))),
+            )?;
+        }
         (true, Some(batch), tx.commit()?)
     } else {
         drop(tx);
+        if let Some(entry) = &req.audit {
+            store.append_audit(&entry.clone().with_rows(0).with_detail(audit_detail(None)))?;
+        }
         (false, None, store.data_version()?)
     };
     Ok(IngestReport {
@@ -339,7 +372,7 @@ fn assign(o: RowOutcome, index: &AreaIndex, resolutions: &[Resolution]) -> Ready
 
 /// Makes the stored cells match the configured resolutions, recomputing every incident's
 /// cells when the configuration changed.
-fn ensure_resolutions(tx: &StoreTx<'_>, wanted: &[Resolution]) -> Result<(), StoreError> {
+fn ensure_resolutions(tx: &dyn WriteTx, wanted: &[Resolution]) -> Result<(), StoreError> {
     match tx.h3_resolutions()? {
         Some(stored) if stored == wanted => Ok(()),
         stored => {
@@ -355,9 +388,9 @@ fn ensure_resolutions(tx: &StoreTx<'_>, wanted: &[Resolution]) -> Result<(), Sto
                     .par_iter()
                     .map(|(_, p)| cells_for(*p, wanted).unwrap_or_default())
                     .collect();
-                for ((key, _), c) in locations.iter().zip(&cells) {
-                    tx.set_cells(*key, c)?;
-                }
+                let rows: Vec<(i64, Vec<h3o::CellIndex>)> =
+                    locations.iter().map(|(key, _)| *key).zip(cells).collect();
+                tx.set_cells(&rows)?;
             }
             Ok(())
         }
@@ -382,7 +415,7 @@ pub struct AreaImportReport {
 /// Imports (or replaces) an area layer and re-assigns every stored incident to it, in one
 /// transaction.
 pub fn import_areas<R: Read>(
-    store: &mut Store,
+    store: &Store,
     input: R,
     opts: &AreaImportOptions,
     source: &str,
@@ -421,14 +454,16 @@ pub struct Correction {
 /// Corrects the stored incident `id` of `partner`: `feature` is a GeoJSON Feature with the
 /// new content (category, occurred_at, optional occurred_to and description, a point). It
 /// is validated exactly like an ingested row; its `id` and `partner` are set from the
-/// arguments. The incident keeps its key; its cells and areas are recomputed.
+/// arguments. The incident keeps its key; its cells and areas are recomputed. `audit`, if
+/// given, is written with the old content in the same transaction.
 pub fn correct_incident(
-    store: &mut Store,
+    store: &Store,
     config: &Config,
     partner: &Partner,
     id: &str,
     mut feature: serde_json::Value,
     now: DateTime<Utc>,
+    audit: Option<&AuditEntry>,
 ) -> Result<Correction, PipelineError> {
     let props = feature
         .as_object_mut()
@@ -470,10 +505,17 @@ pub fn correct_incident(
     })?;
     let areas = index.locate(inc.location);
     let tx = store.transaction()?;
-    ensure_resolutions(&tx, &config.h3_resolutions)?;
+    ensure_resolutions(&*tx, &config.h3_resolutions)?;
     let before = tx.correct_incident(&inc, &cells, &areas)?.ok_or_else(|| {
         PipelineError::Correction(format!("partner {partner} has no incident with id {id:?}"))
     })?;
+    if let Some(entry) = audit {
+        // The old content lives on only here, so it commits with the change.
+        tx.append_audit(&entry.clone().with_rows(1).with_detail(format!(
+            "before: {}",
+            serde_json::to_string(&before).unwrap_or_default()
+        )))?;
+    }
     let data_version = tx.commit()?;
     Ok(Correction {
         before,

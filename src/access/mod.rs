@@ -14,10 +14,8 @@ pub mod audit;
 pub mod suppress;
 pub mod tokens;
 
-use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
-
 use crate::model::Partner;
+pub use crate::model::access::{PartnerSettings, Role};
 use crate::store::{Store, StoreError};
 
 /// An access-control failure.
@@ -26,9 +24,6 @@ pub enum AccessError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// SQLite reported an error.
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     /// Bad input; the message names the field.
     #[error("{0}")]
     Invalid(String),
@@ -42,73 +37,20 @@ pub enum AccessError {
 
 type Result<T> = std::result::Result<T, AccessError>;
 
-/// What a token may do. Anonymous access is the absence of a token (see `serve::auth`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Manages partners, tokens and areas; sees what an analyst sees.
-    Admin,
-    /// Sees all incident-level data shared with the collaboration; full aggregates.
-    Analyst,
-    /// Files incidents for its own partner and sees that partner's incidents.
-    Reporter,
-    /// Aggregates only, with suppression.
-    Viewer,
+/// Parses a role name (`admin`, `analyst`, `reporter`, `viewer`).
+pub fn parse_role(s: &str) -> Result<Role> {
+    Role::parse(s).map_err(AccessError::Invalid)
 }
 
-impl Role {
-    /// Every role.
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Analyst, Role::Reporter, Role::Viewer];
-
-    /// Parses `admin`, `analyst`, `reporter` or `viewer`.
-    pub fn parse(s: &str) -> Result<Role> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "admin" => Ok(Role::Admin),
-            "analyst" => Ok(Role::Analyst),
-            "reporter" => Ok(Role::Reporter),
-            "viewer" => Ok(Role::Viewer),
-            other => Err(AccessError::Invalid(format!(
-                "role {other:?} is not admin, analyst, reporter or viewer"
-            ))),
-        }
-    }
-
-    /// The role's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Analyst => "analyst",
-            Role::Reporter => "reporter",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    /// Whether aggregates are shown without small-count suppression.
-    pub fn sees_full_aggregates(self) -> bool {
-        matches!(self, Role::Admin | Role::Analyst)
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A configured partner organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PartnerSettings {
-    /// The code used in incidents (`polisen`, `kommunen`, ...).
-    pub code: String,
-    /// Display name.
-    pub name: String,
-    /// Whether the partner shares its incidents with the collaboration (the other partners'
-    /// analysts see them).
-    pub shares: bool,
-}
-
-/// Adds a partner, or updates its name and sharing setting.
-pub fn put_partner(store: &Store, code: &str, name: &str, shares: bool) -> Result<PartnerSettings> {
+/// Adds a partner, or updates its name and sharing setting; audited (as `actor`, e.g.
+/// `cli:anna`) in the same transaction.
+pub fn put_partner(
+    store: &Store,
+    code: &str,
+    name: &str,
+    shares: bool,
+    actor: &str,
+) -> Result<PartnerSettings> {
     let code = Partner::parse(code)
         .map_err(|e| AccessError::Invalid(format!("partner: {e}")))?
         .as_str()
@@ -119,49 +61,25 @@ pub fn put_partner(store: &Store, code: &str, name: &str, shares: bool) -> Resul
             "name: give 1 to 200 printable characters".into(),
         ));
     }
-    store.connection().execute(
-        "INSERT INTO partners (code, name, shares, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (code) DO UPDATE SET name = excluded.name, shares = excluded.shares",
-        params![code, name, shares, chrono::Utc::now().timestamp()],
-    )?;
-    Ok(PartnerSettings {
+    let p = PartnerSettings {
         code,
         name: name.to_owned(),
         shares,
-    })
+    };
+    let entry = audit::Entry::by_cli(actor, "partner.put", &format!("partner {}", p.code), 1)
+        .with_detail(format!("name {:?}, shares {}", p.name, p.shares));
+    store.put_partner(&p, &entry)?;
+    Ok(p)
 }
 
 /// The configured partners, by code.
 pub fn partners(store: &Store) -> Result<Vec<PartnerSettings>> {
-    let mut stmt = store
-        .connection()
-        .prepare("SELECT code, name, shares FROM partners ORDER BY code")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(PartnerSettings {
-            code: r.get(0)?,
-            name: r.get(1)?,
-            shares: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    Ok(store.partners()?)
 }
 
 /// One partner.
 pub fn partner(store: &Store, code: &str) -> Result<Option<PartnerSettings>> {
-    Ok(store
-        .connection()
-        .query_row(
-            "SELECT code, name, shares FROM partners WHERE code = ?1",
-            [code],
-            |r| {
-                Ok(PartnerSettings {
-                    code: r.get(0)?,
-                    name: r.get(1)?,
-                    shares: r.get(2)?,
-                })
-            },
-        )
-        .optional()?)
+    Ok(store.partner(code)?)
 }
 
 /// The partners whose incidents a token of `role` belonging to `own` may read: its own

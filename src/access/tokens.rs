@@ -6,44 +6,18 @@
 
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{AccessError, Result, Role, audit};
-use crate::store::Store;
+use crate::model::access::NewToken;
+pub use crate::model::access::TokenInfo;
+use crate::store::{Store, StoreError};
 
 /// The prefix of every token (so a leaked one is recognisable, e.g. by secret scanners).
 pub const PREFIX: &str = "lgb_";
 /// Random bytes per token.
 pub const TOKEN_BYTES: usize = 32;
-
-/// A stored token (never the token itself).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TokenInfo {
-    /// Row id, used to revoke it.
-    pub id: i64,
-    /// The partner it acts for.
-    pub partner: String,
-    /// What it may do.
-    pub role: Role,
-    /// A free note (who holds it).
-    pub label: String,
-    /// When it was made.
-    pub created_at: DateTime<Utc>,
-    /// When it stops working, if ever.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// When it was revoked, if it was.
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl TokenInfo {
-    /// Whether the token works at `now`.
-    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
-        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now < e)
-    }
-}
 
 /// SHA-256 of a token.
 pub fn hash(token: &str) -> [u8; 32] {
@@ -85,129 +59,72 @@ pub fn create(
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
     );
     let created_at = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-    store.connection().execute(
-        "INSERT INTO tokens (hash, partner, role, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            hash(&token).as_slice(),
-            partner,
-            role.as_str(),
-            label,
-            created_at.timestamp(),
-            expires_at.map(|e| e.timestamp())
-        ],
-    )?;
-    let info = TokenInfo {
-        id: store.connection().last_insert_rowid(),
+    let new = NewToken {
+        hash: hash(&token),
         partner: partner.to_owned(),
         role,
         label: label.to_owned(),
         created_at,
-        expires_at: expires_at.and_then(|e| DateTime::from_timestamp(e.timestamp(), 0)),
-        revoked_at: None,
+        expires_at,
     };
-    audit::append(
-        store,
-        &audit::Entry::by_cli(
-            actor,
-            "token.create",
-            &format!("token {} ({} {})", info.id, info.partner, info.role),
-            1,
-        ),
-    )?;
+    let info = store
+        .add_token(&new, &|info| {
+            audit::Entry::by_cli(
+                actor,
+                "token.create",
+                &format!("token {} ({} {})", info.id, info.partner, info.role),
+                1,
+            )
+        })
+        .map_err(|e| match e {
+            StoreError::UnknownPartner(p) => AccessError::UnknownPartner(p),
+            other => other.into(),
+        })?;
     Ok((token, info))
-}
-
-const COLUMNS: &str = "id, partner, role, label, created_at, expires_at, revoked_at";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenInfo> {
-    let role: String = r.get(2)?;
-    let time = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
-    Ok(TokenInfo {
-        id: r.get(0)?,
-        partner: r.get(1)?,
-        role: Role::parse(&role).unwrap_or(Role::Viewer),
-        label: r.get(3)?,
-        created_at: time(r.get(4)?),
-        expires_at: r.get::<_, Option<i64>>(5)?.map(time),
-        revoked_at: r.get::<_, Option<i64>>(6)?.map(time),
-    })
 }
 
 /// Every token, oldest first.
 pub fn list(store: &Store) -> Result<Vec<TokenInfo>> {
-    let mut stmt = store
-        .connection()
-        .prepare(&format!("SELECT {COLUMNS} FROM tokens ORDER BY id"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    Ok(store.tokens()?)
 }
 
 /// One token by id.
 pub fn get(store: &Store, id: i64) -> Result<Option<TokenInfo>> {
-    Ok(store
-        .connection()
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM tokens WHERE id = ?1"),
-            [id],
-            from_row,
-        )
-        .optional()?)
+    Ok(store.token(id)?)
+}
+
+/// Whether `token` has the shape of a token (prefix and length), before any look-up.
+pub fn well_formed(token: &str) -> bool {
+    token.starts_with(PREFIX) && token.len() == PREFIX.len() + 2 * TOKEN_BYTES
 }
 
 /// The active token that `token` is, or `None` (unknown, malformed, expired or revoked).
 pub fn verify(store: &Store, token: &str, now: DateTime<Utc>) -> Result<Option<TokenInfo>> {
     let token = token.trim();
-    if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 2 * TOKEN_BYTES {
+    if !well_formed(token) {
         return Ok(None);
     }
     let wanted = hash(token);
-    let found: Option<(Vec<u8>, TokenInfo)> = store
-        .connection()
-        .query_row(
-            &format!("SELECT hash, {COLUMNS} FROM tokens WHERE hash = ?1"),
-            [wanted.as_slice()],
-            |r| {
-                let h: Vec<u8> = r.get(0)?;
-                let role: String = r.get(3)?;
-                let time = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
-                Ok((
-                    h,
-                    TokenInfo {
-                        id: r.get(1)?,
-                        partner: r.get(2)?,
-                        role: Role::parse(&role).unwrap_or(Role::Viewer),
-                        label: r.get(4)?,
-                        created_at: time(r.get(5)?),
-                        expires_at: r.get::<_, Option<i64>>(6)?.map(time),
-                        revoked_at: r.get::<_, Option<i64>>(7)?.map(time),
-                    },
-                ))
-            },
-        )
-        .optional()?;
+    let found = store.token_by_hash(&wanted)?;
     Ok(found.and_then(|(stored, info)| {
         let same: bool = stored.as_slice().ct_eq(wanted.as_slice()).into();
         (same && info.is_active(now)).then_some(info)
     }))
 }
 
-/// Revokes a token (at once; revoking twice keeps the first time). Audited.
+/// Revokes a token (at once; revoking twice keeps the first time). Audited in the same
+/// transaction.
 pub fn revoke(store: &Store, id: i64, actor: &str) -> Result<TokenInfo> {
-    let changed = store.connection().execute(
-        "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-        params![id, Utc::now().timestamp()],
-    )?;
-    let info = get(store, id)?.ok_or(AccessError::UnknownToken(id))?;
-    audit::append(
-        store,
-        &audit::Entry::by_cli(
-            actor,
-            "token.revoke",
-            &format!("token {} ({} {})", info.id, info.partner, info.role),
-            changed as i64,
-        ),
-    )?;
-    Ok(info)
+    store
+        .revoke_token(id, Utc::now(), &|info, changed| {
+            audit::Entry::by_cli(
+                actor,
+                "token.revoke",
+                &format!("token {} ({} {})", info.id, info.partner, info.role),
+                i64::from(changed),
+            )
+        })?
+        .ok_or(AccessError::UnknownToken(id))
 }
 
 /// Parses an expiry: a duration such as `90d`, `12h`, `30m`, or an RFC 3339 time or a date

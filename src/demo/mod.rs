@@ -135,7 +135,7 @@ pub struct DemoReport {
 
 /// Loads the demo layers and generated incidents into the store.
 pub fn load(
-    store: &mut Store,
+    store: &Store,
     config: &Config,
     spec: &DemoSpec,
     progress: &mut dyn FnMut(u64, u64),
@@ -165,6 +165,12 @@ pub fn load(
         crs: None,
         strict: true,
         now: spec.end.max(Utc::now()),
+        audit: Some(crate::access::audit::Entry::by_cli(
+            &crate::access::audit::cli_user(),
+            "ingest",
+            "demo (synthetic)",
+            0,
+        )),
     };
     let incidents = pipeline::ingest(store, config, std::io::Cursor::new(csv), &req)?;
     Ok(DemoReport { layers, incidents })

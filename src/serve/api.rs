@@ -594,12 +594,12 @@ async fn post_incidents(
         crs,
         strict,
         now: Utc::now(),
+        audit: Some(access.audit("ingest", "POST /api/incidents", 0)),
     };
     let report = state
-        .blocking(move |_, state| {
-            let mut store = crate::store::Store::open(&state.config().db)?;
+        .blocking(move |store, state| {
             let report = pipeline::ingest(
-                &mut store,
+                store,
                 state.config(),
                 std::io::Cursor::new(body.to_vec()),
                 &req,
@@ -608,16 +608,10 @@ async fn post_incidents(
                 pipeline::PipelineError::Store(s) => ApiError::from(s),
                 other => ApiError::BadRequest(format!("nothing was stored: {other}")),
             })?;
-            crate::access::audit::append(
-                &store,
-                &access
-                    .audit("ingest", "POST /api/incidents", report.counts.accepted as i64)
-                    .with_detail(report.audit_detail()),
-            )?;
-            if report.counts.accepted > 0 && crate::access::is_demo(&store)? {
+            if report.counts.accepted > 0 && crate::access::is_demo(store)? {
                 // Real data in a demo database: it is no longer a demo, and public access
                 // that was on only because of the demo goes off.
-                crate::access::set_demo(&store, false)?;
+                crate::access::set_demo(store, false)?;
                 state.auth().close_public();
                 tracing::warn!("incidents were filed into the demo database: it is no longer marked as demo; public access is off");
             }

@@ -40,7 +40,6 @@ use crate::access::suppress::Suppression;
 use crate::access::tokens::{self, TokenInfo};
 use crate::access::{Role, audit};
 use crate::analysis::window::TimeWindow;
-use crate::store::Store;
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -576,8 +575,6 @@ pub(crate) struct AuthState {
     sessions: Mutex<HashMap<[u8; 32], Session>>,
     logins: RateLimiter<Option<IpAddr>>,
     ingests: RateLimiter<i64>,
-    /// A long-lived connection for token look-ups.
-    conn: Mutex<Option<Store>>,
 }
 
 impl AuthState {
@@ -588,7 +585,6 @@ impl AuthState {
             ingests: RateLimiter::new(settings.ingest_per_minute),
             settings,
             sessions: Mutex::new(HashMap::new()),
-            conn: Mutex::new(None),
         }
     }
 
@@ -621,24 +617,6 @@ impl AuthState {
                 secs,
             )
         })
-    }
-
-    fn with_store<T>(
-        &self,
-        db: &std::path::Path,
-        f: impl FnOnce(&Store) -> T,
-    ) -> Result<T, ApiError> {
-        let mut conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if conn.is_none() {
-            *conn = Some(Store::open(db)?);
-        }
-        match conn.as_ref() {
-            Some(s) => Ok(f(s)),
-            None => Err(ApiError::Internal("no store".into())),
-        }
     }
 }
 
@@ -705,7 +683,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
         let Ok(token) = b else {
             return Ok(Credential::Invalid);
         };
-        let found = auth.with_store(&state.config().db, |s| tokens::verify(s, &token, now))?;
+        let found = tokens::verify(&state.store()?, &token, now);
         return Ok(match found {
             Ok(Some(t)) => Credential::Bearer(t),
             Ok(None) => Credential::Invalid,
@@ -731,7 +709,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
             None => return Ok(Credential::None),
         }
     };
-    let info = auth.with_store(&state.config().db, |s| tokens::get(s, token_id))?;
+    let info = tokens::get(&state.store()?, token_id);
     match info {
         Ok(Some(t)) if t.is_active(now) => Ok(Credential::Session(t, csrf)),
         Ok(_) => {

@@ -81,7 +81,7 @@ impl From<crate::access::AccessError> for ApiError {
         match e {
             A::Invalid(m) => ApiError::BadRequest(m),
             A::UnknownPartner(_) | A::UnknownToken(_) => ApiError::NotFound(e.to_string()),
-            A::Store(_) | A::Sqlite(_) => ApiError::Internal(e.to_string()),
+            A::Store(_) => ApiError::Internal(e.to_string()),
         }
     }
 }

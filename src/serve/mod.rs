@@ -30,7 +30,6 @@ mod tiles;
 pub mod web;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,15 +62,14 @@ pub struct AppState {
 }
 
 struct Inner {
-    db: PathBuf,
+    /// The database handle (a connection pool), opened on first use and then shared.
+    store: std::sync::Mutex<Option<Store>>,
     config: Config,
     analysis: AnalysisService,
     tiles: TileService,
     base_url: Option<String>,
     /// The data version as last read, and when; see [`AppState::data_version_fast`].
     version: std::sync::Mutex<(i64, Option<std::time::Instant>)>,
-    /// A long-lived connection for reading the data version.
-    probe: std::sync::Mutex<Option<Store>>,
     /// Whole responses (tiles, `/api/hexes`, `/api/areas`) by data version, path and raw
     /// query, so a repeated request is answered without touching the database.
     responses: crate::tiles::SizedLru<CachedResponse>,
@@ -162,16 +160,25 @@ impl AppState {
     /// Access: public (anonymous) access is on only when the database holds just the
     /// synthetic demo; see [`AppState::with_auth`] to set it.
     pub fn new(config: Config, base_url: Option<String>) -> AppState {
-        let demo = Store::open(&config.db)
-            .ok()
-            .and_then(|s| crate::access::is_demo(&s).ok())
+        let store = Store::open(&config.db).ok();
+        let demo = store
+            .as_ref()
+            .and_then(|s| crate::access::is_demo(s).ok())
             .unwrap_or(false);
         let settings = auth::AuthSettings {
             public: demo,
             public_for_demo: demo,
             ..auth::AuthSettings::default()
         };
-        AppState::with_auth(config, base_url, settings)
+        let state = AppState::with_auth(config, base_url, settings);
+        if let Some(store) = store {
+            *state
+                .inner
+                .store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(store);
+        }
+        state
     }
 
     /// State with explicit access settings.
@@ -183,9 +190,8 @@ impl AppState {
         AppState {
             inner: Arc::new(Inner {
                 version: std::sync::Mutex::new((0, None)),
-                probe: std::sync::Mutex::new(None),
+                store: std::sync::Mutex::new(None),
                 responses: crate::tiles::SizedLru::new(RESPONSE_CACHE_BYTES),
-                db: config.db.clone(),
                 analysis: AnalysisService::new(
                     config.categories.clone(),
                     config.timezone,
@@ -225,7 +231,22 @@ impl AppState {
         self.inner.base_url.as_deref()
     }
 
-    /// Runs `f` with a fresh store connection and the shared state on the blocking pool.
+    /// The shared database handle, opened on first use (and again after a failed open).
+    pub(crate) fn store(&self) -> Result<Store, ApiError> {
+        let mut slot = self
+            .inner
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(s) = slot.as_ref() {
+            return Ok(s.clone());
+        }
+        let s = Store::open(&self.inner.config.db)?;
+        *slot = Some(s.clone());
+        Ok(s)
+    }
+
+    /// Runs `f` with the store and the shared state on the blocking pool.
     async fn blocking<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -233,7 +254,7 @@ impl AppState {
     {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let store = Store::open(&state.inner.db)?;
+            let store = state.store()?;
             f(&store, &state)
         })
         .await
@@ -260,8 +281,8 @@ impl AppState {
         &self.inner.tiles
     }
 
-    /// The store's data version, read at most every [`VERSION_TTL`] through one long-lived
-    /// connection (a few microseconds), so cache hits never open the database.
+    /// The store's data version, read at most every [`VERSION_TTL`] through the pool (a few
+    /// microseconds), so most cache hits never touch the database.
     pub(crate) fn data_version_fast(&self) -> Result<i64, ApiError> {
         let mut cached = self
             .inner
@@ -273,18 +294,7 @@ impl AppState {
         {
             return Ok(v);
         }
-        let mut probe = self
-            .inner
-            .probe
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if probe.is_none() {
-            *probe = Some(Store::open(&self.inner.db)?);
-        }
-        let v = match probe.as_ref() {
-            Some(store) => store.data_version()?,
-            None => 0,
-        };
+        let v = self.store()?.data_version()?;
         *cached = (v, Some(std::time::Instant::now()));
         Ok(v)
     }

@@ -98,15 +98,20 @@ async fn correct(
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
     let partner = Partner::parse(&token.partner).map_err(ApiError::Internal)?;
     let done = state
-        .blocking(move |_, state| {
-            let mut store = crate::store::Store::open(&state.config().db)?;
+        .blocking(move |store, state| {
+            let entry = access.audit(
+                "incident.correct",
+                &format!("PUT /api/my/incidents/{id}"),
+                1,
+            );
             let c = pipeline::correct_incident(
-                &mut store,
+                store,
                 state.config(),
                 &partner,
                 &id,
                 feature,
                 Utc::now(),
+                Some(&entry),
             )
             .map_err(|e| match e {
                 PipelineError::Store(s) => ApiError::from(s),
@@ -115,19 +120,6 @@ async fn correct(
                 }
                 other => ApiError::BadRequest(other.to_string()),
             })?;
-            audit::append(
-                &store,
-                &access
-                    .audit(
-                        "incident.correct",
-                        &format!("PUT /api/my/incidents/{id}"),
-                        1,
-                    )
-                    .with_detail(format!(
-                        "before: {}",
-                        serde_json::to_string(&c.before).unwrap_or_default()
-                    )),
-            )?;
             Ok(c)
         })
         .await?;

@@ -403,10 +403,9 @@ async fn put_notes(
         .blocking(move |store, state| {
             let scope = notes_scope(store, state, &mut q)?;
             q.finish(&["layer", "region"])?;
-            let mut writer = Store::open(&state.config().db)?;
             let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-            writer.set_report_notes(&window.to_string(), &scope, &text, &now)?;
-            let n = writer.report_notes(&window.to_string(), &scope)?;
+            store.set_report_notes(&window.to_string(), &scope, &text, &now)?;
+            let n = store.report_notes(&window.to_string(), &scope)?;
             Ok(axum::Json(json!({
                 "report": window.to_string(),
                 "scope": scope,

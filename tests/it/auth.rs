@@ -29,9 +29,9 @@ fn fixture() -> Sandbox {
     let sb = Sandbox::new();
     sb.import_districts();
     let store = lagesbild::store::Store::open(&sb.db()).unwrap();
-    access::put_partner(&store, "polisen", "Polisen", true).unwrap();
-    access::put_partner(&store, "kommunen", "Kommunen", true).unwrap();
-    access::put_partner(&store, "bostadsbolaget", "Bostadsbolaget", false).unwrap();
+    access::put_partner(&store, "polisen", "Polisen", true, "test").unwrap();
+    access::put_partner(&store, "kommunen", "Kommunen", true, "test").unwrap();
+    access::put_partner(&store, "bostadsbolaget", "Bostadsbolaget", false, "test").unwrap();
     for (partner, n) in [("polisen", 12), ("kommunen", 3), ("bostadsbolaget", 7)] {
         let rows: String = (1..=n).map(row).collect();
         let f = sb.file(
@@ -638,7 +638,7 @@ async fn partners_see_their_own_and_the_shared_incidents_only() {
     assert_eq!(own.status, StatusCode::OK);
     // Sharing switched on: now visible.
     let store = lagesbild::store::Store::open(&db).unwrap();
-    access::put_partner(&store, "bostadsbolaget", "Bostadsbolaget", true).unwrap();
+    access::put_partner(&store, "bostadsbolaget", "Bostadsbolaget", true, "test").unwrap();
     let r = get(&s, "/api/incidents?window=2026-11", Some(&a)).await;
     assert_eq!(r.json()["numberMatched"], 22);
 }

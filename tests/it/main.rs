@@ -9,6 +9,7 @@
 mod analysis;
 mod analysis_reference;
 mod api;
+mod audit_crash;
 mod auth;
 mod browser;
 mod cli_ingest;

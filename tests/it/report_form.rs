@@ -27,8 +27,8 @@ fn a_reporter_files_and_corrects_a_report_and_an_analyst_sees_it() {
     let sb = Sandbox::new();
     sb.import_districts();
     let store = lagesbild::store::Store::open(&sb.db()).unwrap();
-    access::put_partner(&store, "bostadsbolaget", "Bostadsbolaget", true).unwrap();
-    access::put_partner(&store, "polisen", "Polisen", true).unwrap();
+    access::put_partner(&store, "bostadsbolaget", "Bostadsbolaget", true, "test").unwrap();
+    access::put_partner(&store, "polisen", "Polisen", true, "test").unwrap();
     let reporter = make_token(&sb.db(), "bostadsbolaget", Role::Reporter);
     let analyst = make_token(&sb.db(), "polisen", Role::Analyst);
     let mut child = sb

@@ -153,7 +153,7 @@ pub fn make_token(db: &Path, partner: &str, role: lagesbild::access::Role) -> St
         .unwrap()
         .is_none()
     {
-        lagesbild::access::put_partner(&store, partner, partner, true).unwrap();
+        lagesbild::access::put_partner(&store, partner, partner, true, "test").unwrap();
     }
     lagesbild::access::tokens::create(&store, partner, role, "test", None, "test")
         .unwrap()

@@ -1,11 +1,14 @@
-use super::*;
+use chrono::NaiveDate;
+
+use crate::intervention::{Intervention, InterventionError, InterventionId, InterventionSpec};
 use crate::intervention::{InterventionInput, InterventionTarget};
 use crate::model::Area;
+use crate::store::{Store, StoreError};
 use serde_json::json;
 
 fn store_with_layer() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
     let square = geo::Polygon::new(
         geo::LineString::from(vec![
             (17.80, 59.20),

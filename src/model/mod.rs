@@ -7,6 +7,8 @@
 //! This module holds plain data and the category catalogue. Parsing lives in `ingest`,
 //! persistence in `store`, spatial assignment in `index`.
 
+pub mod access;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -204,7 +206,7 @@ struct CategoryFile {
 }
 
 /// The default catalogue, `data/categories.toml`, embedded in the binary.
-pub const DEFAULT_CATEGORIES_TOML: &str = include_str!("../data/categories.toml");
+pub const DEFAULT_CATEGORIES_TOML: &str = include_str!("../../data/categories.toml");
 
 impl Categories {
     /// Parses a catalogue in the `data/categories.toml` format.

@@ -11,29 +11,28 @@
 //! reports record beside the data version.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Result, Store, StoreError, meta_get};
+use super::in_transaction;
 use crate::intervention::{
     Intervention, InterventionError, InterventionId, InterventionKind, InterventionSpec,
     TargetInput,
 };
 use crate::model::Partner;
+use crate::store::{Result, StoreError};
 
 const COLUMNS: &str =
     "id, kind, partner, target, start_day, end_day, description, created_at, updated_at";
 
-impl Store {
-    /// Registers an intervention and returns it as stored.
-    ///
-    /// # Errors
-    /// [`StoreError::Intervention`] with [`InterventionError::UnknownArea`] when the target
-    /// is an area that is not stored, or [`InterventionError::OverlappingDuplicate`] when
-    /// the same kind by the same partner on the same target overlaps its dates.
-    pub fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-        check_target(&tx, spec)?;
-        check_duplicate(&tx, spec, None)?;
+/// Registers an intervention and returns it as stored.
+///
+/// # Errors
+/// [`StoreError::Intervention`] with `UnknownArea` when the target area does not exist, or
+/// `OverlappingDuplicate` when the same kind, partner and target overlap the dates.
+pub(super) fn add(conn: &Connection, spec: &InterventionSpec) -> Result<Intervention> {
+    in_transaction(conn, |tx| {
+        check_target(tx, spec)?;
+        check_duplicate(tx, spec, None)?;
         let now = Utc::now().to_rfc3339();
         tx.execute(
             "INSERT INTO interventions (kind, partner, target, target_key, start_day, end_day, description, created_at, updated_at)
@@ -50,28 +49,23 @@ impl Store {
             ],
         )?;
         let id = InterventionId(tx.last_insert_rowid());
-        bump_version(&tx)?;
-        let stored = read_one(&tx, id)?;
-        tx.commit()?;
-        stored.ok_or_else(|| StoreError::Corrupt(format!("intervention {id} vanished")))
-    }
+        bump_version(tx)?;
+        read_one(tx, id)?.ok_or_else(|| StoreError::Corrupt(format!("intervention {id} vanished")))
+    })
+}
 
-    /// Replaces an intervention's content; `None` when there is no such intervention.
-    ///
-    /// # Errors
-    /// As [`Store::add_intervention`]; the intervention itself never counts as its own
-    /// duplicate.
-    pub fn update_intervention(
-        &self,
-        id: InterventionId,
-        spec: &InterventionSpec,
-    ) -> Result<Option<Intervention>> {
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-        if read_one(&tx, id)?.is_none() {
+/// Replaces an intervention; `None` when there is no such id (nothing changes then).
+pub(super) fn update(
+    conn: &Connection,
+    id: InterventionId,
+    spec: &InterventionSpec,
+) -> Result<Option<Intervention>> {
+    in_transaction(conn, |tx| {
+        if read_one(tx, id)?.is_none() {
             return Ok(None);
         }
-        check_target(&tx, spec)?;
-        check_duplicate(&tx, spec, Some(id))?;
+        check_target(tx, spec)?;
+        check_duplicate(tx, spec, Some(id))?;
         tx.execute(
             "UPDATE interventions SET kind = ?2, partner = ?3, target = ?4, target_key = ?5,
              start_day = ?6, end_day = ?7, description = ?8, updated_at = ?9 WHERE id = ?1",
@@ -87,78 +81,61 @@ impl Store {
                 Utc::now().to_rfc3339()
             ],
         )?;
-        bump_version(&tx)?;
-        let stored = read_one(&tx, id)?;
-        tx.commit()?;
-        Ok(stored)
-    }
+        bump_version(tx)?;
+        read_one(tx, id)
+    })
+}
 
-    /// Deletes an intervention; `false` when there was none with this id.
-    pub fn delete_intervention(&self, id: InterventionId) -> Result<bool> {
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+/// Deletes an intervention; false when there was none.
+pub(super) fn delete(conn: &Connection, id: InterventionId) -> Result<bool> {
+    in_transaction(conn, |tx| {
         let n = tx.execute("DELETE FROM interventions WHERE id = ?1", [id.0])?;
         if n > 0 {
-            bump_version(&tx)?;
+            bump_version(tx)?;
         }
-        tx.commit()?;
         Ok(n > 0)
-    }
+    })
+}
 
-    /// One intervention by id.
-    pub fn intervention(&self, id: InterventionId) -> Result<Option<Intervention>> {
-        read_one(&self.conn, id)
-    }
+/// Every intervention, by start day then id.
+pub(super) fn all(conn: &Connection) -> Result<Vec<Intervention>> {
+    read_many(
+        conn,
+        &format!("SELECT {COLUMNS} FROM interventions ORDER BY start_day, id"),
+        params![],
+    )
+}
 
-    /// All interventions, by start day then id.
-    pub fn interventions(&self) -> Result<Vec<Intervention>> {
-        read_many(
-            &self.conn,
-            &format!("SELECT {COLUMNS} FROM interventions ORDER BY start_day, id"),
-            params![],
-        )
-    }
+/// Interventions active on any day of `[first_day, last_day]`, by start day then id.
+pub(super) fn overlapping(
+    conn: &Connection,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+) -> Result<Vec<Intervention>> {
+    read_many(
+        conn,
+        &format!(
+            "SELECT {COLUMNS} FROM interventions WHERE start_day <= ?2 AND end_day >= ?1
+             ORDER BY start_day, id"
+        ),
+        params![first_day.to_string(), last_day.to_string()],
+    )
+}
 
-    /// The interventions active on any day of `first_day..=last_day` (local calendar
-    /// days), by start day then id. For a report window use
-    /// `intervention::local_days(from, to, tz)` to get the days.
-    pub fn interventions_overlapping(
-        &self,
-        first_day: NaiveDate,
-        last_day: NaiveDate,
-    ) -> Result<Vec<Intervention>> {
-        read_many(
-            &self.conn,
-            &format!(
-                "SELECT {COLUMNS} FROM interventions WHERE start_day <= ?2 AND end_day >= ?1
-                 ORDER BY start_day, id"
-            ),
-            params![first_day.to_string(), last_day.to_string()],
-        )
-    }
-
-    /// The interventions whose last day lies in `first_day..=last_day`, by end day then
-    /// id (for the tertial analysis's follow-ups).
-    pub fn interventions_ended_between(
-        &self,
-        first_day: NaiveDate,
-        last_day: NaiveDate,
-    ) -> Result<Vec<Intervention>> {
-        read_many(
-            &self.conn,
-            &format!(
-                "SELECT {COLUMNS} FROM interventions WHERE end_day >= ?1 AND end_day <= ?2
-                 ORDER BY end_day, id"
-            ),
-            params![first_day.to_string(), last_day.to_string()],
-        )
-    }
-
-    /// A counter that goes up with every change to the interventions register.
-    pub fn interventions_version(&self) -> Result<i64> {
-        Ok(meta_get(&self.conn, "interventions_version")?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0))
-    }
+/// Interventions whose last day lies in `[first_day, last_day]`, by end day then id.
+pub(super) fn ended_between(
+    conn: &Connection,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+) -> Result<Vec<Intervention>> {
+    read_many(
+        conn,
+        &format!(
+            "SELECT {COLUMNS} FROM interventions WHERE end_day >= ?1 AND end_day <= ?2
+             ORDER BY end_day, id"
+        ),
+        params![first_day.to_string(), last_day.to_string()],
+    )
 }
 
 fn bump_version(tx: &rusqlite::Connection) -> Result<()> {
@@ -265,7 +242,10 @@ fn parse_stored_time(s: &str) -> Result<DateTime<Utc>> {
         .map_err(|e| StoreError::Corrupt(format!("intervention time {s:?}: {e}")))
 }
 
-fn read_one(conn: &rusqlite::Connection, id: InterventionId) -> Result<Option<Intervention>> {
+pub(super) fn read_one(
+    conn: &rusqlite::Connection,
+    id: InterventionId,
+) -> Result<Option<Intervention>> {
     Ok(read_many(
         conn,
         &format!("SELECT {COLUMNS} FROM interventions WHERE id = ?1"),
@@ -332,7 +312,3 @@ fn decode(row: Row) -> Result<Intervention> {
         updated_at: parse_stored_time(&updated)?,
     })
 }
-
-#[cfg(test)]
-#[path = "store_interventions_tests.rs"]
-mod tests;

@@ -7,46 +7,36 @@
 //! module's job. Notes are not incident data: writing them does not move the data version,
 //! so cached analyses stay valid.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Result, Store};
+use super::in_transaction;
+use crate::store::{ReportNotes, Result};
 
-/// Notes as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ReportNotes {
-    /// The text.
-    pub text: String,
-    /// When it was last written, RFC 3339 UTC.
-    pub updated_at: String,
+/// The notes of a report, if any were written.
+pub(super) fn get(conn: &Connection, report: &str, scope: &str) -> Result<Option<ReportNotes>> {
+    Ok(conn
+        .query_row(
+            "SELECT notes, updated_at FROM report_notes WHERE report = ?1 AND scope = ?2",
+            params![report, scope],
+            |r| {
+                Ok(ReportNotes {
+                    text: r.get(0)?,
+                    updated_at: r.get(1)?,
+                })
+            },
+        )
+        .optional()?)
 }
 
-impl Store {
-    /// The notes of a report, if any were written.
-    pub fn report_notes(&self, report: &str, scope: &str) -> Result<Option<ReportNotes>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT notes, updated_at FROM report_notes WHERE report = ?1 AND scope = ?2",
-                params![report, scope],
-                |r| {
-                    Ok(ReportNotes {
-                        text: r.get(0)?,
-                        updated_at: r.get(1)?,
-                    })
-                },
-            )
-            .optional()?)
-    }
-
-    /// Replaces the notes of a report (an empty text deletes them), in one transaction.
-    pub fn set_report_notes(
-        &mut self,
-        report: &str,
-        scope: &str,
-        text: &str,
-        updated_at: &str,
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+/// Replaces the notes of a report (an empty text deletes them), in one transaction.
+pub(super) fn set(
+    conn: &Connection,
+    report: &str,
+    scope: &str,
+    text: &str,
+    updated_at: &str,
+) -> Result<()> {
+    in_transaction(conn, |tx| {
         if text.is_empty() {
             tx.execute(
                 "DELETE FROM report_notes WHERE report = ?1 AND scope = ?2",
@@ -59,30 +49,27 @@ impl Store {
                 params![report, scope, text, updated_at],
             )?;
         }
-        tx.commit()?;
         Ok(())
-    }
+    })
 }
 
-impl Store {
-    /// The sources of ingest batches that hold synthetic (demo) incidents, oldest first.
-    pub fn synthetic_sources(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT source FROM batches WHERE accepted > 0 AND source LIKE '%synthetic%' ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
+/// The sources of ingest batches that hold synthetic (demo) incidents, oldest first.
+pub(super) fn synthetic_sources(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT source FROM batches WHERE accepted > 0 AND source LIKE '%synthetic%' ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::store::Store;
 
     #[test]
     fn notes_round_trip_replace_and_delete() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("n.db")).unwrap();
+        let s = Store::open(&dir.path().join("n.db")).unwrap();
         let v = s.data_version().unwrap();
         assert_eq!(s.report_notes("2026-W47", "").unwrap(), None);
         s.set_report_notes(

@@ -1,0 +1,132 @@
+//! The SQLite schema: migrations applied in order; `PRAGMA user_version` is the number
+//! applied. Never edit a migration that has shipped; add a new one.
+
+/// Schema migrations, applied in order; `user_version` is the number applied.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: initial schema.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    INSERT INTO meta (key, value) VALUES ('data_version', '0');
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        format TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        accepted INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        outside INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        partner TEXT NOT NULL,
+        ext_id TEXT NOT NULL,
+        category TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        occurred_to INTEGER,
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        description TEXT,
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        source_row INTEGER NOT NULL,
+        cells BLOB NOT NULL,
+        UNIQUE (partner, ext_id)
+    ) STRICT;
+    CREATE INDEX incidents_by_time ON incidents (occurred_at);
+    CREATE TABLE area_layers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE areas (
+        id INTEGER PRIMARY KEY,
+        layer_id INTEGER NOT NULL REFERENCES area_layers(id) ON DELETE CASCADE,
+        code TEXT NOT NULL,
+        name TEXT NOT NULL,
+        population INTEGER,
+        parent TEXT,
+        geometry TEXT NOT NULL,
+        UNIQUE (layer_id, code)
+    ) STRICT;
+    CREATE TABLE incident_areas (
+        incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        layer_id INTEGER NOT NULL REFERENCES area_layers(id) ON DELETE CASCADE,
+        area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+        PRIMARY KEY (incident_id, layer_id)
+    ) STRICT, WITHOUT ROWID;
+    "#,
+    // 2: a log of what each data version changed, for incremental recomputation.
+    r#"
+    CREATE TABLE changes (
+        version INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('incidents', 'all')),
+        from_ts INTEGER,
+        to_ts INTEGER
+    ) STRICT;
+    "#,
+    // 3: the interventions register (see `interventions.rs`).
+    r#"
+    CREATE TABLE interventions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        partner TEXT NOT NULL,
+        target TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        start_day TEXT NOT NULL,
+        end_day TEXT NOT NULL CHECK (end_day >= start_day),
+        description TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX interventions_by_days ON interventions (start_day, end_day);
+    CREATE INDEX interventions_by_target ON interventions (target_key, kind, partner);
+    INSERT INTO meta (key, value) VALUES ('interventions_version', '0');
+    "#,
+    // 4: meeting notes stored with a report (see `notes.rs`).
+    r#"
+    CREATE TABLE report_notes (
+        report TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        notes TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (report, scope)
+    ) STRICT;
+    "#,
+    // 5: access control (see `access`): partners, API tokens (hashes only) and the
+    // append-only audit log, guarded by triggers.
+    r#"
+    CREATE TABLE partners (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        shares INTEGER NOT NULL DEFAULT 1 CHECK (shares IN (0, 1)),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        partner TEXT NOT NULL REFERENCES partners(code),
+        role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'reporter', 'viewer')),
+        label TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+    ) STRICT;
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        partner TEXT,
+        role TEXT,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX audit_by_time ON audit (at);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
+];
