@@ -10,9 +10,13 @@
 #     separately), p50/p99.
 # Needs: wrk, nginx (apt-get install wrk nginx-light), python3, curl. Loopback only.
 # Usage: scripts/bench_serve.sh   (prints a Markdown summary)
+#   LAGESBILD_BENCH_ONLY=tiles runs part 1 only; LAGESBILD_BENCH_NO_BUILD=1 uses the existing
+#   target/release/lagesbild; the servers log at LAGESBILD_LOG (default warn, as behind a
+#   proxy that logs requests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
+[ "${LAGESBILD_BENCH_NO_BUILD:-0}" = "1" ] || cargo build --release --quiet
+export LAGESBILD_LOG="${LAGESBILD_LOG:-warn}"
 bin=$PWD/target/release/lagesbild
 work=$(mktemp -d)
 pids=()
@@ -26,7 +30,7 @@ start() { # db port
   echo "server on $2 did not start" >&2; exit 1
 }
 
-echo "## Serving benchmarks — $(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "## Serving benchmarks — $(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), LAGESBILD_LOG=$LAGESBILD_LOG, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- demo database
 demo=$work/demo.db
@@ -57,6 +61,7 @@ echo "- cached tile ($tile, $(stat -c %s "$work/tile.mvt") bytes), wrk -t2 -c32 
 token=$("$bin" --db "$demo" token create --partner polisen --role analyst --label bench)
 signed=$(wrk -t2 -c32 -d10s -H "Authorization: Bearer $token" "$base$tile" | awk '/Requests\/sec/ {print $2}')
 echo "- the same tile with an analyst's bearer token: $signed req/s, ratio to nginx $(python3 -c "print(round($signed/$theirs, 2))")"
+[ "${LAGESBILD_BENCH_ONLY:-}" = "tiles" ] && exit 0
 
 # 2. /api/hexes, one-year window, res 9
 hexes="/api/hexes?window=2026&res=9"

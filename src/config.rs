@@ -125,6 +125,8 @@ pub struct FileConfig {
     /// Weights of the tertial analysis's priority score, e.g.
     /// `priority_weights = { harm = 0.4, trend = 0.2, significance = 0.3, population = 0.1 }`.
     pub priority_weights: Option<PriorityWeights>,
+    /// The period analysis's cadence: `tertial` (default) or `quarter`.
+    pub cadence: Option<String>,
 }
 
 impl FileConfig {
@@ -159,6 +161,39 @@ pub struct ConfigInput {
     /// `--priority-weights` / `LAGESBILD_PRIORITY_WEIGHTS`, e.g.
     /// `harm=0.4,trend=0.2,significance=0.3,population=0.1` (omitted keys keep the default).
     pub priority_weights: Option<String>,
+    /// `--cadence` / `LAGESBILD_CADENCE`: `tertial` or `quarter`.
+    pub cadence: Option<String>,
+}
+
+/// How often the partnership analyses a longer period: every tertial (four months, the
+/// Swedish EST default) or every quarter. The weekly picture is the same either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cadence {
+    /// `YYYY-T1..3`, `/api/reports/tertial/...`.
+    #[default]
+    Tertial,
+    /// `YYYY-Q1..4`, `/api/reports/quarter/...`.
+    Quarter,
+}
+
+impl Cadence {
+    /// Parses `tertial` or `quarter` (any case).
+    pub fn parse(s: &str) -> Result<Cadence, ConfigError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "tertial" => Ok(Cadence::Tertial),
+            "quarter" => Ok(Cadence::Quarter),
+            _ => Err(ConfigError::Cadence(s.to_owned())),
+        }
+    }
+
+    /// `tertial` or `quarter`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cadence::Tertial => "tertial",
+            Cadence::Quarter => "quarter",
+        }
+    }
 }
 
 /// The weights of the four components of the tertial analysis's priority score (see
@@ -244,6 +279,8 @@ pub struct Config {
     pub study_area: Option<String>,
     /// Weights of the tertial analysis's priority score.
     pub priority_weights: PriorityWeights,
+    /// The period analysis's cadence.
+    pub cadence: Cadence,
 }
 
 /// A setting is invalid.
@@ -282,6 +319,12 @@ pub enum ConfigError {
         "invalid priority weights {0}; give e.g. harm=0.4,trend=0.2,significance=0.3,population=0.1"
     )]
     PriorityWeights(String),
+    /// An unknown cadence.
+    #[error(
+        "cadence {0:?} is not known; give tertial (T1–T3, the default) or quarter (Q1–Q4) \
+         (--cadence, LAGESBILD_CADENCE or the config key cadence)"
+    )]
+    Cadence(String),
 }
 
 impl Config {
@@ -330,7 +373,12 @@ impl Config {
             (None, Some(w)) => w.validate()?,
             (None, None) => PriorityWeights::default(),
         };
+        let cadence = match input.cadence.or(file.cadence) {
+            Some(s) => Cadence::parse(&s)?,
+            None => Cadence::default(),
+        };
         Ok(Config {
+            cadence,
             priority_weights,
             db,
             categories,
@@ -354,6 +402,7 @@ impl Config {
                 .collect(),
             study_area: None,
             priority_weights: PriorityWeights::default(),
+            cadence: Cadence::default(),
         }
     }
 }
@@ -453,5 +502,31 @@ mod tests {
         assert_eq!(c.priority_weights.harm, 1.0);
         assert_eq!(c.priority_weights.significance, 0.3);
         assert!(toml::from_str::<FileConfig>("priority_weights = { risk = 1.0 }").is_err());
+    }
+
+    #[test]
+    fn cadence_from_flag_file_or_default() {
+        let c = Config::resolve(ConfigInput::default(), FileConfig::default()).unwrap();
+        assert_eq!(c.cadence, Cadence::Tertial);
+        let file: FileConfig = toml::from_str("cadence = \"quarter\"").unwrap();
+        let c = Config::resolve(ConfigInput::default(), file).unwrap();
+        assert_eq!(c.cadence, Cadence::Quarter);
+        let input = ConfigInput {
+            cadence: Some("Tertial".into()),
+            ..ConfigInput::default()
+        };
+        let file: FileConfig = toml::from_str("cadence = \"quarter\"").unwrap();
+        assert_eq!(
+            Config::resolve(input, file).unwrap().cadence,
+            Cadence::Tertial
+        );
+        let input = ConfigInput {
+            cadence: Some("monthly".into()),
+            ..ConfigInput::default()
+        };
+        let e = Config::resolve(input, FileConfig::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"monthly\"") && e.contains("quarter"), "{e}");
     }
 }

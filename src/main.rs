@@ -49,6 +49,8 @@ Examples:
   lagesbild report week 2026-W47 --format csv --out v47.csv    # semicolons, decimal comma, UTF-8 BOM
   lagesbild report tertial 2026-T3 --format html --out t3.html
   lagesbild report tertial 2026-T3 --layer districts --format csv --decimal point
+  lagesbild report quarter 2026-Q4 --format html --out q4.html    # with --cadence quarter
+  lagesbild report week 2026-W50 --as-of 2026-12-09T12:00:00Z  # a running week, to-date
   lagesbild report notes 2026-W47 --text \"Beslut: extra belysning i Alby\"
   lagesbild report notes 2026-W47 --file anteckningar.txt --region norra
 
@@ -104,6 +106,9 @@ struct GlobalArgs {
     /// harm=0.4,trend=0.2,significance=0.3,population=0.1 (omitted keys keep these defaults)
     #[arg(long, env = "LAGESBILD_PRIORITY_WEIGHTS", global = true)]
     priority_weights: Option<String>,
+    /// The period analysis's cadence: tertial (T1–T3) or quarter (Q1–Q4) [default: tertial]
+    #[arg(long, env = "LAGESBILD_CADENCE", global = true)]
+    cadence: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -135,14 +140,22 @@ enum Command {
         #[arg(long, env = "LAGESBILD_PUBLIC_MAX_RES", default_value_t = access::suppress::DEFAULT_MAX_PUBLIC_RES,
               value_parser = clap::value_parser!(u8).range(0..=15))]
         public_max_res: u8,
-        /// The web map's directory (index.html, app/, node_modules/ after `npm ci`)
-        /// [default: the repository's web/]
+        /// Serve the web map from this directory (index.html, report.html, app/,
+        /// node_modules/ after `npm ci`) instead of the copy built into the binary, e.g. while
+        /// editing web/app [default: the built-in copy]
         #[arg(long, env = "LAGESBILD_WEB_DIR")]
         web_dir: Option<std::path::PathBuf>,
         /// An XYZ raster base map under the map's layers, e.g.
         /// https://tile.openstreetmap.org/{z}/{x}/{y}.png [default: none; the map works offline]
         #[arg(long, env = "LAGESBILD_BASEMAP_URL")]
         basemap_url: Option<String>,
+        /// Memory for all caches together (responses, tiles, prepared layers, analysis
+        /// results), MiB; at least 32
+        #[arg(long, env = "LAGESBILD_CACHE_MB", default_value_t = serve::DEFAULT_CACHE_MB)]
+        cache_mb: usize,
+        /// A bearer token Prometheus may scrape GET /metrics with (admins always may)
+        #[arg(long, env = "LAGESBILD_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
         /// Attribution shown for the base map, e.g. "© OpenStreetMap contributors"
         #[arg(long, env = "LAGESBILD_BASEMAP_ATTRIBUTION")]
         basemap_attribution: Option<String>,
@@ -365,10 +378,19 @@ enum ReportCommand {
         #[command(flatten)]
         args: ReportArgs,
     },
+    /// Quarterly analysis for YYYY-Q1..Q4 (the tertial analysis's content per quarter;
+    /// for the cadence quarter)
+    #[command(after_help = REPORT_EXAMPLES)]
+    Quarter {
+        /// The quarter, YYYY-Qn
+        id: String,
+        #[command(flatten)]
+        args: ReportArgs,
+    },
     /// Store the meeting notes of a report (replaces earlier notes; an empty text deletes)
     #[command(after_help = REPORT_EXAMPLES)]
     Notes {
-        /// The report: YYYY-Www or YYYY-Tn
+        /// The report: YYYY-Www, YYYY-Tn or YYYY-Qn
         id: String,
         /// The notes
         #[arg(long, conflicts_with = "file")]
@@ -393,9 +415,14 @@ struct ReportArgs {
     /// Area layer to rank [default: districts, else the first layer]
     #[arg(long)]
     layer: Option<String>,
-    /// H3 resolution of the hex sections (0..=15), or auto for the automatic scale [default: 8]
+    /// H3 resolution of the hex sections (0..=15), or auto [default: auto, the same
+    /// automatic scale as the map's]
     #[arg(long)]
     res: Option<String>,
+    /// The present, RFC 3339 [default: now]: a period still running then is reported as in
+    /// progress and compared to-date (the same number of days of the earlier periods)
+    #[arg(long)]
+    as_of: Option<String>,
     /// Gi* ring size [default: automatic]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=8))]
     k: Option<u32>,
@@ -437,21 +464,59 @@ enum DemoCommand {
     },
 }
 
+/// glibc gives each thread of the blocking pool its own malloc arena, and freed memory stays
+/// in them: the server's resident memory then grows with every data version although its
+/// caches stay within `--cache-mb` (measured in BENCHMARKS.md, "Memory"). Two arenas keep it
+/// flat, so `serve` re-executes itself once with `MALLOC_ARENA_MAX=2` unless the variable is
+/// set (set it to another value to choose; glibc reads it only at start).
+#[cfg(target_os = "linux")]
+fn limit_malloc_arenas() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("MALLOC_ARENA_MAX", "2")
+        .exec();
+    eprintln!("warning: could not restart with MALLOC_ARENA_MAX=2 ({err}); memory may grow");
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(target_os = "linux")]
+    if matches!(cli.command, Command::Serve { .. }) {
+        limit_malloc_arenas();
+    }
     let default_level = if matches!(cli.command, Command::Serve { .. }) {
         "info"
     } else {
         "warn"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LAGESBILD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LAGESBILD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // LAGESBILD_LOG_FORMAT=json: one JSON object per line (for Loki, ELK).
+    match std::env::var("LAGESBILD_LOG_FORMAT").as_deref() {
+        Ok("json") => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        Ok(other) if !other.is_empty() && other != "text" => {
+            eprintln!(
+                "error: LAGESBILD_LOG_FORMAT={other:?}: use json or text / använd json eller text"
+            );
+            return ExitCode::from(2);
+        }
+        _ => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .init(),
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -486,6 +551,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             h3_resolutions: g.h3_resolutions.clone(),
             study_area: g.study_area.clone(),
             priority_weights: g.priority_weights.clone(),
+            cadence: g.cadence.clone(),
         },
         file,
     )?;
@@ -501,7 +567,10 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             web_dir,
             basemap_url,
             basemap_attribution,
+            cache_mb,
+            metrics_token,
         } => {
+            let budget = serve::CacheBudget::from_mb(cache_mb).map_err(anyhow::Error::msg)?;
             let bind = bind
                 .or(bind_from_file)
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -512,11 +581,15 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                 base_url,
                 read_timeout,
                 (public, suppress_k, public_max_res),
-                serve::web::WebConfig {
-                    dir: web_dir.unwrap_or_else(serve::web::default_web_dir),
-                    basemap_url,
-                    basemap_attribution,
-                },
+                (
+                    serve::web::WebConfig {
+                        dir: web_dir,
+                        basemap_url,
+                        basemap_attribution,
+                    },
+                    budget,
+                    metrics_token,
+                ),
             )
         }
         Command::Ingest {
@@ -764,8 +837,9 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
     if let ReportCommand::Notes { id, text, file } = cmd {
         let window = report::parse_week_id(&id)
             .or_else(|_| report::parse_tertial_id(&id))
+            .or_else(|_| report::parse_quarter_id(&id))
             .map_err(|_| {
-                anyhow::anyhow!("{id:?} is not a report id: give YYYY-Www (e.g. 2026-W47) or YYYY-Tn (e.g. 2026-T3)")
+                anyhow::anyhow!("{id:?} is not a report id: give YYYY-Www (e.g. 2026-W47), YYYY-Tn (e.g. 2026-T3) or YYYY-Qn (e.g. 2026-Q4)")
             })?;
         let text = match (text, file) {
             (Some(t), _) => t,
@@ -800,23 +874,28 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let (is_week, id, args) = match cmd {
-        ReportCommand::Week { id, args } => (true, id, args),
-        ReportCommand::Tertial { id, args } => (false, id, args),
+    let (is_week, window, args) = match cmd {
+        ReportCommand::Week { id, args } => (true, report::parse_week_id(&id)?, args),
+        ReportCommand::Tertial { id, args } => (false, report::parse_tertial_id(&id)?, args),
+        ReportCommand::Quarter { id, args } => (false, report::parse_quarter_id(&id)?, args),
         ReportCommand::Notes { .. } => return Ok(ExitCode::SUCCESS),
     };
-    let window = if is_week {
-        report::parse_week_id(&id)
-    } else {
-        report::parse_tertial_id(&id)
-    }?;
+    let as_of = match &args.as_of {
+        Some(s) => Some(
+            DateTime::parse_from_rfc3339(s)
+                .with_context(|| {
+                    format!("--as-of {s:?} is not an RFC 3339 time such as 2026-12-07T12:00:00Z")
+                })?
+                .with_timezone(&Utc),
+        ),
+        None => None,
+    };
     let lang = Lang::parse(&args.lang)?;
     let opts = ReportOptions {
         layer: args.layer,
         region,
         resolution: match args.res.as_deref() {
-            None => Some(report::week::DEFAULT_RESOLUTION),
-            Some("auto") => None,
+            None | Some("auto") => None,
             Some(r) => Some(
                 r.parse::<u8>()
                     .ok()
@@ -828,6 +907,7 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
         },
         k: args.k,
         priority_weights: config.priority_weights,
+        as_of,
         ..ReportOptions::default()
     };
     let store = open_store(config)?;
@@ -850,7 +930,7 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
         }
     } else {
         let r = report::tertial::build(&service, &store, &window, &opts)
-            .with_context(|| format!("the tertial analysis for {window} could not be made"))?;
+            .with_context(|| format!("the period analysis for {window} could not be made"))?;
         match args.format.as_str() {
             "json" => serde_json::to_vec_pretty(&r)?,
             "csv" => csv_out::tertial(&r, csv_opts)?,
@@ -872,8 +952,8 @@ fn report_command(config: &Config, cmd: ReportCommand, region: Option<String>) -
 }
 
 fn open_store(config: &Config) -> Result<Store> {
-    Store::open(&config.db)
-        .with_context(|| format!("cannot open the database {}", config.db.display()))
+    // StoreError::Open names the file or the URL (password redacted) and the reason.
+    Ok(Store::open(&config.db)?)
 }
 
 fn parse_crs(s: &str) -> Result<Crs> {
@@ -1022,20 +1102,17 @@ fn ingest_command(
 
 fn print_summary(r: &IngestReport) {
     let c = &r.counts;
-    println!(
-        "{}: {} rows: {} accepted, {} duplicates, {} rejected, {} outside study area{}",
-        r.source,
-        r.rows,
-        c.accepted,
-        c.duplicates,
-        c.rejected,
-        c.outside,
-        if r.committed {
-            String::new()
-        } else {
-            " (nothing stored)".into()
-        }
-    );
+    if r.committed {
+        println!(
+            "{}: {} rows: {} accepted, {} duplicates, {} rejected, {} outside study area",
+            r.source, r.rows, c.accepted, c.duplicates, c.rejected, c.outside,
+        );
+    } else {
+        println!(
+            "{}: NOTHING WAS STORED / INGENTING SPARADES. {} rows checked: {} valid (not stored), {} duplicates, {} rejected",
+            r.source, r.rows, c.accepted, c.duplicates, c.rejected,
+        );
+    }
     for w in &r.warnings {
         println!("note: {w}");
     }
@@ -1260,8 +1337,16 @@ fn serve_command(
     base_url: Option<String>,
     read_timeout: u64,
     (public, suppress_k, public_max_res): (String, u32, u8),
-    web: serve::web::WebConfig,
+    (web, budget, metrics_token): (serve::web::WebConfig, serve::CacheBudget, Option<String>),
 ) -> Result<ExitCode> {
+    if let Some(dir) = &web.dir
+        && let Some(missing) = web.missing()
+    {
+        bail!(
+            "--web-dir / LAGESBILD_WEB_DIR {}: {missing} (sv: mappen saknar webbkartan)",
+            dir.display()
+        );
+    }
     if let Some(url) = &web.basemap_url {
         serve::web::WebConfig::check_basemap_url(url)
             .map_err(|e| anyhow::anyhow!("--basemap-url: {e}"))?;
@@ -1274,6 +1359,11 @@ fn serve_command(
     let addr: SocketAddr = bind
         .parse()
         .with_context(|| format!("--bind {bind:?} is not an address such as 127.0.0.1:8080"))?;
+    if lagesbild::store::is_postgres(&config.db.to_string_lossy()) {
+        bail!(
+            "serving from PostgreSQL is not ready in this version: the command-line tools (ingest, areas, report, token, audit, ...) work on --db postgres://..., the server still needs a SQLite file (docs/deployment.md)"
+        );
+    }
     {
         let store = open_store(&config)?;
         if !no_demo && store.incident_count()? == 0 && store.layers()?.is_empty() {
@@ -1291,7 +1381,9 @@ fn serve_command(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime
         .block_on(serve::run(
-            serve::AppState::with_auth(config, base_url, settings).with_web(web),
+            serve::AppState::with_auth(config, base_url, settings)
+                .with_web(web)
+                .with_operations(budget, metrics_token),
             addr,
             std::time::Duration::from_secs(read_timeout),
         ))

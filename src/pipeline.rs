@@ -147,7 +147,9 @@ pub fn ingest<R: Read + Send>(
         partner: req.partner.clone(),
         crs: req.crs,
         now: req.now,
+        cleaned_descriptions: std::sync::Arc::default(),
     };
+    let cleaned = std::sync::Arc::clone(&rules.cleaned_descriptions);
     let resolutions = config.h3_resolutions.clone();
     let mut warnings = Vec::new();
     let rows: Box<dyn Iterator<Item = Result<RowOutcome, IngestError>> + Send + '_> =
@@ -303,10 +305,16 @@ pub fn ingest<R: Read + Send>(
     }
     let rejections_truncated = counts.rejected as usize > rejections.len();
     let commit = !(req.strict && counts.rejected > 0) && counts.accepted > 0;
+    let cleaned = cleaned.load(std::sync::atomic::Ordering::Relaxed);
+    if cleaned > 0 {
+        warnings.push(format!(
+            "{cleaned} description(s) held control characters (such as NUL); they were removed and the rest of the text kept / {cleaned} beskrivning(ar) innehöll styrtecken (t.ex. NUL); de togs bort och resten av texten sparades"
+        ));
+    }
     if req.strict && counts.rejected > 0 {
         warnings.push(format!(
-            "--strict: {} row(s) rejected, so nothing from this file was stored",
-            counts.rejected
+            "NOTHING WAS STORED: --strict refuses the whole file because {} row(s) were rejected; no row of this file is in the database. Fix the rejected rows and send the file again / INGENTING SPARADES: --strict avvisar hela filen eftersom {} rad(er) avvisades; ingen rad ur filen finns i databasen. Rätta raderna och skicka filen igen",
+            counts.rejected, counts.rejected
         ));
     }
     if total_rows == 0 {
@@ -487,6 +495,7 @@ pub fn correct_incident(
         partner: Some(partner.clone()),
         crs: Some(Crs::Wgs84),
         now,
+        cleaned_descriptions: std::sync::Arc::default(),
     };
     let text =
         serde_json::json!({ "type": "FeatureCollection", "features": [feature] }).to_string();

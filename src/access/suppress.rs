@@ -1,26 +1,34 @@
-//! Small-count suppression for viewers and the public.
+//! Small-count protection for restricted roles (viewers, reporters, the public): one
+//! implementation, on typed values, that every output uses (API, tiles, OGC, profile, time
+//! series, reports in every format). No HTTP and no JSON here: `serve::auth` and `report`
+//! map their results onto [`UnitFigures`] and back.
 //!
-//! A count `c` with `0 < c < k` (k = 5 by default) is not published: the unit keeps its
-//! outline and its hotspot class (Gi* z and bin, emerging class), but every number from
-//! which the count could be read back (count, share, rate, harm, changes, the Poisson rise
-//! test) becomes `null`, and `suppressed: true` is added. Counts of the previous window, last
-//! year and the baseline are checked the same way, each on its own.
+//! The rules (reasoning in `docs/security.md`):
 //!
-//! Secondary suppression: if the suppressed units of one answer add up to less than `k`,
-//! the answer's total minus the published counts would give them away, so the smallest
-//! published counts are suppressed too until the hidden sum reaches `k` (the standard
-//! complementary suppression of statistical disclosure control; Hundepool et al. 2012,
-//! *Statistical Disclosure Control*, §5.3).
-//!
-//! Two more guards close the obvious ways around it, applied by the caller before the
-//! analysis: [`snap_to_weeks`] (two overlapping windows that differ by less than a week give
-//! the same answer, so their difference is zero) and [`Suppression::cap_resolution`] (no H3
-//! cells finer than `max_public_res`).
+//! - **Primary**: a count `c` with `0 < c < k` (k = 5 by default) is hidden ([`Suppression::publish`]
+//!   gives `None`). Zero is published: "nothing happened" reveals no one.
+//! - **Rounding instead of secondary suppression**: every other published count is rounded
+//!   to the nearest multiple of the base `b = k`, as official statistics do (Hundepool et al.
+//!   2012, *Statistical Disclosure Control*, §5.4 "rounding"). A published value then
+//!   depends on that count alone, so the same count is published the same way in every
+//!   answer (areas, tiles, reports, time series ...), and a difference of any two
+//!   published numbers leaves a hidden count every value in `1..k` (proved in the tests
+//!   below by enumeration). Secondary suppression was dropped: a cell hidden only to
+//!   protect a neighbour is bounded by the neighbours it was chosen among, and other
+//!   answers publish it anyway.
+//! - **Derived values** are computed from the published counts only: changes are
+//!   differences of published counts, rates and shares use the published count, harm is
+//!   rounded like a count and hidden with it. Exact statistics of the raw counts (Gi* z and
+//!   p, the Poisson rise p) are not published: the caller keeps only classes (`gi_bin`,
+//!   emerging class, the rise flag of a published count).
+//! - **Windows**: [`snap_to_weeks`] widens every restricted window to whole ISO weeks, so
+//!   windows that differ by less than a week give the same answer.
+//! - **Resolution**: [`Suppression::cap_resolution`] keeps H3 cells at or above
+//!   `max_public_res`.
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use h3o::Resolution;
-use serde_json::{Map, Value};
 
 /// Default smallest published count.
 pub const DEFAULT_K: u32 = 5;
@@ -30,7 +38,7 @@ pub const DEFAULT_MAX_PUBLIC_RES: u8 = 8;
 /// The suppression settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Suppression {
-    /// Counts `0 < c < k` are not published.
+    /// Counts `0 < c < k` are not published; the others are rounded to a multiple of `k`.
     pub k: u32,
     /// The finest H3 resolution served to suppressed views.
     pub max_public_res: u8,
@@ -45,18 +53,36 @@ impl Default for Suppression {
     }
 }
 
-/// Fields derived from the window's own count.
-const COUNT_DERIVED: [&str; 9] = [
-    "count",
-    "share",
-    "rate_per_1000",
-    "harm",
-    "change_vs_previous",
-    "change_vs_baseline",
-    "change_vs_last_year",
-    "rise_p",
-    "rise",
-];
+/// One unit's count with its comparisons, as computed (all `Some`) or as published
+/// (`None` = hidden or not applicable). Reports, API answers, tiles and OGC features are
+/// mapped onto this.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UnitFigures {
+    /// Count in the window.
+    pub count: Option<f64>,
+    /// Count in the previous window.
+    pub previous: Option<f64>,
+    /// Mean count of the baseline windows.
+    pub baseline_mean: Option<f64>,
+    /// Count in the same window last year.
+    pub last_year: Option<f64>,
+    /// `count - previous`.
+    pub change_vs_previous: Option<f64>,
+    /// `count - baseline_mean`.
+    pub change_vs_baseline: Option<f64>,
+    /// `count - last_year`.
+    pub change_vs_last_year: Option<f64>,
+    /// Poisson rise p-value.
+    pub rise_p: Option<f64>,
+    /// A significant rise.
+    pub rise: Option<bool>,
+    /// Harm-weighted score.
+    pub harm: Option<f64>,
+    /// Count per 1,000 residents.
+    pub rate_per_1000: Option<f64>,
+    /// Share of the answer's total.
+    pub share: Option<f64>,
+}
 
 impl Suppression {
     /// Whether `count` must be hidden.
@@ -75,74 +101,79 @@ impl Suppression {
         u8::from(res) > self.max_public_res
     }
 
-    /// Suppresses the aggregate properties of the units of one answer (areas or hexes, as
-    /// `serde_json` maps with `count`, `previous`, `baseline_mean`, ...), in place.
-    /// `baseline_windows` turns `baseline_mean` back into a count. Returns which units
-    /// were suppressed.
-    pub fn units(
+    /// The rounding base (= k).
+    pub fn base(&self) -> f64 {
+        f64::from(self.k.max(1))
+    }
+
+    /// A count as published: `Some(0)` for zero, `None` (hidden) for `0 < c < k`, else
+    /// rounded to the nearest multiple of the base (halves up), never below `k`.
+    pub fn publish(&self, count: f64) -> Option<f64> {
+        if !count.is_finite() || count <= 0.0 {
+            return Some(0.0);
+        }
+        if self.hides(count) {
+            return None;
+        }
+        let b = self.base();
+        Some(((count / b + 0.5).floor() * b).max(f64::from(self.k)))
+    }
+
+    /// A mean over `windows` windows as published: the sum published, divided back.
+    pub fn publish_mean(&self, mean: f64, windows: usize) -> Option<f64> {
+        let n = windows.max(1) as f64;
+        self.publish(mean * n).map(|s| s / n)
+    }
+
+    /// A total of one answer as published, computed from its published parts only (a
+    /// hidden part counts as `k / 2`), so "total minus the parts" says nothing the parts
+    /// did not.
+    pub fn total_of(&self, published_parts: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
+        let half = f64::from(self.k) / 2.0;
+        let sum: f64 = published_parts.into_iter().map(|p| p.unwrap_or(half)).sum();
+        self.publish(sum)
+    }
+
+    /// Publishes one unit's figures in place: the counts by [`Suppression::publish`],
+    /// everything else from the published counts. `population` gives the rate;
+    /// `published_total` (the answer's total as published) the share. Returns whether
+    /// the unit's own count is hidden.
+    pub fn unit(
         &self,
-        units: &mut [&mut Map<String, Value>],
+        f: &mut UnitFigures,
         baseline_windows: usize,
-    ) -> Vec<bool> {
-        let count = |m: &Map<String, Value>| m.get("count").and_then(Value::as_f64).unwrap_or(0.0);
-        let mut hidden: Vec<bool> = units.iter().map(|m| self.hides(count(m))).collect();
-        // Secondary suppression: the hidden units must add up to k or more.
-        let mut hidden_sum: f64 = units
-            .iter()
-            .zip(&hidden)
-            .filter(|(_, h)| **h)
-            .map(|(m, _)| count(m))
-            .sum();
-        if hidden_sum > 0.0 {
-            let mut shown: Vec<usize> = (0..units.len())
-                .filter(|&i| !hidden[i] && count(units[i]) > 0.0)
-                .collect();
-            shown.sort_by(|&a, &b| count(units[a]).total_cmp(&count(units[b])));
-            for i in shown {
-                if hidden_sum >= f64::from(self.k) {
-                    break;
-                }
-                hidden[i] = true;
-                hidden_sum += count(units[i]);
-            }
-        }
-        for (m, &h) in units.iter_mut().zip(&hidden) {
-            self.one(m, h, baseline_windows);
-        }
+        population: Option<f64>,
+        published_total: Option<f64>,
+    ) -> bool {
+        let count = f.count.and_then(|c| self.publish(c));
+        let hidden = f.count.is_some() && count.is_none();
+        let previous = f.previous.and_then(|c| self.publish(c));
+        let last_year = f.last_year.and_then(|c| self.publish(c));
+        let baseline = f
+            .baseline_mean
+            .and_then(|m| self.publish_mean(m, baseline_windows));
+        let diff = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
+        *f = UnitFigures {
+            count,
+            previous,
+            baseline_mean: baseline,
+            last_year,
+            change_vs_previous: diff(count, previous),
+            change_vs_baseline: diff(count, baseline),
+            change_vs_last_year: diff(count, last_year),
+            rise_p: None,
+            rise: if count.is_some() { f.rise } else { None },
+            harm: count.and(f.harm.and_then(|h| self.publish(h))),
+            rate_per_1000: f.rate_per_1000.and_then(|_| {
+                let pop = population.filter(|p| *p > 0.0)?;
+                Some(count? / pop * 1000.0)
+            }),
+            share: f.share.and_then(|_| {
+                let t = published_total.filter(|t| *t > 0.0)?;
+                Some(count? / t)
+            }),
+        };
         hidden
-    }
-
-    fn one(&self, m: &mut Map<String, Value>, hidden: bool, baseline_windows: usize) {
-        let get = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_f64);
-        if get(m, "previous").is_some_and(|c| self.hides(c)) {
-            m.insert("previous".into(), Value::Null);
-            m.insert("change_vs_previous".into(), Value::Null);
-        }
-        if get(m, "last_year").is_some_and(|c| self.hides(c)) {
-            m.insert("last_year".into(), Value::Null);
-            m.insert("change_vs_last_year".into(), Value::Null);
-        }
-        if get(m, "baseline_mean").is_some_and(|c| self.hides(c * baseline_windows.max(1) as f64)) {
-            m.insert("baseline_mean".into(), Value::Null);
-            m.insert("change_vs_baseline".into(), Value::Null);
-        }
-        if hidden {
-            for f in COUNT_DERIVED {
-                if m.contains_key(f) {
-                    m.insert(f.into(), Value::Null);
-                }
-            }
-        }
-        m.insert("suppressed".into(), Value::Bool(hidden));
-    }
-
-    /// A total that is itself small is hidden too.
-    pub fn total(&self, total: f64) -> Value {
-        if self.hides(total) {
-            Value::Null
-        } else {
-            serde_json::json!(total)
-        }
     }
 }
 
@@ -172,107 +203,5 @@ pub fn snap_to_weeks(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn unit(count: f64) -> Map<String, Value> {
-        match json!({ "count": count, "harm": count * 2.0, "share": 0.1, "previous": 10.0,
-                       "last_year": 2.0, "baseline_mean": 0.5, "gi_z": 1.5, "rise": false })
-        {
-            Value::Object(m) => m,
-            _ => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn counts_below_k_are_hidden_with_what_reveals_them() {
-        let s = Suppression::default();
-        let mut a = unit(3.0);
-        let mut b = unit(0.0);
-        let mut c = unit(20.0);
-        let mut d = unit(9.0);
-        let hidden = s.units(&mut [&mut a, &mut b, &mut c, &mut d], 4);
-        assert_eq!(
-            hidden,
-            vec![true, false, false, true],
-            "9 is hidden too: 3 alone < k"
-        );
-        assert_eq!(a["count"], Value::Null);
-        assert_eq!(a["harm"], Value::Null);
-        assert_eq!(a["share"], Value::Null);
-        assert_eq!(a["gi_z"], json!(1.5), "the hotspot level stays");
-        assert_eq!(a["suppressed"], json!(true));
-        assert_eq!(b["count"], json!(0.0), "zero is published");
-        assert_eq!(c["count"], json!(20.0));
-        assert_eq!(c["harm"], json!(40.0));
-        assert_eq!(c["last_year"], Value::Null, "2 last year is small");
-        assert_eq!(
-            c["baseline_mean"],
-            Value::Null,
-            "0.5 x 4 windows = 2 is small"
-        );
-        assert_eq!(c["previous"], json!(10.0));
-    }
-
-    #[test]
-    fn hidden_units_always_add_up_to_k_or_more() {
-        let s = Suppression::default();
-        for counts in [
-            vec![1.0, 7.0, 8.0, 100.0],
-            vec![4.0, 4.0, 5.0],
-            vec![0.5, 50.0],
-            vec![2.0, 2.0, 2.0],
-            vec![6.0, 7.0],
-        ] {
-            let mut maps: Vec<Map<String, Value>> = counts.iter().map(|&c| unit(c)).collect();
-            let mut refs: Vec<&mut Map<String, Value>> = maps.iter_mut().collect();
-            let hidden = s.units(&mut refs, 1);
-            let sum: f64 = counts
-                .iter()
-                .zip(&hidden)
-                .filter(|(_, h)| **h)
-                .map(|(c, _)| c)
-                .sum();
-            assert!(sum == 0.0 || sum >= 5.0, "{counts:?}: hidden sum {sum}");
-            for (c, h) in counts.iter().zip(&hidden) {
-                if *c > 0.0 && *c < 5.0 {
-                    assert!(h, "{counts:?}: {c} shown");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn windows_snap_to_whole_weeks() {
-        let tz = chrono_tz::Europe::Stockholm;
-        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        // Wednesday to Friday of 2026-W47 (Monday 16 November).
-        let (a, b) = snap_to_weeks(
-            t("2026-11-18T10:00:00+01:00"),
-            t("2026-11-20T00:00:00+01:00"),
-            tz,
-        );
-        assert_eq!(a, t("2026-11-16T00:00:00+01:00"));
-        assert_eq!(b, t("2026-11-23T00:00:00+01:00"));
-        // Whole weeks stay as they are.
-        assert_eq!(snap_to_weeks(a, b, tz), (a, b));
-        // Across the end of summer time (25 October 2026).
-        let (a, b) = snap_to_weeks(
-            t("2026-10-21T00:00:00+02:00"),
-            t("2026-10-27T00:00:00+01:00"),
-            tz,
-        );
-        assert_eq!(a, t("2026-10-19T00:00:00+02:00"));
-        assert_eq!(b, t("2026-11-02T00:00:00+01:00"));
-    }
-
-    #[test]
-    fn resolution_is_capped() {
-        let s = Suppression::default();
-        assert_eq!(s.cap_resolution(Resolution::Ten), Resolution::Eight);
-        assert_eq!(s.cap_resolution(Resolution::Seven), Resolution::Seven);
-        assert!(s.too_fine(Resolution::Nine));
-        assert!(!s.too_fine(Resolution::Eight));
-    }
-}
+#[path = "suppress_tests.rs"]
+mod tests;

@@ -141,6 +141,10 @@ pub struct AggregateOptions {
     pub baseline_windows: usize,
     /// Significance level of the Poisson rise test.
     pub alpha: f64,
+    /// The present, for a period in progress: when the window has not ended at `as_of`,
+    /// every comparison window is cut to the same number of local days that have begun
+    /// (to-date against to-date; see [`TimeWindow::progress`]). `None`: whole windows.
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 impl Default for AggregateOptions {
@@ -148,6 +152,7 @@ impl Default for AggregateOptions {
         AggregateOptions {
             baseline_windows: 8,
             alpha: 0.05,
+            as_of: None,
         }
     }
 }
@@ -243,7 +248,14 @@ pub fn aggregate(
             "the baseline needs at least one window".into(),
         ));
     }
-    let bounds = |w: &TimeWindow| w.bounds(tz);
+    let running = opts
+        .as_of
+        .map(|t| window.progress(t, tz))
+        .filter(|p| !p.complete);
+    let bounds = |w: &TimeWindow| match running {
+        Some(p) => w.first_days(p.elapsed_days, tz).bounds(tz),
+        None => w.bounds(tz),
+    };
     let baseline = window.previous_n(opts.baseline_windows);
     let mut ranges = vec![
         bounds(window),

@@ -48,6 +48,12 @@ pub struct Provenance {
     pub to: String,
     /// Time zone of the window's local boundaries.
     pub timezone: String,
+    /// Whether the window had ended when this was computed. A running window's counts are
+    /// compared to-date: the previous period, last year and the baseline are cut to the
+    /// same number of days (`elapsed_days`).
+    pub complete: bool,
+    /// Local days of the window that had begun when this was computed.
+    pub elapsed_days: u32,
     /// The incident filter, canonical form.
     pub filter: String,
     /// H3 resolution (hexes only).
@@ -75,6 +81,24 @@ pub struct Provenance {
     pub software: String,
 }
 
+impl Provenance {
+    /// Bytes its strings hold on the heap.
+    fn approx_bytes(&self) -> usize {
+        [
+            &self.window,
+            &self.from,
+            &self.to,
+            &self.timezone,
+            &self.filter,
+            &self.weights,
+            &self.software,
+        ]
+        .iter()
+        .map(|s| s.capacity())
+        .sum()
+    }
+}
+
 /// A hex hotspot query. [`HexQuery::new`] gives the defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HexQuery {
@@ -94,6 +118,16 @@ pub struct HexQuery {
     pub baseline_windows: usize,
     /// Weeks in the emerging-hotspot cube, ending with the window (0 = skip).
     pub emerging_weeks: usize,
+    /// The present ([`current_hour`] by default): a window still running at `as_of` is
+    /// compared to-date, and the emerging cube ends with the week of `as_of`.
+    pub as_of: DateTime<Utc>,
+}
+
+/// The start of the current UTC hour: the default `as_of` of queries, so a running
+/// period's results are recomputed (and cached) at most hourly.
+pub fn current_hour() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(3600), 0).unwrap_or(now)
 }
 
 impl HexQuery {
@@ -108,6 +142,7 @@ impl HexQuery {
             fdr: true,
             baseline_windows: 8,
             emerging_weeks: DEFAULT_EMERGING_WEEKS,
+            as_of: current_hour(),
         }
     }
 }
@@ -143,6 +178,24 @@ pub struct HexHotspots {
     pub total: f64,
     /// Plain-language notes (degenerate data, small counts).
     pub warnings: Vec<String>,
+}
+
+impl HexHotspots {
+    /// About how many bytes this result holds in memory (for the cache budget).
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.parameters.approx_bytes()
+            + self
+                .cells
+                .iter()
+                .map(|c| std::mem::size_of::<HexResult>() + c.cell.capacity())
+                .sum::<usize>()
+            + self
+                .warnings
+                .iter()
+                .map(|w| w.capacity() + 24)
+                .sum::<usize>()
+    }
 }
 
 /// One hex cell's local Moran's I.
@@ -202,6 +255,8 @@ pub struct AreaQuery {
     pub fdr: bool,
     /// Baseline windows.
     pub baseline_windows: usize,
+    /// The present (as in [`HexQuery::as_of`]).
+    pub as_of: DateTime<Utc>,
 }
 
 impl AreaQuery {
@@ -215,6 +270,7 @@ impl AreaQuery {
             alpha: 0.05,
             fdr: true,
             baseline_windows: 8,
+            as_of: current_hour(),
         }
     }
 }
@@ -263,6 +319,30 @@ pub struct AreaHotspots {
     pub total: f64,
     /// Plain-language notes.
     pub warnings: Vec<String>,
+}
+
+impl AreaHotspots {
+    /// About how many bytes this result holds in memory (for the cache budget).
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.parameters.approx_bytes()
+            + self.layer.capacity()
+            + self
+                .areas
+                .iter()
+                .map(|a| {
+                    std::mem::size_of::<AreaResult>()
+                        + a.id.capacity()
+                        + a.name.capacity()
+                        + a.parent.as_ref().map_or(0, String::capacity)
+                })
+                .sum::<usize>()
+            + self
+                .warnings
+                .iter()
+                .map(|w| w.capacity() + 24)
+                .sum::<usize>()
+    }
 }
 
 /// The unit of a time series.
@@ -402,13 +482,21 @@ impl Analyzer {
         w
     }
 
-    pub(crate) fn provenance(&self, window: &TimeWindow, filter: &IncidentFilter) -> Provenance {
+    pub(crate) fn provenance(
+        &self,
+        window: &TimeWindow,
+        filter: &IncidentFilter,
+        as_of: DateTime<Utc>,
+    ) -> Provenance {
         let (from, to) = window.bounds(self.tz);
+        let progress = window.progress(as_of, self.tz);
         Provenance {
             window: window.to_string(),
             from: rfc3339(from),
             to: rfc3339(to),
             timezone: self.tz.name().to_owned(),
+            complete: progress.complete,
+            elapsed_days: progress.elapsed_days,
             filter: filter.to_string(),
             resolution: None,
             weights: String::new(),
@@ -515,6 +603,7 @@ impl Analyzer {
             &AggregateOptions {
                 baseline_windows: q.baseline_windows,
                 alpha: q.alpha,
+                as_of: Some(q.as_of),
             },
         )?;
         let counts: Vec<f64> = agg.units.iter().map(|u| u.count).collect();
@@ -537,6 +626,7 @@ impl Analyzer {
                 &q.window,
                 q.emerging_weeks,
                 q.alpha,
+                q.as_of,
             ) {
                 Ok(classes) => Some(classes),
                 Err(e) => {
@@ -561,7 +651,7 @@ impl Analyzer {
                 emerging: emerging.as_ref().map(|e| e[i]),
             })
             .collect();
-        let mut parameters = self.provenance(&q.window, &q.filter);
+        let mut parameters = self.provenance(&q.window, &q.filter, q.as_of);
         parameters.resolution = Some(u8::from(resolution));
         parameters.k = Some(k);
         parameters.weights = format!("binary H3 rings (grid_disk k = {k}), self-weight 1 (Gi*)");
@@ -641,10 +731,14 @@ impl Analyzer {
         window: &TimeWindow,
         weeks: usize,
         alpha: f64,
+        as_of: DateTime<Utc>,
     ) -> Result<Vec<EmergingClass>, AnalysisError> {
-        let (_, to) = window.bounds(self.tz);
+        // A running window's cube ends with the week that holds `as_of`: weeks that have
+        // not happened are not counted as empty (which would fake "former" hotspots).
+        let (from, to) = window.bounds(self.tz);
+        let end = to.min(as_of.max(from + chrono::Duration::seconds(1)));
         let last = TimeWindow::containing(
-            to - chrono::Duration::seconds(1),
+            end - chrono::Duration::seconds(1),
             super::window::WindowKind::IsoWeek,
             self.tz,
         );
@@ -716,6 +810,7 @@ impl Analyzer {
             &AggregateOptions {
                 baseline_windows: q.baseline_windows,
                 alpha: q.alpha,
+                as_of: Some(q.as_of),
             },
         )?;
         let counts: Vec<f64> = agg.units.iter().map(|u| u.count).collect();
@@ -761,7 +856,7 @@ impl Analyzer {
                 rate_ratio_rest: tests.as_ref().and_then(|t| t[i].rate_ratio),
             })
             .collect();
-        let mut parameters = self.provenance(&q.window, &q.filter);
+        let mut parameters = self.provenance(&q.window, &q.filter, q.as_of);
         parameters.weights = weights_text;
         parameters.alpha = q.alpha;
         parameters.fdr = q.fdr;
@@ -813,7 +908,7 @@ impl Analyzer {
             to: weeks[weeks.len() - 1].bounds(self.tz).1,
         };
         Ok(TimeSeries {
-            parameters: self.provenance(&range, filter),
+            parameters: self.provenance(&range, filter, current_hour()),
             points: weeks.iter().map(|w| w.to_string()).zip(counts).collect(),
         })
     }
@@ -948,7 +1043,7 @@ impl Analyzer {
             ),
             opts,
         )?;
-        let mut p = self.provenance(window, filter);
+        let mut p = self.provenance(window, filter, current_hour());
         p.weights = format!(
             "quartic kernel, bandwidth {:.0} m, cell {:.0} m",
             grid.bandwidth_m, grid.cell_m

@@ -178,7 +178,7 @@ pub fn near_repeat(
     let t = knox(&points, opts)?;
     let (what_en, what_sv) = describe(analyzer, filter);
     let (sentence_en, sentence_sv) = sentence(&t, &what_en, &what_sv);
-    let mut parameters = analyzer.provenance(window, filter);
+    let mut parameters = analyzer.provenance(window, filter, chrono::Utc::now());
     parameters.weights = "Knox test: pairs in distance × time bands; times permuted".into();
     parameters.alpha = opts.alpha;
     parameters.fdr = false;

@@ -6,6 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::AnalysisError;
@@ -16,8 +17,8 @@ use super::window::TimeWindow;
 use crate::model::Categories;
 use crate::store::{Store, StoreError};
 
-/// Results kept per kind of query.
-pub const CACHE_ENTRIES: usize = 256;
+/// Bytes of results kept per kind of query (hexes, areas) unless told otherwise.
+pub const CACHE_BYTES: usize = 32 << 20;
 
 /// An analysis failed, or the store did.
 #[derive(Debug, thiserror::Error)]
@@ -41,16 +42,34 @@ pub struct AnalysisService {
 }
 
 impl AnalysisService {
-    /// A service; nothing is loaded until the first call.
+    /// A service with [`CACHE_BYTES`] per result cache; nothing is loaded until the first call.
     pub fn new(categories: Categories, tz: Tz, study_layer: Option<String>) -> AnalysisService {
+        AnalysisService::with_budget(categories, tz, study_layer, CACHE_BYTES)
+    }
+
+    /// A service whose hex and area result caches hold at most `cache_bytes` each.
+    pub fn with_budget(
+        categories: Categories,
+        tz: Tz,
+        study_layer: Option<String>,
+        cache_bytes: usize,
+    ) -> AnalysisService {
         AnalysisService {
             categories,
             tz,
             study_layer,
             current: Mutex::new(None),
-            hexes: ResultCache::new(CACHE_ENTRIES),
-            areas: ResultCache::new(CACHE_ENTRIES),
+            hexes: ResultCache::new(cache_bytes),
+            areas: ResultCache::new(cache_bytes),
         }
+    }
+
+    /// The result caches' counters: `[("analysis_hexes", ..), ("analysis_areas", ..)]`.
+    pub fn cache_stats(&self) -> [(&'static str, crate::analysis::cache::CacheStats); 2] {
+        [
+            ("analysis_hexes", self.hexes.stats()),
+            ("analysis_areas", self.areas.stats()),
+        ]
     }
 
     /// The analyzer at the store's current data version.
@@ -83,7 +102,18 @@ impl AnalysisService {
     pub fn hexes(&self, store: &Store, q: &HexQuery) -> Result<Arc<HexHotspots>, ServiceError> {
         let weeks_back = chrono::Duration::weeks(q.emerging_weeks as i64);
         let range = depends(&q.window, q.baseline_windows, weeks_back, self.tz);
-        self.cached(&self.hexes, store, format!("{q:?}"), range, |a| a.hexes(q))
+        self.cached(
+            &self.hexes,
+            store,
+            key(q, &q.window, q.as_of, self.tz),
+            range,
+            |a| {
+                a.hexes(q).map(|r| {
+                    let size = r.approx_bytes();
+                    (r, size)
+                })
+            },
+        )
     }
 
     /// Area hotspots, from the cache when still valid.
@@ -94,7 +124,18 @@ impl AnalysisService {
             chrono::Duration::zero(),
             self.tz,
         );
-        self.cached(&self.areas, store, format!("{q:?}"), range, |a| a.areas(q))
+        self.cached(
+            &self.areas,
+            store,
+            key(q, &q.window, q.as_of, self.tz),
+            range,
+            |a| {
+                a.areas(q).map(|r| {
+                    let size = r.approx_bytes();
+                    (r, size)
+                })
+            },
+        )
     }
 
     fn cached<V>(
@@ -103,7 +144,7 @@ impl AnalysisService {
         store: &Store,
         key: String,
         range: (i64, i64),
-        compute: impl FnOnce(&Analyzer) -> Result<V, AnalysisError>,
+        compute: impl FnOnce(&Analyzer) -> Result<(V, usize), AnalysisError>,
     ) -> Result<Arc<V>, ServiceError> {
         let version = store.data_version()?;
         let mut log = |v: i64| store.changes_since(v).ok();
@@ -111,9 +152,24 @@ impl AnalysisService {
             return Ok(hit);
         }
         let analyzer = self.analyzer(store)?;
-        let result = Arc::new(compute(&analyzer)?);
-        cache.put(key, version, range, result.clone());
+        let (result, size) = compute(&analyzer)?;
+        let result = Arc::new(result);
+        cache.put(key, version, range, result.clone(), size);
         Ok(result)
+    }
+}
+
+/// The cache key of a query: its fields, with `as_of` only when the window was still
+/// running then (a finished window's result does not depend on the present).
+fn key(q: &impl std::fmt::Debug, window: &TimeWindow, as_of: DateTime<Utc>, tz: Tz) -> String {
+    if window.progress(as_of, tz).complete {
+        let text = format!("{q:?}");
+        match text.find("as_of:") {
+            Some(i) => text[..i].to_owned(),
+            None => text,
+        }
+    } else {
+        format!("{q:?}")
     }
 }
 

@@ -18,6 +18,7 @@
 //! - `2026-W47` (or `2026-w7`): an ISO week; canonical `2026-W47`, `2026-W07`.
 //! - `2026-T1`, `2026-T2`, `2026-T3`: a tertial, January–April, May–August or
 //!   September–December.
+//! - `2026-Q1` .. `2026-Q4`: a quarter (the cadence `quarter`), January–March and so on.
 //! - `2026-11` (or `2026-3`): a calendar month; canonical `2026-11`, `2026-03`.
 //! - `2026`: a calendar year.
 //! - `FROM/TO`: a custom range `[FROM, TO)`; canonical in RFC 3339 UTC, e.g.
@@ -71,6 +72,13 @@ pub enum TimeWindow {
         /// 1, 2 or 3.
         tertial: u8,
     },
+    /// A quarter: Q1 January–March, Q2 April–June, Q3 July–September, Q4 October–December.
+    Quarter {
+        /// Calendar year.
+        year: i32,
+        /// 1 to 4.
+        quarter: u8,
+    },
     /// A calendar month.
     Month {
         /// Calendar year.
@@ -89,6 +97,17 @@ pub enum TimeWindow {
     },
 }
 
+/// How far a window has run; see [`TimeWindow::progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// The window has ended.
+    pub complete: bool,
+    /// Local days of the window that have begun.
+    pub elapsed_days: u32,
+    /// Local days in the window.
+    pub days: u32,
+}
+
 /// The calendar kinds of window, for [`TimeWindow::containing`] and series of windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -97,6 +116,8 @@ pub enum WindowKind {
     IsoWeek,
     /// Four-month periods.
     Tertial,
+    /// Three-month periods.
+    Quarter,
     /// Calendar months.
     Month,
     /// Calendar years.
@@ -109,10 +130,11 @@ impl WindowKind {
         match s.trim().to_ascii_lowercase().as_str() {
             "iso_week" | "week" => Ok(WindowKind::IsoWeek),
             "tertial" => Ok(WindowKind::Tertial),
+            "quarter" => Ok(WindowKind::Quarter),
             "month" => Ok(WindowKind::Month),
             "year" => Ok(WindowKind::Year),
             other => Err(AnalysisError::Invalid(format!(
-                "unknown kind of time window {other:?}: use iso_week, tertial, month or year"
+                "unknown kind of time window {other:?}: use iso_week, tertial, quarter, month or year"
             ))),
         }
     }
@@ -122,6 +144,7 @@ impl WindowKind {
         match self {
             WindowKind::IsoWeek => "iso_week",
             WindowKind::Tertial => "tertial",
+            WindowKind::Quarter => "quarter",
             WindowKind::Month => "month",
             WindowKind::Year => "year",
         }
@@ -148,10 +171,12 @@ pub fn iso_weeks_in_year(year: i32) -> u32 {
     NaiveDate::from_ymd_opt(year, 12, 28).map_or(52, |d| d.iso_week().week())
 }
 
-const FORMATS_HINT: &str = "use 2026-W47 (ISO week), 2026-T1 (tertial), 2026-11 (month), \
-     2026 (year) or FROM/TO (2026-11-01/2026-11-08, or RFC 3339 times)";
+const FORMATS_HINT: &str = "use 2026-W47 (ISO week), 2026-T1 (tertial), 2026-Q4 (quarter), \
+     2026-11 (month), 2026 (year) or FROM/TO (2026-11-01/2026-11-08, or RFC 3339 times)";
 
 const TERTIAL_HINT: &str = "a tertial is T1 (Jan–Apr), T2 (May–Aug) or T3 (Sep–Dec)";
+
+const QUARTER_HINT: &str = "a quarter is Q1 (Jan–Mar), Q2 (Apr–Jun), Q3 (Jul–Sep) or Q4 (Oct–Dec)";
 
 impl TimeWindow {
     /// Parses a window, taking dates in a `FROM/TO` range as midnight in Europe/Stockholm.
@@ -245,6 +270,15 @@ impl TimeWindow {
                 _ => Err(invalid(format!("{s:?} is not a tertial: {TERTIAL_HINT}"))),
             };
         }
+        if let Some(q) = rest.strip_prefix(['Q', 'q']) {
+            return match q {
+                "1" | "2" | "3" | "4" => Ok(TimeWindow::Quarter {
+                    year,
+                    quarter: q.parse().unwrap_or(1),
+                }),
+                _ => Err(invalid(format!("{s:?} is not a quarter: {QUARTER_HINT}"))),
+            };
+        }
         if let Some(month) = small_number(rest) {
             if !(1..=12).contains(&month) {
                 return Err(invalid(format!(
@@ -269,6 +303,7 @@ impl TimeWindow {
         match self {
             TimeWindow::IsoWeek { .. } => Some(WindowKind::IsoWeek),
             TimeWindow::Tertial { .. } => Some(WindowKind::Tertial),
+            TimeWindow::Quarter { .. } => Some(WindowKind::Quarter),
             TimeWindow::Month { .. } => Some(WindowKind::Month),
             TimeWindow::Year(_) => Some(WindowKind::Year),
             TimeWindow::Custom { .. } => None,
@@ -355,6 +390,14 @@ impl TimeWindow {
                 year: year.saturating_sub(1),
                 tertial: 3,
             },
+            TimeWindow::Quarter { year, quarter } if quarter > 1 => TimeWindow::Quarter {
+                year,
+                quarter: quarter - 1,
+            },
+            TimeWindow::Quarter { year, .. } => TimeWindow::Quarter {
+                year: year.saturating_sub(1),
+                quarter: 4,
+            },
             TimeWindow::Month { year, month } if month > 1 => TimeWindow::Month {
                 year,
                 month: month - 1,
@@ -397,6 +440,14 @@ impl TimeWindow {
             TimeWindow::Tertial { year, .. } => TimeWindow::Tertial {
                 year: year.saturating_add(1),
                 tertial: 1,
+            },
+            TimeWindow::Quarter { year, quarter } if quarter < 4 => TimeWindow::Quarter {
+                year,
+                quarter: quarter + 1,
+            },
+            TimeWindow::Quarter { year, .. } => TimeWindow::Quarter {
+                year: year.saturating_add(1),
+                quarter: 1,
             },
             TimeWindow::Month { year, month } if month < 12 => TimeWindow::Month {
                 year,
@@ -446,6 +497,10 @@ impl TimeWindow {
             TimeWindow::Tertial { year, tertial } => TimeWindow::Tertial {
                 year: year.saturating_sub(1),
                 tertial,
+            },
+            TimeWindow::Quarter { year, quarter } => TimeWindow::Quarter {
+                year: year.saturating_sub(1),
+                quarter,
             },
             TimeWindow::Month { year, month } => TimeWindow::Month {
                 year: year.saturating_sub(1),
@@ -521,6 +576,11 @@ impl TimeWindow {
                 // month0 is 0..=11, so the tertial is 1..=3.
                 tertial: (date.month0() / 4 + 1) as u8,
             },
+            WindowKind::Quarter => TimeWindow::Quarter {
+                year: date.year(),
+                // month0 is 0..=11, so the quarter is 1..=4.
+                quarter: (date.month0() / 3 + 1) as u8,
+            },
             WindowKind::Month => TimeWindow::Month {
                 year: date.year(),
                 month: date.month(),
@@ -564,6 +624,63 @@ impl TimeWindow {
         out
     }
 
+    /// How far the window has run at `as_of`: whether it is complete and how many of its
+    /// local days have begun (all of them once it is complete; 0 before it starts).
+    ///
+    /// # Example
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use lagesbild::analysis::window::TimeWindow;
+    /// let tz = chrono_tz::Europe::Stockholm;
+    /// let w = TimeWindow::parse("2026-W50").unwrap();
+    /// // Wednesday 9 December 2026, noon: Monday to Wednesday have begun.
+    /// let p = w.progress(Utc.with_ymd_and_hms(2026, 12, 9, 11, 0, 0).unwrap(), tz);
+    /// assert!(!p.complete);
+    /// assert_eq!((p.elapsed_days, p.days), (3, 7));
+    /// let p = w.progress(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap(), tz);
+    /// assert!(p.complete && p.elapsed_days == 7);
+    /// ```
+    pub fn progress(&self, as_of: DateTime<Utc>, tz: Tz) -> Progress {
+        let (from, to) = self.bounds(tz);
+        let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+        let days = if to > from {
+            (day(to - TimeDelta::seconds(1)) - day(from)).num_days() + 1
+        } else {
+            0
+        };
+        let elapsed = if as_of >= to {
+            days
+        } else if as_of < from {
+            0
+        } else {
+            (day(as_of) - day(from)).num_days() + 1
+        };
+        Progress {
+            complete: as_of >= to,
+            elapsed_days: u32::try_from(elapsed.clamp(0, days)).unwrap_or(u32::MAX),
+            days: u32::try_from(days.max(0)).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The first `days` local days of the window (the whole window when it has no more),
+    /// as a custom range: what a running period is compared on, to-date against to-date.
+    ///
+    /// # Example
+    /// ```
+    /// use lagesbild::analysis::window::TimeWindow;
+    /// let tz = chrono_tz::Europe::Stockholm;
+    /// let w = TimeWindow::parse("2026-T3").unwrap().first_days(10, tz);
+    /// assert_eq!(w.to_string(), "2026-08-31T22:00:00Z/2026-09-10T22:00:00Z");
+    /// ```
+    pub fn first_days(&self, days: u32, tz: Tz) -> TimeWindow {
+        let (from, to) = self.bounds(tz);
+        let first = from.with_timezone(&tz).date_naive();
+        let end = first
+            .checked_add_days(Days::new(u64::from(days)))
+            .map_or(to, |d| local_midnight(d, tz).min(to));
+        TimeWindow::Custom { from, to: end }
+    }
+
     /// The window with its fields clamped into range (see the type's documentation).
     fn clamped(&self) -> TimeWindow {
         match *self {
@@ -574,6 +691,10 @@ impl TimeWindow {
             TimeWindow::Tertial { year, tertial } => TimeWindow::Tertial {
                 year,
                 tertial: tertial.clamp(1, 3),
+            },
+            TimeWindow::Quarter { year, quarter } => TimeWindow::Quarter {
+                year,
+                quarter: quarter.clamp(1, 4),
             },
             TimeWindow::Month { year, month } => TimeWindow::Month {
                 year,
@@ -597,6 +718,14 @@ impl TimeWindow {
                 (
                     start,
                     start.and_then(|d| d.checked_add_months(Months::new(4))),
+                )
+            }
+            TimeWindow::Quarter { year, quarter } => {
+                let first_month = 3 * u32::from(quarter) - 2;
+                let start = NaiveDate::from_ymd_opt(year, first_month, 1);
+                (
+                    start,
+                    start.and_then(|d| d.checked_add_months(Months::new(3))),
                 )
             }
             TimeWindow::Month { year, month } => {
@@ -623,6 +752,7 @@ impl fmt::Display for TimeWindow {
         match self {
             TimeWindow::IsoWeek { year, week } => write!(f, "{year:04}-W{week:02}"),
             TimeWindow::Tertial { year, tertial } => write!(f, "{year:04}-T{tertial}"),
+            TimeWindow::Quarter { year, quarter } => write!(f, "{year:04}-Q{quarter}"),
             TimeWindow::Month { year, month } => write!(f, "{year:04}-{month:02}"),
             TimeWindow::Year(year) => write!(f, "{year:04}"),
             TimeWindow::Custom { from, to } => write!(

@@ -439,3 +439,64 @@ proptest! {
         prop_assert!((sum - 1.0).abs() < 1e-9, "sum {}", sum);
     }
 }
+
+#[test]
+fn quarters_parse_step_and_bound() {
+    assert_eq!(
+        p("2026-q4"),
+        TimeWindow::Quarter {
+            year: 2026,
+            quarter: 4
+        }
+    );
+    assert_eq!(p("2026-Q4").to_string(), "2026-Q4");
+    for bad in ["2026-Q5", "2026-Q0", "2026-Q", "2026-Q12"] {
+        let e = TimeWindow::parse(bad).unwrap_err().to_string();
+        assert!(e.contains("Q4 (Oct–Dec)"), "{bad}: {e}");
+    }
+    assert_eq!(p("2026-Q1").previous(), p("2025-Q4"));
+    assert_eq!(p("2026-Q4").next(), p("2027-Q1"));
+    assert_eq!(p("2026-Q2").same_last_year(), p("2025-Q2"));
+    let (from, to) = p("2026-Q2").bounds(Stockholm);
+    assert_eq!(from.to_rfc3339(), "2026-03-31T22:00:00+00:00");
+    assert_eq!(to.to_rfc3339(), "2026-06-30T22:00:00+00:00");
+    let t = Utc.with_ymd_and_hms(2026, 9, 30, 22, 30, 0).unwrap(); // 1 October, local
+    assert_eq!(
+        TimeWindow::containing(t, WindowKind::Quarter, Stockholm),
+        p("2026-Q4")
+    );
+    assert_eq!(WindowKind::parse("Quarter").unwrap(), WindowKind::Quarter);
+    assert_eq!(
+        p("2026-Q3").previous().bounds(Stockholm).1,
+        p("2026-Q3").bounds(Stockholm).0
+    );
+}
+
+#[test]
+fn progress_and_first_days() {
+    let w = p("2026-W13"); // holds the spring change: 167 hours, still 7 days
+    let start = w.bounds(Stockholm).0;
+    let before = w.progress(start - chrono::Duration::seconds(1), Stockholm);
+    assert_eq!(
+        (before.complete, before.elapsed_days, before.days),
+        (false, 0, 7)
+    );
+    let first = w.progress(start, Stockholm);
+    assert_eq!(first.elapsed_days, 1);
+    let end = w.bounds(Stockholm).1;
+    let last = w.progress(end - chrono::Duration::seconds(1), Stockholm);
+    assert_eq!((last.complete, last.elapsed_days), (false, 7));
+    assert!(w.progress(end, Stockholm).complete);
+    assert_eq!(p("2026-T1").progress(end, Stockholm).days, 120);
+    // first_days: local midnights across the change, capped at the window's end.
+    let (a, b) = w.first_days(7, Stockholm).bounds(Stockholm);
+    assert_eq!((a, b), w.bounds(Stockholm));
+    assert_eq!(
+        w.first_days(99, Stockholm).bounds(Stockholm),
+        w.bounds(Stockholm)
+    );
+    let (_, b) = w.first_days(0, Stockholm).bounds(Stockholm);
+    assert_eq!(b, a);
+    let (_, b) = p("2026-W14").first_days(2, Stockholm).bounds(Stockholm);
+    assert_eq!(b.to_rfc3339(), "2026-03-31T22:00:00+00:00");
+}

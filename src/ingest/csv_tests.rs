@@ -12,6 +12,7 @@ fn rules() -> RowRules {
         partner: Some(Partner::parse("polisen").unwrap()),
         crs: None,
         now: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+        cleaned_descriptions: std::sync::Arc::default(),
     }
 }
 

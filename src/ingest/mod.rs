@@ -200,6 +200,9 @@ pub struct RowRules {
     pub crs: Option<Crs>,
     /// "Now": times after it (plus a small tolerance) are rejected.
     pub now: DateTime<Utc>,
+    /// Counts the descriptions from which control characters were removed (shared with
+    /// the caller, which reports it).
+    pub cleaned_descriptions: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The text fields of one row, as read; coordinates are parsed by the reader.
@@ -247,6 +250,17 @@ impl RowRules {
                 "id",
                 Some(id),
                 format!("is longer than {MAX_ID_CHARS} characters"),
+            ));
+        }
+        if let Some((at, c)) = id.chars().enumerate().find(|(_, c)| c.is_control()) {
+            return Err(reject(
+                "id",
+                Some(&id.escape_debug().to_string()),
+                format!(
+                    "holds the control character U+{:04X} at character {}; ids must be printable text (remove it in the source system)",
+                    u32::from(c),
+                    at + 1
+                ),
             ));
         }
         let partner = match (
@@ -310,6 +324,15 @@ impl RowRules {
                     Some(d),
                     format!("is longer than {MAX_DESCRIPTION_CHARS} characters"),
                 ));
+            }
+            Some(d) if d.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+                self.cleaned_descriptions
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let clean: String = d
+                    .chars()
+                    .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+                    .collect();
+                Some(clean.trim().to_owned()).filter(|c| !c.is_empty())
             }
             d => d.map(str::to_owned),
         };

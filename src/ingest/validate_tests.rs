@@ -9,6 +9,7 @@ fn rules() -> RowRules {
         partner: Some(Partner::parse("polisen").unwrap()),
         crs: None,
         now: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+        cleaned_descriptions: std::sync::Arc::default(),
     }
 }
 
@@ -177,4 +178,43 @@ fn numbers_accept_a_decimal_comma_only_when_unambiguous() {
     assert_eq!(parse_number("1,234.5"), None);
     assert_eq!(parse_number("1,2,3"), None);
     assert_eq!(parse_number("abc"), None);
+}
+
+#[test]
+fn ids_with_control_characters_are_rejected_and_descriptions_cleaned() {
+    let r = rules();
+    for bad in ["A\u{0}1", "A\u{1b}[31m", "A\r1", "\u{7f}X"] {
+        let rej = r
+            .validate(
+                POS,
+                &row(bad, "2026-11-20 21:15", "Inbrott"),
+                (17.8453, 59.2395),
+                Crs::Wgs84,
+            )
+            .unwrap_err();
+        let text = rej.to_string();
+        assert!(
+            text.contains("id") && text.contains("control character"),
+            "{text}"
+        );
+        assert!(
+            text.contains('7') || text.contains('8'),
+            "names the row: {text}"
+        );
+    }
+    let mut raw = row("A-2", "2026-11-20 21:15", "Inbrott");
+    raw.description = Some("Fönster\u{0} krossat\u{7}\nvid entrén");
+    let inc = r
+        .validate(POS, &raw, (17.8453, 59.2395), Crs::Wgs84)
+        .unwrap();
+    assert_eq!(
+        inc.description.as_deref(),
+        Some("Fönster krossat\nvid entrén")
+    );
+    assert_eq!(
+        r.cleaned_descriptions
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1,
+        "the cleaning is counted, so the report can say so"
+    );
 }

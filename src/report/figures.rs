@@ -6,10 +6,12 @@
 //! (the period, the previous one, last year's, the N baseline periods) to its total, group,
 //! category and partner, so a breakdown costs about as much as one aggregate.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::Figure;
+use crate::access::suppress::Suppression;
 use crate::analysis::aoristic::overlap_weight;
 use crate::analysis::counts::rise_test;
 use crate::analysis::table::IncidentTable;
@@ -28,6 +30,9 @@ pub struct BreakdownRow {
     /// The figures.
     #[serde(flatten)]
     pub figure: Figure,
+    /// The group code of a category row (for totals built from categories).
+    #[serde(skip)]
+    pub group: Option<&'static str>,
 }
 
 /// Totals of a period, overall and broken down.
@@ -45,6 +50,31 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
+    /// Publishes the breakdown for a restricted role: categories and partners each on
+    /// their own ([`Figure::publish`]); groups and the overall figure from the published
+    /// categories ([`Figure::total_of`]), so no total minus its categories gives anything
+    /// back.
+    pub fn publish(&mut self, s: &Suppression, baseline_windows: usize) {
+        for r in self
+            .by_category
+            .iter_mut()
+            .chain(self.by_partner.iter_mut())
+        {
+            r.figure.publish(s, baseline_windows, None);
+        }
+        for g in &mut self.by_group {
+            let parts: Vec<&Figure> = self
+                .by_category
+                .iter()
+                .filter(|c| c.group == Some(g.code.as_str()))
+                .map(|c| &c.figure)
+                .collect();
+            g.figure = Figure::total_of(s, &parts, baseline_windows);
+        }
+        let parts: Vec<&Figure> = self.by_category.iter().map(|c| &c.figure).collect();
+        self.all = Figure::total_of(s, &parts, baseline_windows);
+    }
+
     /// Every figure, for suppression.
     pub fn figures_mut(&mut self) -> impl Iterator<Item = &mut Figure> {
         std::iter::once(&mut self.all).chain(
@@ -78,7 +108,11 @@ const GROUPS: [CategoryGroup; 3] = [
 /// - `table`, `categories`: the incidents and the catalogue (labels, groups).
 /// - `mask`: the rows to count (filter and scope).
 /// - `window`, `tz`: the period and the time zone of its boundaries.
-/// - `baseline_windows`, `alpha`: as in `analysis::counts::AggregateOptions`.
+/// - `baseline_windows`, `alpha`, `as_of`: as in `analysis::counts::AggregateOptions`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is a distinct input of the comparison"
+)]
 pub fn breakdown(
     table: &IncidentTable,
     categories: &Categories,
@@ -87,10 +121,21 @@ pub fn breakdown(
     tz: Tz,
     baseline_windows: usize,
     alpha: f64,
+    as_of: Option<DateTime<Utc>>,
 ) -> Breakdown {
     let mut periods = vec![*window, window.previous(), window.same_last_year()];
     periods.extend(window.previous_n(baseline_windows));
-    let bounds: Vec<_> = periods.iter().map(|p| p.bounds(tz)).collect();
+    // A running period is compared to-date: every period cut to the days that have begun.
+    let running = as_of
+        .map(|t| window.progress(t, tz))
+        .filter(|p| !p.complete);
+    let bounds: Vec<_> = periods
+        .iter()
+        .map(|p| match running {
+            Some(r) => p.first_days(r.elapsed_days, tz).bounds(tz),
+            None => p.bounds(tz),
+        })
+        .collect();
     let lo = bounds.iter().map(|b| b.0.timestamp()).min().unwrap_or(0);
     let hi = bounds.iter().map(|b| b.1.timestamp()).max().unwrap_or(0);
     let n_cat = table.category_codes.len();
@@ -165,6 +210,7 @@ pub fn breakdown(
                 label_sv: sv.into(),
                 label_en: en.into(),
                 figure: figure(1 + i),
+                group: None,
             }
         })
         .collect();
@@ -178,6 +224,7 @@ pub fn breakdown(
                     label_sv: c.sv.clone(),
                     label_en: c.en.clone(),
                     figure: figure(slot),
+                    group: Some(group_labels(c.group).0),
                 });
             }
         }
@@ -191,6 +238,7 @@ pub fn breakdown(
                 label_sv: code.clone(),
                 label_en: code.clone(),
                 figure: figure(slot),
+                group: None,
             });
         }
     }
@@ -205,6 +253,7 @@ pub fn breakdown(
             label_sv: code.clone(),
             label_en: code.clone(),
             figure: figure(slot),
+            group: None,
         })
         .collect();
     Breakdown {

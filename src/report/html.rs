@@ -78,6 +78,7 @@ h3 { font-size: 11pt; margin: 3mm 0 1mm; break-after: avoid; }
 p { margin: 1mm 0 2mm; }
 .meta { color: #444; font-size: 9pt; }
 .synthetic { border: 2px solid #b2182b; color: #b2182b; padding: 2mm; font-weight: bold; margin: 2mm 0; }
+.in-progress { border: 2px solid #e0b400; background: #fff3bf; color: #5c3c00; padding: 2mm; font-weight: bold; margin: 2mm 0; }
 table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; font-size: 8.5pt; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.6mm 1.2mm; text-align: right; vertical-align: top; }
 th { background: #f2f2f2; }
@@ -211,6 +212,22 @@ impl Page {
                 "SYNTHETIC DEMO DATA: the incidents are made up by a random generator, not real reports.",
             );
             let _ = writeln!(self.out, "<div class=\"synthetic\">{}</div>", esc(text));
+        }
+        if !params.complete {
+            let text = format!(
+                "{} {} {}",
+                self.t("PÅGÅENDE PERIOD:", "PERIOD IN PROGRESS:"),
+                params.elapsed_days,
+                self.t(
+                    "dagar hittills. Jämförelserna gäller samma antal dagar av förra perioden, förra året och baslinjen (hittills mot hittills).",
+                    "days so far. The comparisons use the same number of days of the previous period, last year and the baseline (to-date against to-date)."
+                )
+            );
+            let _ = writeln!(
+                self.out,
+                "<div class=\"in-progress\" data-field=\"in-progress\">{}</div>",
+                esc(&text)
+            );
         }
         if let Some(k) = params.suppressed_below {
             let text = format!(
@@ -824,16 +841,25 @@ pub fn week(r: &WeekReport, lang: Lang) -> String {
 
 /// The tertial analysis as one printable HTML page.
 pub fn tertial(r: &TertialReport, lang: Lang) -> String {
-    let (year, t) = r.id.split_once("-T").unwrap_or((&r.id, ""));
-    let title = match lang {
-        Lang::Sv => format!("Tertialanalys T{t} {year}"),
-        Lang::En => format!("Tertial analysis T{t} {year}"),
+    let quarter = r.parameters.report == "quarter";
+    let (year, n) =
+        r.id.split_once(if quarter { "-Q" } else { "-T" })
+            .unwrap_or((&r.id, ""));
+    let title = match (lang, quarter) {
+        (Lang::Sv, false) => format!("Tertialanalys T{n} {year}"),
+        (Lang::En, false) => format!("Tertial analysis T{n} {year}"),
+        (Lang::Sv, true) => format!("Kvartalsanalys Q{n} {year}"),
+        (Lang::En, true) => format!("Quarterly analysis Q{n} {year}"),
     };
     let mut p = Page::new(lang, &title);
     p.header(&title, &r.parameters, &r.synthetic_data);
     let s = TERTIAL_SECTIONS;
     p.open(s[0]);
-    let compare = p.t("Förra tertialen", "Previous tertial").to_owned();
+    let compare = if quarter {
+        p.t("Förra kvartalet", "Previous quarter").to_owned()
+    } else {
+        p.t("Förra tertialen", "Previous tertial").to_owned()
+    };
     p.breakdown(&r.totals, &compare);
     p.close();
 
@@ -941,7 +967,7 @@ pub fn tertial(r: &TertialReport, lang: Lang) -> String {
     p.open(s[8]);
     p.notes(
         r.notes.as_ref(),
-        &format!("/api/reports/tertial/{}/notes", r.id),
+        &format!("/api/reports/{}/{}/notes", r.parameters.report, r.id),
     );
     p.close();
     p.open(s[9]);

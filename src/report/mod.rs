@@ -26,6 +26,7 @@ pub mod week;
 
 use serde::Serialize;
 
+use crate::access::suppress::{Suppression, UnitFigures};
 use crate::analysis::AnalysisError;
 use crate::analysis::counts::UnitAggregate;
 use crate::analysis::service::ServiceError;
@@ -87,6 +88,22 @@ pub fn parse_tertial_id(s: &str) -> Result<TimeWindow, ReportError> {
         s,
         WindowKind::Tertial,
         "a tertial such as 2026-T3 (T1, T2 or T3)",
+    )
+}
+
+/// Parses a quarterly report id: `2026-Q1` to `2026-Q4` (the cadence `quarter`).
+///
+/// # Example
+/// ```
+/// use lagesbild::report::parse_quarter_id;
+/// assert_eq!(parse_quarter_id("2026-q4").unwrap().to_string(), "2026-Q4");
+/// assert!(parse_quarter_id("2026-Q5").unwrap_err().to_string().contains("Q4 (Oct–Dec)"));
+/// ```
+pub fn parse_quarter_id(s: &str) -> Result<TimeWindow, ReportError> {
+    parse_id(
+        s,
+        WindowKind::Quarter,
+        "a quarter such as 2026-Q4 (Q1, Q2, Q3 or Q4)",
     )
 }
 
@@ -210,33 +227,62 @@ impl Figure {
         }
     }
 
-    /// Blanks every count `c` with `0 < c < k` and everything derived from it: the
-    /// changes that use it, the rate and harm of a blanked count, and the Poisson p-value
-    /// when either of its inputs is blanked (the rise flag stays: it says only "above
-    /// chance"). Zero stays visible: "nothing happened" reveals no one.
-    pub fn suppress(&mut self, k: f64) {
-        let small = |v: Option<f64>| v.is_some_and(|c| c > 0.0 && c < k);
-        if small(self.count) {
-            self.count = None;
-            self.harm = None;
-            self.rate_per_1000 = None;
-            self.change_vs_previous = None;
-            self.change_vs_baseline = None;
-            self.change_vs_last_year = None;
-            self.rise_p = None;
-        }
-        if small(self.previous) {
-            self.previous = None;
-            self.change_vs_previous = None;
-        }
-        if small(self.baseline_mean) {
-            self.baseline_mean = None;
-            self.change_vs_baseline = None;
-            self.rise_p = None;
-        }
-        if small(self.last_year) {
-            self.last_year = None;
-            self.change_vs_last_year = None;
+    /// Publishes the figure for a restricted role (`access::suppress`): counts hidden
+    /// (`0 < c < k`) or rounded to a multiple of k, changes, rate and harm from the
+    /// published counts, no Poisson p-value. `population` gives the rate.
+    pub fn publish(&mut self, s: &Suppression, baseline_windows: usize, population: Option<f64>) {
+        let mut f = UnitFigures {
+            count: self.count,
+            previous: self.previous,
+            baseline_mean: self.baseline_mean,
+            last_year: self.last_year,
+            change_vs_previous: self.change_vs_previous,
+            change_vs_baseline: self.change_vs_baseline,
+            change_vs_last_year: self.change_vs_last_year,
+            rise_p: self.rise_p,
+            rise: self.rise,
+            harm: self.harm,
+            rate_per_1000: self.rate_per_1000,
+            share: None,
+        };
+        s.unit(&mut f, baseline_windows, population, None);
+        *self = Figure {
+            count: f.count,
+            previous: f.previous,
+            baseline_mean: f.baseline_mean,
+            last_year: f.last_year,
+            change_vs_previous: f.change_vs_previous,
+            change_vs_baseline: f.change_vs_baseline,
+            change_vs_last_year: f.change_vs_last_year,
+            rise_p: f.rise_p,
+            rise: f.rise,
+            harm: f.harm,
+            rate_per_1000: f.rate_per_1000,
+        };
+    }
+
+    /// A total figure computed from published parts only ([`Suppression::total_of`] per
+    /// field), so that "total minus parts" tells nothing the parts do not.
+    pub fn total_of(s: &Suppression, parts: &[&Figure], baseline_windows: usize) -> Figure {
+        let n = baseline_windows.max(1) as f64;
+        let sum = |g: &dyn Fn(&Figure) -> Option<f64>| s.total_of(parts.iter().map(|f| g(f)));
+        let count = sum(&|f| f.count);
+        let previous = sum(&|f| f.previous);
+        let last_year = sum(&|f| f.last_year);
+        let baseline_mean = sum(&|f| f.baseline_mean.map(|m| m * n)).map(|t| t / n);
+        let diff = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
+        Figure {
+            count,
+            previous,
+            baseline_mean,
+            last_year,
+            change_vs_previous: diff(count, previous),
+            change_vs_baseline: diff(count, baseline_mean),
+            change_vs_last_year: diff(count, last_year),
+            rise_p: None,
+            rise: None,
+            harm: count.and(sum(&|f| f.harm)),
+            rate_per_1000: None,
         }
     }
 }
@@ -259,12 +305,10 @@ impl HourWeekday {
         }
     }
 
-    /// Blanks cells with `0 < c < k`.
-    pub fn suppress(&mut self, k: f64) {
+    /// Publishes every cell (hidden or rounded).
+    pub fn publish(&mut self, s: &Suppression) {
         for c in self.cells.iter_mut().flatten() {
-            if c.is_some_and(|v| v > 0.0 && v < k) {
-                *c = None;
-            }
+            *c = c.and_then(|v| s.publish(v));
         }
     }
 
@@ -278,11 +322,9 @@ impl HourWeekday {
     }
 }
 
-/// Blanks `0 < c < k` in a plain count.
-pub(crate) fn suppress_value(v: &mut Option<f64>, k: f64) {
-    if v.is_some_and(|c| c > 0.0 && c < k) {
-        *v = None;
-    }
+/// Publishes a plain count (hidden or rounded).
+pub(crate) fn publish_value(v: &mut Option<f64>, s: &Suppression) {
+    *v = v.and_then(|c| s.publish(c));
 }
 
 #[cfg(test)]
@@ -306,50 +348,48 @@ mod tests {
     }
 
     #[test]
-    fn suppression_blanks_small_counts_and_what_derives_from_them() {
+    fn publishing_hides_or_rounds_counts_and_derives_the_rest() {
+        let s = Suppression::default();
         let mut f = figure(3.0, 12.0, 0.0, 7.0);
-        f.suppress(5.0);
+        f.publish(&s, 1, Some(1000.0));
         assert_eq!(f.count, None);
         assert_eq!(f.harm, None);
         assert_eq!(f.rate_per_1000, None);
         assert_eq!(f.change_vs_previous, None);
-        assert_eq!(f.change_vs_baseline, None);
-        assert_eq!(f.change_vs_last_year, None);
         assert_eq!(f.rise_p, None);
-        assert_eq!(f.previous, Some(12.0));
+        assert_eq!(f.previous, Some(10.0));
         assert_eq!(f.baseline_mean, Some(0.0), "zero stays");
-        assert_eq!(f.last_year, Some(7.0));
+        assert_eq!(f.last_year, Some(5.0));
 
         let mut g = figure(9.0, 4.5, 6.0, 1.0);
-        g.suppress(5.0);
-        assert_eq!(g.count, Some(9.0));
+        g.publish(&s, 1, Some(1000.0));
+        assert_eq!(g.count, Some(10.0));
         assert_eq!(g.previous, None);
         assert_eq!(g.change_vs_previous, None);
-        assert_eq!(g.change_vs_baseline, Some(3.0));
-        assert_eq!(g.last_year, None);
-        assert_eq!(g.change_vs_last_year, None);
-        assert_eq!(g.rise_p, Some(0.5));
+        assert_eq!(g.change_vs_baseline, Some(5.0), "10 - 5, both published");
+        assert_eq!(g.rate_per_1000, Some(10.0));
+        assert_eq!(g.rise_p, None);
 
-        // k = 5: exactly 5 is shown; fractional aoristic counts below 5 are not.
-        let mut h = figure(5.0, 4.99, 0.2, 5.0);
-        h.suppress(5.0);
-        assert_eq!(h.count, Some(5.0));
-        assert_eq!(h.previous, None);
-        assert_eq!(h.baseline_mean, None);
-        assert_eq!(h.rise_p, None);
+        let parts = [figure(3.0, 12.0, 0.0, 7.0), figure(23.0, 1.0, 6.0, 7.0)];
+        let mut p = parts.clone();
+        for f in &mut p {
+            f.publish(&s, 1, None);
+        }
+        let t = Figure::total_of(&s, &[&p[0], &p[1]], 1);
+        assert_eq!(t.count, Some(30.0), "25 + 2.5 for the hidden part, rounded");
     }
 
     #[test]
-    fn hour_weekday_suppression() {
+    fn hour_weekday_publishing() {
         let mut m = [[0.0; 24]; 7];
         m[0][0] = 1.0;
-        m[6][23] = 5.0;
+        m[6][23] = 8.0;
         m[3][12] = 0.25;
         let mut h = HourWeekday::new(&m);
-        h.suppress(5.0);
+        h.publish(&Suppression::default());
         assert_eq!(h.cells[0][0], None);
         assert_eq!(h.cells[3][12], None);
-        assert_eq!(h.cells[6][23], Some(5.0));
+        assert_eq!(h.cells[6][23], Some(10.0));
         assert_eq!(h.cells[1][1], Some(0.0));
     }
 

@@ -31,7 +31,8 @@ use serde::Serialize;
 use super::figures::Breakdown;
 use super::interventions::{self, EndedIntervention};
 use super::week::{AreaRow, EmergingSummary, ReportOptions, ReportParameters, common};
-use super::{HourWeekday, ReportError, map_svg, suppress_value};
+use super::{HourWeekday, ReportError, map_svg, publish_value};
+use crate::access::suppress::Suppression;
 use crate::analysis::counts::{Units, row_mask};
 use crate::analysis::filter::IncidentFilter;
 use crate::analysis::hotspots::{SeriesUnit, cube_counts};
@@ -208,18 +209,47 @@ pub struct TertialReport {
 }
 
 impl TertialReport {
-    /// Blanks every count `0 < c < k` in every section and what derives from it; records
-    /// `k` in the parameters.
+    /// Publishes the report for a restricted role (`access::suppress`): every count
+    /// hidden or rounded, totals from their published parts, no Gi* z; Mann–Kendall and
+    /// the priority list recomputed from the published weekly counts (a hidden week counts
+    /// as k/2), so neither is an equation in hidden counts; records `k` in the parameters.
     pub fn suppress_small_counts(&mut self, k: u32) {
-        let k_f = f64::from(k);
-        for f in self.totals.figures_mut() {
-            f.suppress(k_f);
-        }
+        let s = Suppression {
+            k,
+            ..Suppression::default()
+        };
+        let n = self.parameters.baseline_windows;
+        self.totals.publish(&s, n);
+        let alpha = self.parameters.alpha;
         for a in &mut self.areas {
-            a.area.figure.suppress(k_f);
+            a.area
+                .figure
+                .publish(&s, n, a.area.population.map(|p| p as f64));
+            a.area.gi_z = None;
             for w in &mut a.weekly {
-                suppress_value(w, k_f);
+                publish_value(w, &s);
             }
+            let half = f64::from(k) / 2.0;
+            let series: Vec<f64> = a.weekly.iter().map(|w| w.unwrap_or(half)).collect();
+            a.mann_kendall = mann_kendall(&series, alpha).ok().map(|m| AreaTrend {
+                s: m.s,
+                z: m.z,
+                p: m.p,
+                tau: m.tau,
+                slope: m.slope,
+                trend: m.trend,
+            });
+        }
+        self.areas.sort_by(|a, b| {
+            b.area
+                .figure
+                .harm
+                .unwrap_or(-1.0)
+                .total_cmp(&a.area.figure.harm.unwrap_or(-1.0))
+                .then_with(|| a.area.id.cmp(&b.area.id))
+        });
+        for (i, a) in self.areas.iter_mut().enumerate() {
+            a.area.rank = i + 1;
         }
         for h in self
             .emerging
@@ -227,18 +257,33 @@ impl TertialReport {
             .iter_mut()
             .chain(self.emerging.intensifying.iter_mut())
         {
-            h.figure.suppress(k_f);
+            h.figure.publish(&s, n, None);
+            h.gi_z = None;
+        }
+        for list in [&mut self.emerging.new, &mut self.emerging.intensifying] {
+            list.retain(|h| h.figure.count.is_some());
+            list.sort_by(|a, b| {
+                b.figure
+                    .harm
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.figure.harm.unwrap_or(0.0))
+                    .then_with(|| a.cell.cmp(&b.cell))
+            });
+            for (i, r) in list.iter_mut().enumerate() {
+                r.rank = i + 1;
+            }
         }
         for p in &mut self.weekly_totals {
-            suppress_value(&mut p.count, k_f);
+            publish_value(&mut p.count, &s);
         }
-        self.hour_weekday.suppress(k_f);
+        self.hour_weekday.publish(&s);
         if let Some(n) = &mut self.near_repeat {
             n.table = None;
         }
         for e in &mut self.followup {
             interventions::suppress(e, u64::from(k));
         }
+        self.priority = prioritise(&self.areas, &self.priority.weights);
         self.parameters.suppressed_below = Some(k);
     }
 }
@@ -338,7 +383,8 @@ pub fn prioritise(areas: &[AreaTrendRow], w: &PriorityWeights) -> Priority {
     }
 }
 
-/// Builds the tertial analysis for `window` (a tertial; see [`super::parse_tertial_id`]).
+/// Builds the tertial analysis for `window`: a tertial (see [`super::parse_tertial_id`]) or,
+/// with the cadence `quarter`, a quarter ([`super::parse_quarter_id`]) with the same content.
 ///
 /// # Errors
 /// As [`super::week::build`].
@@ -348,11 +394,15 @@ pub fn build(
     window: &TimeWindow,
     opts: &ReportOptions,
 ) -> Result<TertialReport, ReportError> {
-    if !matches!(window, TimeWindow::Tertial { .. }) {
-        return Err(ReportError::Invalid(format!(
-            "{window} is not a tertial such as 2026-T3"
-        )));
-    }
+    let kind = match window {
+        TimeWindow::Tertial { .. } => "tertial",
+        TimeWindow::Quarter { .. } => "quarter",
+        _ => {
+            return Err(ReportError::Invalid(format!(
+                "{window} is not a tertial such as 2026-T3 or a quarter such as 2026-Q4"
+            )));
+        }
+    };
     opts.priority_weights
         .validate()
         .map_err(|e| ReportError::Invalid(e.to_string()))?;
@@ -360,14 +410,15 @@ pub fn build(
     let table = c.analyzer.table();
     let tz = c.analyzer.timezone();
     let (from, to) = window.bounds(tz);
-    // Whole ISO weeks inside the tertial that have begun by the latest incident (a tertial
-    // still running would otherwise end in empty weeks that fake a falling trend).
+    // Whole ISO weeks inside the period that have begun by the latest incident and ended by
+    // `as_of` (a period still running would otherwise end in empty or partial weeks that
+    // fake a falling trend).
     let data_end = table.time_range().map_or(i64::MIN, |(_, hi)| hi);
     let weeks: Vec<TimeWindow> = TimeWindow::weeks(from, to, tz)
         .into_iter()
         .filter(|w| {
             let (a, b) = w.bounds(tz);
-            a >= from && b <= to && a.timestamp() <= data_end
+            a >= from && b <= to && a.timestamp() <= data_end && b <= c.as_of
         })
         .collect();
     let edges: Vec<i64> = weeks
@@ -448,7 +499,7 @@ pub fn build(
         &outlines,
     );
     let notes = store.report_notes(&window.to_string(), &c.scope.key())?;
-    let mut parameters = c.parameters("tertial", window, opts);
+    let mut parameters = c.parameters(kind, window, opts);
     parameters.priority_weights = Some(opts.priority_weights);
     let mut warnings = c.warnings();
     if data_end < to.timestamp() {

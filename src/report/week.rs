@@ -16,19 +16,22 @@ use super::figures::{Breakdown, BreakdownRow, breakdown};
 use super::interventions::{self, ActiveIntervention};
 use super::scope::{RegionRef, Scope};
 use super::{Figure, HourWeekday, ReportError, map_svg};
+use crate::access::suppress::Suppression;
 use crate::analysis::counts::row_mask;
 use crate::analysis::emerging::EmergingClass;
 use crate::analysis::fdr::bh_adjust;
 use crate::analysis::filter::IncidentFilter;
 use crate::analysis::hotspots::{
     AreaHotspots, AreaQuery, DEFAULT_EMERGING_WEEKS, HexHotspots, HexQuery, Provenance, SeriesUnit,
+    current_hour,
 };
 use crate::analysis::service::AnalysisService;
 use crate::analysis::window::TimeWindow;
 use crate::config::PriorityWeights;
 use crate::store::{ReportNotes, Store};
 
-/// The default H3 resolution of the reports' hex sections.
+/// A resolution fine enough for a district map (about 0.7 km² per hex); the reports use
+/// the automatic scale unless given one.
 pub const DEFAULT_RESOLUTION: Resolution = Resolution::Eight;
 
 /// Options shared by both reports. [`ReportOptions::default`] gives the documented defaults.
@@ -44,9 +47,8 @@ pub struct ReportOptions {
     pub baseline_windows: usize,
     /// Weeks of the emerging-hotspot cube (52).
     pub emerging_weeks: usize,
-    /// H3 resolution of the hex sections (default 8, about 0.7 km² per hex, fine enough
-    /// for a district map; `None`: the automatic scale, which picks coarse hexes for a
-    /// single week's counts).
+    /// H3 resolution of the hex sections (`None`, the default: the automatic scale, the
+    /// same the map and every role's view use for the period and filter).
     pub resolution: Option<Resolution>,
     /// Gi* ring size (`None`: automatic).
     pub k: Option<u32>,
@@ -54,6 +56,9 @@ pub struct ReportOptions {
     pub top: usize,
     /// Weights of the tertial priority score.
     pub priority_weights: PriorityWeights,
+    /// The present (`None`: the current hour). A period still running then is reported
+    /// as in progress and compared to-date.
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 impl Default for ReportOptions {
@@ -64,10 +69,11 @@ impl Default for ReportOptions {
             alpha: 0.05,
             baseline_windows: 8,
             emerging_weeks: DEFAULT_EMERGING_WEEKS,
-            resolution: Some(DEFAULT_RESOLUTION),
+            resolution: None,
             k: None,
             top: 10,
             priority_weights: PriorityWeights::default(),
+            as_of: None,
         }
     }
 }
@@ -89,6 +95,13 @@ pub struct ReportParameters {
     pub last_day: String,
     /// Time zone of the period's boundaries.
     pub timezone: String,
+    /// Whether the period had ended. A running period's comparisons are to-date: the
+    /// previous period, last year and the baseline cut to the same `elapsed_days`.
+    pub complete: bool,
+    /// Local days of the period that had begun.
+    pub elapsed_days: u32,
+    /// The present the report was made at, RFC 3339 UTC.
+    pub as_of: String,
     /// The ranked area layer.
     pub layer: String,
     /// The region the report is limited to.
@@ -257,30 +270,76 @@ pub struct WeekReport {
 }
 
 impl WeekReport {
-    /// Blanks every count `0 < c < k` in every section, and what derives from it
-    /// ([`Figure::suppress`]); records `k` in the parameters. The map keeps only Gi*
-    /// classes, which are not counts.
+    /// Publishes the report for a restricted role (`access::suppress`): every count
+    /// hidden or rounded, totals from their published parts, no Gi* z or p-values, ranked
+    /// lists without hidden units and ordered by published harm; records `k` in the
+    /// parameters. The map keeps only Gi* classes, which are not counts.
     pub fn suppress_small_counts(&mut self, k: u32) {
-        let k_f = f64::from(k);
-        for f in self.totals.figures_mut() {
-            f.suppress(k_f);
-        }
+        let s = Suppression {
+            k,
+            ..Suppression::default()
+        };
+        let n = self.parameters.baseline_windows;
+        self.totals.publish(&s, n);
         for r in &mut self.rises.items {
-            r.figure.suppress(k_f);
+            r.figure.publish(&s, n, None);
         }
-        for a in &mut self.top_areas {
-            a.figure.suppress(k_f);
+        // Only rises of a published count, by their published count.
+        self.rises.items.retain(|r| r.figure.rise == Some(true));
+        self.rises.items.sort_by(|a, b| {
+            b.figure
+                .count
+                .unwrap_or(0.0)
+                .total_cmp(&a.figure.count.unwrap_or(0.0))
+                .then_with(|| a.kind.cmp(b.kind))
+                .then_with(|| a.code.cmp(&b.code))
+        });
+        publish_area_rows(&mut self.top_areas, &s, n);
+        for list in [
+            &mut self.top_hexes,
+            &mut self.emerging.new,
+            &mut self.emerging.intensifying,
+        ] {
+            publish_hex_rows(list, &s, n);
         }
-        for h in self
-            .top_hexes
-            .iter_mut()
-            .chain(self.emerging.new.iter_mut())
-            .chain(self.emerging.intensifying.iter_mut())
-        {
-            h.figure.suppress(k_f);
-        }
-        self.hour_weekday.suppress(k_f);
+        self.hour_weekday.publish(&s);
         self.parameters.suppressed_below = Some(k);
+    }
+}
+
+/// Publishes ranked area rows: hidden ones leave, no Gi* z, re-ranked by published harm.
+pub(crate) fn publish_area_rows(rows: &mut Vec<AreaRow>, s: &Suppression, n: usize) {
+    for r in rows.iter_mut() {
+        r.figure.publish(s, n, r.population.map(|p| p as f64));
+        r.gi_z = None;
+    }
+    rows.retain(|r| r.figure.count.is_some());
+    rows.sort_by(|a, b| {
+        harm(&b.figure)
+            .total_cmp(&harm(&a.figure))
+            .then_with(|| b.gi_bin.cmp(&a.gi_bin))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+}
+
+/// Publishes ranked hex rows the same way.
+fn publish_hex_rows(rows: &mut Vec<HexRow>, s: &Suppression, n: usize) {
+    for r in rows.iter_mut() {
+        r.figure.publish(s, n, None);
+        r.gi_z = None;
+    }
+    rows.retain(|r| r.figure.count.is_some());
+    rows.sort_by(|a, b| {
+        harm(&b.figure)
+            .total_cmp(&harm(&a.figure))
+            .then_with(|| b.gi_bin.cmp(&a.gi_bin))
+            .then_with(|| a.cell.cmp(&b.cell))
+    });
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
     }
 }
 
@@ -293,6 +352,7 @@ pub(crate) struct Common {
     pub hour_weekday: [[f64; 24]; 7],
     pub synthetic: Vec<String>,
     pub analyzer: std::sync::Arc<crate::analysis::hotspots::Analyzer>,
+    pub as_of: DateTime<Utc>,
 }
 
 pub(crate) fn common(
@@ -310,7 +370,9 @@ pub(crate) fn common(
     let analyzer = service.analyzer(store)?;
     let table = analyzer.table();
     let scope = Scope::resolve(table, opts.layer.as_deref(), opts.region.as_deref())?;
+    let as_of = opts.as_of.unwrap_or_else(current_hour);
     let mut hq = HexQuery::new(*window);
+    hq.as_of = as_of;
     hq.resolution = opts.resolution;
     hq.k = opts.k;
     hq.alpha = opts.alpha;
@@ -320,6 +382,7 @@ pub(crate) fn common(
     let mut aq = AreaQuery::new(&scope.layer, *window);
     aq.alpha = opts.alpha;
     aq.baseline_windows = opts.baseline_windows;
+    aq.as_of = as_of;
     let areas = service.areas(store, &aq)?;
     let filter = IncidentFilter::default();
     let mask = scope.restrict(table, row_mask(table, &filter));
@@ -332,6 +395,7 @@ pub(crate) fn common(
         tz,
         opts.baseline_windows,
         opts.alpha,
+        Some(as_of),
     );
     let unit = match &scope.region {
         Some(r) => SeriesUnit::Area {
@@ -349,6 +413,7 @@ pub(crate) fn common(
         hour_weekday,
         synthetic: store.synthetic_sources()?,
         analyzer,
+        as_of,
     })
 }
 
@@ -361,12 +426,16 @@ impl Common {
     ) -> ReportParameters {
         let tz = self.analyzer.timezone();
         let (from, to) = window.bounds(tz);
+        let progress = window.progress(self.as_of, tz);
         let mut regenerate = format!(
             "lagesbild report {report} {window} --layer {}",
             self.scope.layer
         );
         if let Some(r) = &self.scope.region {
             regenerate.push_str(&format!(" --region {}:{}", r.layer, r.id));
+        }
+        if !progress.complete {
+            regenerate.push_str(&format!(" --as-of {}", rfc3339(self.as_of)));
         }
         regenerate.push_str(&format!(" --res {}", self.hexes.scale.resolution));
         regenerate.push_str(&format!(" --k {}", self.hexes.scale.k));
@@ -381,6 +450,9 @@ impl Common {
                 .format("%Y-%m-%d")
                 .to_string(),
             timezone: tz.name().to_owned(),
+            complete: progress.complete,
+            elapsed_days: progress.elapsed_days,
+            as_of: rfc3339(self.as_of),
             layer: self.scope.layer.clone(),
             region: self.scope.region.clone(),
             alpha: opts.alpha,

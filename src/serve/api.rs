@@ -49,9 +49,11 @@ pub(crate) fn routes() -> Routes {
         .post("/api/incidents", post_incidents)
 }
 
-/// Encodes a GeoJSON body and keeps it for repeated requests.
-fn keep_geojson(state: &AppState, key: String, body: Value) -> Response {
+/// Encodes a GeoJSON body and keeps it for repeated requests; a 400 when it is over
+/// [`super::limits::MAX_RESPONSE_BYTES`].
+fn keep_geojson(state: &AppState, key: String, body: Value) -> Result<Response, ApiError> {
     let bytes = axum::body::Bytes::from(body.to_string());
+    super::limits::check_response(bytes.len())?;
     state.keep_response(
         key,
         super::CachedResponse {
@@ -60,14 +62,14 @@ fn keep_geojson(state: &AppState, key: String, body: Value) -> Response {
             body: Some(bytes.clone()),
         },
     );
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "application/geo+json"),
             (header::VARY, super::VARY),
         ],
         bytes,
     )
-        .into_response()
+        .into_response())
 }
 
 fn geojson(body: Value) -> Response {
@@ -93,6 +95,8 @@ async fn index() -> Json<Value> {
         "endpoints": {
             "/": "the web map",
             "/health": "status, version, data version, incident count",
+            "/ready": "200 when the database answers and holds the demo or data, else 503 with the reason",
+            "/metrics": "Prometheus text format (admins or the scrape token LAGESBILD_METRICS_TOKEN)",
             "/api/config": "the web map's settings (base map, languages, H3 resolutions)",
             "/api/profile?area=ID&layer=|cell=H3&window=": "counts per category and the hour-by-weekday pattern of one area or cell",
             "/api/layers": "the area layers",
@@ -109,6 +113,8 @@ async fn index() -> Json<Value> {
             "/api/reports/tertial/2026-T3": "tertial analysis as JSON (?format=csv, or /csv)",
             "/reports/week/2026-W47?lang=sv|en": "weekly situation picture, printable HTML (A4)",
             "/reports/tertial/2026-T3?lang=sv|en": "tertial analysis, printable HTML (A4)",
+            "/api/reports/quarter/2026-Q4": "quarterly analysis (cadence quarter; the tertial analysis's content) as JSON (?format=csv, or /csv)",
+            "/reports/quarter/2026-Q4?lang=sv|en": "quarterly analysis, printable HTML (A4)",
         },
         "note": "The Botkyrka demo incidents are synthetic (seeded generator), not real reports.",
     }))
@@ -188,18 +194,18 @@ async fn areas(
                     })
                 })
                 .collect();
-            view.features(&mut features, aq.baseline_windows);
+            let total = view.features(&mut features, aq.baseline_windows, result.total);
             Ok(json!({
                 "type": "FeatureCollection",
                 "features": features,
                 "parameters": result.parameters,
-                "total": view.total(result.total),
+                "total": total,
                 "warnings": result.warnings,
                 "data_version": result.parameters.data_version,
             }))
         })
         .await?;
-    Ok(keep_geojson(&state, response_key, body))
+    keep_geojson(&state, response_key, body)
 }
 
 async fn hexes(
@@ -220,6 +226,7 @@ async fn hexes(
             let mut hq = hex_query(&mut q, state)?;
             q.finish(&HEX_PARAMS)?;
             view.limit_hex_query(&mut hq, state.config());
+            hq.window = view.window(hq.window, state.config().timezone);
             let result = state.analysis().hexes(store, &hq)?;
             let mut features: Vec<Value> = result
                 .cells
@@ -238,19 +245,19 @@ async fn hexes(
                     }))
                 })
                 .collect();
-            view.features(&mut features, hq.baseline_windows);
+            let total = view.features(&mut features, hq.baseline_windows, result.total);
             Ok(json!({
                 "type": "FeatureCollection",
                 "features": features,
                 "parameters": result.parameters,
                 "scale": result.scale,
-                "total": view.total(result.total),
+                "total": total,
                 "warnings": result.warnings,
                 "data_version": result.parameters.data_version,
             }))
         })
         .await?;
-    Ok(keep_geojson(&state, response_key, body))
+    keep_geojson(&state, response_key, body)
 }
 
 async fn hotspots(
@@ -286,6 +293,7 @@ async fn hotspots(
                     known.extend(["unit", "limit", "sort"]);
                     q.finish(&known)?;
                     view.limit_hex_query(&mut hq, state.config());
+                    hq.window = view.window(hq.window, state.config().timezone);
                     let r = state.analysis().hexes(store, &hq)?;
                     let mut items = Vec::new();
                     for c in &r.cells {
@@ -304,7 +312,7 @@ async fn hotspots(
                             with(v, labels.unwrap_or_else(|| json!({}))),
                         ));
                     }
-                    view.ranked(&mut items, hq.baseline_windows);
+                    view.ranked(&mut items, hq.baseline_windows, &sort);
                     (
                         json!({ "unit": "hexes", "computed": r.parameters, "scale": r.scale }),
                         items,
@@ -330,7 +338,7 @@ async fn hotspots(
                             serde_json::to_value(a).unwrap_or_default(),
                         ));
                     }
-                    view.ranked(&mut items, aq.baseline_windows);
+                    view.ranked(&mut items, aq.baseline_windows, &sort);
                     (
                         json!({ "unit": "areas", "layer": r.layer, "computed": r.parameters }),
                         items,
@@ -598,6 +606,14 @@ async fn post_incidents(
     };
     let report = state
         .blocking(move |store, state| {
+            if let Some(p) = &req.partner
+                && crate::access::partner(store, p.as_str())?.is_none()
+            {
+                return Err(ApiError::BadRequest(format!(
+                    "parameter partner: {p:?} is not a configured partner, so nothing was stored; an administrator adds it with `lagesbild partner add {p} --name NAME` / {p:?} är ingen inlagd partner, inget sparades; en administratör lägger till den med `lagesbild partner add {p} --name NAMN`",
+                    p = p.as_str()
+                )));
+            }
             let report = pipeline::ingest(
                 store,
                 state.config(),
@@ -619,6 +635,11 @@ async fn post_incidents(
         })
         .await?;
     state.refresh_version();
+    state.metrics().observe_ingest(
+        report.counts.accepted,
+        report.counts.rejected,
+        report.counts.duplicates,
+    );
     let status = if strict && report.counts.rejected > 0 {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -91,6 +91,9 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("GET", "/api/config", Permission::Aggregates),
     ("GET", "/api/profile", Permission::Aggregates),
     ("GET", "/health", Permission::Public),
+    ("GET", "/ready", Permission::Public),
+    // Admins or the scrape token; the handler checks (`serve::metrics`).
+    ("GET", "/metrics", Permission::Public),
     ("POST", "/api/login", Permission::Public),
     ("POST", "/api/logout", Permission::Public),
     ("GET", "/api/me", Permission::Signed),
@@ -155,6 +158,23 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ),
     ("GET", "/reports/week/{id}", Permission::Aggregates),
     ("GET", "/reports/tertial/{id}", Permission::Aggregates),
+    ("GET", "/api/reports/quarter/{id}", Permission::Aggregates),
+    (
+        "GET",
+        "/api/reports/quarter/{id}/csv",
+        Permission::Aggregates,
+    ),
+    (
+        "GET",
+        "/api/reports/quarter/{id}/notes",
+        Permission::Analysis,
+    ),
+    (
+        "PUT",
+        "/api/reports/quarter/{id}/notes",
+        Permission::Analysis,
+    ),
+    ("GET", "/reports/quarter/{id}", Permission::Aggregates),
     // Interventions and the forecast (whose back-test and last-period columns are raw
     // counts per hex): analysts and admins.
     ("GET", "/api/interventions", Permission::Analysis),
@@ -402,11 +422,11 @@ impl View {
         }
     }
 
-    /// A total as published: hidden when small in a suppressed view.
+    /// A total as published: hidden when small, else rounded, in a suppressed view.
     pub fn total(&self, total: f64) -> Value {
         match self {
             View::Full => json!(total),
-            View::Suppressed(s) => s.total(total),
+            View::Suppressed(s) => json!(s.publish(total)),
         }
     }
 
@@ -454,9 +474,10 @@ impl View {
         }
     }
 
-    /// Suppresses ranked items `(score, properties)` and drops the suppressed ones from the
-    /// ranking.
-    pub fn ranked(&self, items: &mut Vec<(f64, Value)>, baseline_windows: usize) {
+    /// Publishes ranked items `(score, properties)`, drops the hidden ones, and re-scores
+    /// the rest by `score` recomputed from the published properties (`harm`, `count`, or
+    /// `gi_bin` for `gi_z`), so a restricted role's list is ordered only by values it sees.
+    pub fn ranked(&self, items: &mut Vec<(f64, Value)>, baseline_windows: usize, sort: &str) {
         let Some(s) = self.suppression() else {
             return;
         };
@@ -464,26 +485,40 @@ impl View {
             .iter_mut()
             .filter_map(|(_, v)| v.as_object_mut())
             .collect();
-        let hidden = s.units(&mut maps, baseline_windows);
+        let (hidden, _) = super::publish::units(&s, &mut maps, baseline_windows);
         let mut i = 0;
         items.retain(|_| {
             let keep = !hidden.get(i).copied().unwrap_or(true);
             i += 1;
             keep
         });
+        let key = match sort {
+            "gi_z" => "gi_bin",
+            other => other,
+        };
+        for (score, v) in items.iter_mut() {
+            *score = v.get(key).and_then(Value::as_f64).unwrap_or(0.0);
+        }
     }
 
-    /// Suppresses a list of features' `properties` (areas or hexes) in place; returns
-    /// which were suppressed.
-    pub fn features(&self, features: &mut [Value], baseline_windows: usize) -> Vec<bool> {
+    /// Publishes a list of features' `properties` (areas or hexes) in place; returns the
+    /// answer's total as published (`None` = hidden), or the raw `total` in a full view.
+    pub fn features(&self, features: &mut [Value], baseline_windows: usize, total: f64) -> Value {
         let Some(s) = self.suppression() else {
-            return vec![false; features.len()];
+            return json!(total);
         };
         let mut maps: Vec<&mut serde_json::Map<String, Value>> = features
             .iter_mut()
             .filter_map(|f| f.get_mut("properties").and_then(Value::as_object_mut))
             .collect();
-        s.units(&mut maps, baseline_windows)
+        json!(super::publish::units(&s, &mut maps, baseline_windows).1)
+    }
+
+    /// Publishes the units of a prepared layer (tiles) in place.
+    pub fn maps(&self, maps: &mut [&mut serde_json::Map<String, Value>], baseline_windows: usize) {
+        if let Some(s) = self.suppression() {
+            super::publish::units(&s, maps, baseline_windows);
+        }
     }
 }
 
@@ -575,6 +610,43 @@ pub(crate) struct AuthState {
     sessions: Mutex<HashMap<[u8; 32], Session>>,
     logins: RateLimiter<Option<IpAddr>>,
     ingests: RateLimiter<i64>,
+    /// Tokens verified in the last [`CREDENTIAL_TTL`], by SHA-256 of the bearer token or by
+    /// token id (sessions), so a signed-in request for a cached tile does not touch SQLite.
+    verified: Mutex<VerifiedCache>,
+}
+
+/// How long a verified token is trusted without asking the database again: a token revoked
+/// with `lagesbild tokens revoke` stops working within this time.
+pub const CREDENTIAL_TTL: Duration = Duration::from_secs(2);
+/// The most verified tokens remembered (a full cache forgets the stale ones, then all).
+const VERIFIED_MAX: usize = 10_000;
+
+/// Recently verified tokens.
+#[derive(Default)]
+struct VerifiedCache {
+    by_hash: HashMap<[u8; 32], (TokenInfo, Instant)>,
+    by_id: HashMap<i64, (TokenInfo, Instant)>,
+}
+
+impl VerifiedCache {
+    fn fresh(entry: Option<&(TokenInfo, Instant)>) -> Option<TokenInfo> {
+        entry
+            .filter(|(_, at)| at.elapsed() < CREDENTIAL_TTL)
+            .map(|(t, _)| t.clone())
+    }
+
+    fn make_room(&mut self) {
+        if self.by_hash.len() + self.by_id.len() >= VERIFIED_MAX {
+            self.by_hash
+                .retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
+            self.by_id
+                .retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
+        }
+        if self.by_hash.len() + self.by_id.len() >= VERIFIED_MAX {
+            self.by_hash.clear();
+            self.by_id.clear();
+        }
+    }
 }
 
 impl AuthState {
@@ -585,7 +657,14 @@ impl AuthState {
             ingests: RateLimiter::new(settings.ingest_per_minute),
             settings,
             sessions: Mutex::new(HashMap::new()),
+            verified: Mutex::new(VerifiedCache::default()),
         }
+    }
+
+    fn verified(&self) -> std::sync::MutexGuard<'_, VerifiedCache> {
+        self.verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn settings(&self) -> &AuthSettings {
@@ -683,9 +762,19 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
         let Ok(token) = b else {
             return Ok(Credential::Invalid);
         };
+        let key = tokens::hash(token.trim());
+        let cached = VerifiedCache::fresh(auth.verified().by_hash.get(&key));
+        if let Some(t) = cached.filter(|t| t.is_active(now)) {
+            return Ok(Credential::Bearer(t));
+        }
         let found = tokens::verify(&state.store()?, &token, now);
         return Ok(match found {
-            Ok(Some(t)) => Credential::Bearer(t),
+            Ok(Some(t)) => {
+                let mut v = auth.verified();
+                v.make_room();
+                v.by_hash.insert(key, (t.clone(), Instant::now()));
+                Credential::Bearer(t)
+            }
             Ok(None) => Credential::Invalid,
             Err(e) => return Err(ApiError::Internal(e.to_string())),
         });
@@ -709,7 +798,21 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
             None => return Ok(Credential::None),
         }
     };
-    let info = tokens::get(&state.store()?, token_id);
+    let cached = VerifiedCache::fresh(auth.verified().by_id.get(&token_id));
+    let info = match cached {
+        Some(t) => Ok(Some(t)),
+        None => {
+            let found = tokens::get(&state.store()?, token_id);
+            if let Ok(Some(t)) = &found
+                && t.is_active(now)
+            {
+                let mut v = auth.verified();
+                v.make_room();
+                v.by_id.insert(token_id, (t.clone(), Instant::now()));
+            }
+            found
+        }
+    };
     match info {
         Ok(Some(t)) if t.is_active(now) => Ok(Credential::Session(t, csrf)),
         Ok(_) => {

@@ -12,19 +12,24 @@
 //! Access control is in [`auth`]: every route is registered through `auth::Routes` and
 //! declared in [`auth::PERMISSIONS`]; `own` serves a reporter's own reports.
 //! Cross-cutting layers: request logs (tracing), negotiated compression (never forced),
-//! CORS for GET/OPTIONS, a request time-out and a body-size limit.
+//! CORS for GET/OPTIONS on the public read API only and security headers ([`headers`]), a
+//! request time-out and a body-size limit.
 
 mod api;
 pub mod auth;
 mod error;
 mod forecast;
 mod geojson_out;
+pub mod headers;
 mod interventions;
+pub mod limits;
+pub mod metrics;
 mod nearrepeat;
 mod ogc;
 mod own;
 pub mod params;
 mod profile;
+mod publish;
 mod reports;
 mod tiles;
 pub mod web;
@@ -77,6 +82,8 @@ struct Inner {
     auth: auth::AuthState,
     /// The web map's files and settings.
     web: web::WebConfig,
+    /// Request, cache and ingest counters for `/metrics`.
+    metrics: metrics::Metrics,
 }
 
 /// A response body kept by [`Inner::responses`].
@@ -150,8 +157,63 @@ pub(crate) const VARY: &str = "Authorization, Cookie";
 /// time after an ingest in another process may still be answered from the previous version;
 /// ingests through this server refresh it at once.
 pub const VERSION_TTL: Duration = Duration::from_millis(200);
-/// Memory for whole cached responses.
-pub const RESPONSE_CACHE_BYTES: usize = 64 << 20;
+/// Memory for whole cached responses with the default budget.
+pub const RESPONSE_CACHE_BYTES: usize = DEFAULT_CACHE_MB << 17;
+/// The default memory budget of all caches together (`--cache-mb`), MiB.
+pub const DEFAULT_CACHE_MB: usize = 384;
+/// The smallest budget `--cache-mb` accepts, MiB: below it a single prepared fine-resolution
+/// layer would not fit and every tile would be rebuilt.
+pub const MIN_CACHE_MB: usize = 32;
+
+/// How one memory budget is shared by the caches, bytes each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheBudget {
+    /// Whole responses (tiles, `/api/hexes`, `/api/areas`): 1/8.
+    pub responses: usize,
+    /// Encoded tiles: 1/8.
+    pub tiles: usize,
+    /// Prepared tile layers: 1/2.
+    pub layers: usize,
+    /// Each of the two analysis result caches (hexes, areas): 1/8.
+    pub analysis: usize,
+}
+
+impl CacheBudget {
+    /// The split of `mb` MiB, or an error in words (with the fix) when `mb` is below
+    /// [`MIN_CACHE_MB`].
+    pub fn from_mb(mb: usize) -> Result<CacheBudget, String> {
+        if mb < MIN_CACHE_MB {
+            return Err(format!(
+                "--cache-mb {mb}: the caches need at least {MIN_CACHE_MB} MiB (the default is \
+                 {DEFAULT_CACHE_MB}); give --cache-mb {MIN_CACHE_MB} or more / cacharna \
+                 behöver minst {MIN_CACHE_MB} MiB"
+            ));
+        }
+        let total = mb.saturating_mul(1 << 20);
+        Ok(CacheBudget {
+            responses: total / 8,
+            tiles: total / 8,
+            layers: total / 2,
+            analysis: total / 8,
+        })
+    }
+
+    /// The default budget, [`DEFAULT_CACHE_MB`].
+    pub fn default_budget() -> CacheBudget {
+        let total = DEFAULT_CACHE_MB << 20;
+        CacheBudget {
+            responses: total / 8,
+            tiles: total / 8,
+            layers: total / 2,
+            analysis: total / 8,
+        }
+    }
+
+    /// The whole budget, bytes.
+    pub fn total(&self) -> usize {
+        self.responses + self.tiles + self.layers + 2 * self.analysis
+    }
+}
 
 impl AppState {
     /// State for a server over the database named in `config`. `base_url` (e.g.
@@ -187,18 +249,21 @@ impl AppState {
         base_url: Option<String>,
         settings: auth::AuthSettings,
     ) -> AppState {
+        let budget = CacheBudget::default_budget();
         AppState {
             inner: Arc::new(Inner {
                 version: std::sync::Mutex::new((0, None)),
                 store: std::sync::Mutex::new(None),
-                responses: crate::tiles::SizedLru::new(RESPONSE_CACHE_BYTES),
-                analysis: AnalysisService::new(
+                responses: crate::tiles::SizedLru::new(budget.responses),
+                analysis: AnalysisService::with_budget(
                     config.categories.clone(),
                     config.timezone,
                     config.study_area.clone(),
+                    budget.analysis,
                 ),
-                tiles: TileService::default(),
+                tiles: TileService::new(budget.tiles, budget.layers),
                 web: web::WebConfig::default(),
+                metrics: metrics::Metrics::new(None),
                 base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
                 auth: auth::AuthState::new(settings),
                 config,
@@ -214,6 +279,43 @@ impl AppState {
             None => tracing::warn!("with_web on a shared state; the web settings are ignored"),
         }
         self
+    }
+
+    /// The same state with caches sharing `budget`, and `/metrics` open to the scrape
+    /// token `metrics_token` besides admins (call before the state is shared).
+    pub fn with_operations(
+        mut self,
+        budget: CacheBudget,
+        metrics_token: Option<String>,
+    ) -> AppState {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => {
+                inner.responses = crate::tiles::SizedLru::new(budget.responses);
+                inner.tiles = TileService::new(budget.tiles, budget.layers);
+                inner.analysis = AnalysisService::with_budget(
+                    inner.config.categories.clone(),
+                    inner.config.timezone,
+                    inner.config.study_area.clone(),
+                    budget.analysis,
+                );
+                inner.metrics = metrics::Metrics::new(metrics_token);
+            }
+            None => tracing::warn!("with_operations on a shared state; ignored"),
+        }
+        self
+    }
+
+    /// Request, cache and ingest counters.
+    pub(crate) fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// Every cache's counters and size, by name.
+    pub(crate) fn cache_stats(&self) -> Vec<(&'static str, crate::analysis::cache::CacheStats)> {
+        let mut v = vec![("responses", self.inner.responses.stats())];
+        v.extend(self.inner.tiles.cache_stats());
+        v.extend(self.inner.analysis.cache_stats());
+        v
     }
 
     /// The web map's files and settings.
@@ -254,8 +356,10 @@ impl AppState {
     {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let store = state.store()?;
-            f(&store, &state)
+            let start = std::time::Instant::now();
+            let result = state.store().and_then(|store| f(&store, &state));
+            state.metrics().observe_db(start.elapsed().as_secs_f64());
+            result
         })
         .await
         .map_err(|e| ApiError::Internal(format!("worker failed: {e}")))?
@@ -370,6 +474,7 @@ fn routes(web: &web::WebConfig) -> auth::Routes {
         .merge(interventions::routes())
         .merge(forecast::routes())
         .merge(nearrepeat::routes())
+        .merge(metrics::routes())
 }
 
 /// Every registered `(method, path pattern)`, for the test that checks each one against
@@ -389,9 +494,15 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authorize,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(headers::refuse_encoded_bodies))
         .layer(CompressionLayer::new())
         .layer(cors_layer(&cors))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

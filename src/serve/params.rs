@@ -266,6 +266,7 @@ pub(crate) fn area_query(
     })? {
         aq.weights = AreaWeights::DistanceBand(m);
     }
+    super::limits::check_area(&aq, state.config())?;
     Ok(aq)
 }
 
@@ -300,5 +301,6 @@ pub(crate) fn hex_query(q: &mut QueryMap, state: &AppState) -> Result<HexQuery, 
     })? {
         hq.emerging_weeks = n;
     }
+    super::limits::check_hex(&hq, state.config())?;
     Ok(hq)
 }

@@ -103,42 +103,23 @@ async fn profile(
                 "data_version": store.data_version()?,
             });
             if let Some(s) = view.suppression() {
-                suppress_profile(&mut doc, s, total);
+                suppress_profile(&mut doc, s);
             }
             Ok(Json(doc))
         })
         .await
 }
 
-/// Hides small counts (with secondary suppression) in the category list and the
-/// hour-by-weekday grid, and a small total.
-fn suppress_profile(doc: &mut Value, s: crate::access::suppress::Suppression, total: f64) {
+/// Publishes the category list (hidden or rounded, each on its own), the hour-by-weekday
+/// grid the same way, and the total from the published categories.
+fn suppress_profile(doc: &mut Value, s: crate::access::suppress::Suppression) {
+    let mut total = None;
     if let Some(list) = doc["by_category"].as_array_mut() {
         let mut maps: Vec<_> = list.iter_mut().filter_map(Value::as_object_mut).collect();
-        s.units(&mut maps, 1);
+        total = super::publish::units(&s, &mut maps, 1).1;
     }
     if let Some(rows) = doc["hour_weekday"]["counts"].as_array_mut() {
-        let mut cells: Vec<serde_json::Map<String, Value>> = rows
-            .iter()
-            .flat_map(|r| r.as_array().cloned().unwrap_or_default())
-            .map(|c| {
-                let mut m = serde_json::Map::new();
-                m.insert("count".into(), c);
-                m
-            })
-            .collect();
-        let mut refs: Vec<_> = cells.iter_mut().collect();
-        s.units(&mut refs, 1);
-        let mut it = cells
-            .into_iter()
-            .map(|m| m.get("count").cloned().unwrap_or(Value::Null));
-        for r in rows.iter_mut() {
-            if let Some(r) = r.as_array_mut() {
-                for c in r.iter_mut() {
-                    *c = it.next().unwrap_or(Value::Null);
-                }
-            }
-        }
+        super::publish::grid(&s, rows);
     }
-    doc["total"] = s.total(total);
+    doc["total"] = serde_json::json!(total);
 }

@@ -5,6 +5,8 @@
 //!   with `?format=csv` (also at `.../csv`); CSV takes `decimal=comma|point` (default comma)
 //!   and `lang=sv|en`.
 //! - `GET /reports/week/{YYYY-Www}` and `/reports/tertial/{YYYY-Tn}`: HTML, `?lang=sv|en`.
+//! - The same under `quarter/{YYYY-Qn}` for the cadence `quarter`: the tertial analysis's
+//!   content per quarter.
 //! - `GET`/`PUT /api/reports/week/{YYYY-Www}/notes` (and tertial): the meeting notes, as
 //!   `text/plain` or JSON `{"notes": "..."}`; an empty text deletes them.
 //!
@@ -26,7 +28,8 @@ use crate::analysis::window::TimeWindow;
 use crate::report::csv_out::CsvOptions;
 use crate::report::week::ReportOptions;
 use crate::report::{
-    Lang, ReportError, check_notes, csv_out, html, parse_tertial_id, parse_week_id, tertial, week,
+    Lang, ReportError, check_notes, csv_out, html, parse_quarter_id, parse_tertial_id,
+    parse_week_id, tertial, week,
 };
 use crate::store::Store;
 
@@ -60,12 +63,18 @@ pub(crate) fn routes() -> Routes {
         .put("/api/reports/tertial/{id}/notes", put_tertial_notes)
         .get("/reports/week/{id}", week_html)
         .get("/reports/tertial/{id}", tertial_html)
+        .get("/api/reports/quarter/{id}", quarter_api)
+        .get("/api/reports/quarter/{id}/csv", quarter_csv)
+        .get("/api/reports/quarter/{id}/notes", quarter_notes)
+        .put("/api/reports/quarter/{id}/notes", put_quarter_notes)
+        .get("/reports/quarter/{id}", quarter_html)
 }
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Week,
     Tertial,
+    Quarter,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -116,6 +125,7 @@ fn parse_id(kind: Kind, id: &str) -> Result<TimeWindow, ApiError> {
     Ok(match kind {
         Kind::Week => parse_week_id(id)?,
         Kind::Tertial => parse_tertial_id(id)?,
+        Kind::Quarter => parse_quarter_id(id)?,
     })
 }
 
@@ -197,13 +207,17 @@ async fn report(
                         |r| html::week(r, lang),
                     )?
                 }
-                Kind::Tertial => {
+                Kind::Tertial | Kind::Quarter => {
                     let mut r = tertial::build(service, store, &window, &opts)?;
                     if let Some(s) = suppression {
                         r.suppress_small_counts(s.k);
                         r.notes = None;
                     }
-                    let file = format!("tertialanalys-{}.csv", r.id);
+                    let file = if kind == Kind::Quarter {
+                        format!("kvartalsanalys-{}.csv", r.id)
+                    } else {
+                        format!("tertialanalys-{}.csv", r.id)
+                    };
                     encode(
                         &r,
                         out,
@@ -451,4 +465,49 @@ async fn put_tertial_notes(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     put_notes(s, Kind::Tertial, id, q, headers, body).await
+}
+
+async fn quarter_api(
+    State(s): State<AppState>,
+    Extension(access): Extension<Access>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    report(s, access, Kind::Quarter, id, q, None).await
+}
+
+async fn quarter_csv(
+    State(s): State<AppState>,
+    Extension(access): Extension<Access>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    report(s, access, Kind::Quarter, id, q, Some(Out::Csv)).await
+}
+
+async fn quarter_html(
+    State(s): State<AppState>,
+    Extension(access): Extension<Access>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    report(s, access, Kind::Quarter, id, q, Some(Out::Html)).await
+}
+
+async fn quarter_notes(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+) -> Result<Response, ApiError> {
+    notes(s, Kind::Quarter, id, q).await
+}
+
+async fn put_quarter_notes(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: QueryResult,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    put_notes(s, Kind::Quarter, id, q, headers, body).await
 }

@@ -203,9 +203,9 @@ fn prepared(
                     kde_layer(&grid, *block)
                 }
             };
-            let Some(s) = view.suppression() else {
+            if view.suppression().is_none() {
                 return Ok(layer);
-            };
+            }
             let baseline = match lq {
                 LayerQuery::Areas(aq) => aq.baseline_windows,
                 LayerQuery::Hexes(hq) => hq.baseline_windows,
@@ -214,7 +214,7 @@ fn prepared(
             let kind = layer.kind;
             let mut features = layer.into_features();
             let mut maps: Vec<_> = features.iter_mut().map(|f| &mut f.properties).collect();
-            s.units(&mut maps, baseline);
+            view.maps(&mut maps, baseline);
             Ok(PreparedLayer::new(kind, features))
         })
 }

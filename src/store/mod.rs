@@ -16,9 +16,11 @@
 //! A `data_version` counter goes up with every committed change to incidents or areas;
 //! analysis caches key on it, and [`Backend::changes_since`] says what each version changed.
 
+mod codec;
+pub mod postgres;
 pub mod sqlite;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -91,14 +93,14 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (creating and migrating if needed) the database at `location`: a file path
-    /// means SQLite.
+    /// Opens (creating and migrating if needed) the database at `location`: a
+    /// `postgres://` (or `postgresql://`) URL means PostgreSQL + PostGIS, anything else a
+    /// SQLite file.
     pub fn open(location: &Path) -> Result<Store> {
         let text = location.to_string_lossy();
-        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-            return Err(StoreError::Open {
-                location: redact(&text),
-                reason: "this build of lagesbild has no PostgreSQL backend yet; use a SQLite file (--db lagesbild.db)".into(),
+        if is_postgres(&text) {
+            return Ok(Store {
+                backend: Arc::new(postgres::PgStore::open(&text)?),
             });
         }
         Ok(Store {
@@ -110,6 +112,11 @@ impl Store {
     pub fn from_backend(backend: Arc<dyn Backend>) -> Store {
         Store { backend }
     }
+}
+
+/// Whether `location` names a PostgreSQL database.
+pub fn is_postgres(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
 }
 
 /// A database URL with any password replaced by `***`, for messages and logs.
@@ -447,10 +454,4 @@ pub trait WriteTx {
     fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
     /// Bumps `data_version`, logs the change and commits; returns the new data version.
     fn commit(self: Box<Self>) -> Result<i64>;
-}
-
-/// Where a SQLite database lives, for callers that need the file (backups, tests).
-pub fn sqlite_path(location: &Path) -> Option<PathBuf> {
-    let text = location.to_string_lossy();
-    (!text.contains("://")).then(|| location.to_owned())
 }

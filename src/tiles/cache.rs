@@ -7,6 +7,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
+pub use crate::analysis::cache::CacheStats;
+use crate::analysis::cache::Counters;
+
 struct Entry<V> {
     value: Arc<V>,
     size: usize,
@@ -25,6 +28,7 @@ struct Inner<V> {
 pub struct SizedLru<V> {
     inner: Mutex<Inner<V>>,
     max_bytes: usize,
+    counters: Counters,
 }
 
 impl<V> SizedLru<V> {
@@ -38,7 +42,13 @@ impl<V> SizedLru<V> {
                 clock: 0,
             }),
             max_bytes,
+            counters: Counters::default(),
         }
+    }
+
+    /// Hits, misses, evictions, bytes and budget.
+    pub fn stats(&self) -> CacheStats {
+        self.counters.stats(self.bytes(), self.max_bytes)
     }
 
     /// The value for `key`, marking it used.
@@ -47,7 +57,11 @@ impl<V> SizedLru<V> {
         let inner = &mut *guard;
         inner.clock += 1;
         let clock = inner.clock;
-        let entry = inner.entries.get_mut(key)?;
+        let Some(entry) = inner.entries.get_mut(key) else {
+            self.counters.lookup(false);
+            return None;
+        };
+        self.counters.lookup(true);
         inner.order.remove(&entry.tick);
         entry.tick = clock;
         inner.order.insert(clock, key.to_owned());
@@ -75,6 +89,7 @@ impl<V> SizedLru<V> {
             };
             if let Some(e) = inner.entries.remove(&oldest) {
                 inner.total -= e.size;
+                self.counters.evicted(1);
             }
         }
         inner.order.insert(tick, key.clone());

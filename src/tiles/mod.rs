@@ -103,6 +103,14 @@ impl TileService {
         }
     }
 
+    /// The caches' counters: `[("tiles", ..), ("tile_layers", ..)]`.
+    pub fn cache_stats(&self) -> [(&'static str, cache::CacheStats); 2] {
+        [
+            ("tiles", self.tiles.stats()),
+            ("tile_layers", self.layers.stats()),
+        ]
+    }
+
     /// The prepared layer for `key` (which must include the data version), built by
     /// `build` when not cached.
     pub fn layer<E>(

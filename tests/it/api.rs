@@ -237,6 +237,15 @@ async fn uploads_are_validated_and_limited() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // An admin files for another partner, once it is configured (unknown ones are refused).
+    lagesbild::access::put_partner(
+        &lagesbild::store::Store::open(&s.config().db).unwrap(),
+        "bostadsbolaget",
+        "Bostadsbolaget",
+        false,
+        "test",
+    )
+    .unwrap();
     let gj = br#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"g1","geometry":{"type":"Point","coordinates":[17.8453,59.2395]},"properties":{"occurred_at":"2026-11-20T21:15:00+01:00","category":"graffiti"}}]}"#;
     let (status, v) = call(
         &s,

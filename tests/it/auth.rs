@@ -207,6 +207,14 @@ async fn every_route_against_every_role() {
             AGGREGATES,
         ),
         (Method::GET, "/health", "/health".into(), None, PUBLIC),
+        (Method::GET, "/ready", "/ready".into(), None, PUBLIC),
+        (
+            Method::GET,
+            "/metrics",
+            "/metrics".into(),
+            None,
+            [401, 401, 403, 403, 403, 200],
+        ),
         (
             Method::POST,
             "/api/login",
@@ -438,6 +446,44 @@ async fn every_route_against_every_role() {
             Method::GET,
             "/api/reports/tertial/{id}/notes",
             "/api/reports/tertial/2026-T3/notes".into(),
+            None,
+            ANALYSIS,
+        ),
+        (
+            Method::GET,
+            "/api/reports/quarter/{id}",
+            "/api/reports/quarter/2026-Q3".into(),
+            None,
+            AGGREGATES,
+        ),
+        (
+            Method::GET,
+            "/api/reports/quarter/{id}/csv",
+            "/api/reports/quarter/2026-Q3/csv".into(),
+            None,
+            AGGREGATES,
+        ),
+        (
+            Method::GET,
+            "/reports/quarter/{id}",
+            "/reports/quarter/2026-Q3".into(),
+            None,
+            AGGREGATES,
+        ),
+        (
+            Method::PUT,
+            "/api/reports/quarter/{id}/notes",
+            "/api/reports/quarter/2026-Q3/notes".into(),
+            Some((
+                "text/plain",
+                Box::new(|who: Who| format!("notes by {who:?}")),
+            )),
+            ANALYSIS,
+        ),
+        (
+            Method::GET,
+            "/api/reports/quarter/{id}/notes",
+            "/api/reports/quarter/2026-Q3/notes".into(),
             None,
             ANALYSIS,
         ),
@@ -1145,6 +1191,8 @@ async fn bad_expired_and_revoked_tokens_are_refused() {
         .unwrap()
         .id;
     access::tokens::revoke(&store, id2, "t").unwrap();
+    // Verified tokens are trusted for CREDENTIAL_TTL, so revocation takes effect within it.
+    std::thread::sleep(lagesbild::serve::auth::CREDENTIAL_TTL + Duration::from_millis(100));
     assert_eq!(
         get(&s, "/api/incidents", Some(&t2)).await.status,
         StatusCode::UNAUTHORIZED

@@ -2,7 +2,9 @@
 //! the shared demo database: `web/test/browser.mjs` (playwright-core over CDP) loads the
 //! page, checks rendered features, the week control, the details panel against the API and
 //! the language switch, saves screenshots and reports the first meaningful paint; once signed
-//! in as an analyst, once anonymously (suppressed counts, the sign-in form).
+//! in as an analyst, once anonymously (suppressed counts, the sign-in form), and once with
+//! the binary copied alone to an empty folder (the map and the phone form come from inside
+//! the binary).
 //!
 //! Needs Debian's `chromium` and `npm ci` in `web/` (scripts/test installs both).
 
@@ -36,8 +38,13 @@ fn chromium() -> String {
 /// Starts `serve` on the shared demo database (public access is on: `--public auto` and the
 /// database is the synthetic demo) and runs `web/test/browser.mjs`; `anonymous` runs its
 /// short anonymous mode (LAGESBILD_ANON=1), which signs in through the page's form itself.
-/// Returns the script's JSON line.
+/// With `alone`, the binary is first copied alone to an empty temporary folder and run
+/// from there. Returns the script's JSON line.
 fn run_browser(anonymous: bool) -> serde_json::Value {
+    run_browser_with(anonymous, None)
+}
+
+fn run_browser_with(anonymous: bool, alone: Option<&std::path::Path>) -> serde_json::Value {
     let chromium = chromium();
     let web = repo().join("web");
     assert!(
@@ -49,11 +56,20 @@ fn run_browser(anonymous: bool) -> serde_json::Value {
     );
     let db = demo_db();
     let token = make_token(&db.db(), "polisen", lagesbild::access::Role::Analyst);
-    let mut child = db
-        .command(&["serve", "--bind", "127.0.0.1:0", "--no-demo"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = db.command(&["serve", "--bind", "127.0.0.1:0", "--no-demo"]);
+    if let Some(folder) = alone {
+        let copy = folder.join("lagesbild");
+        std::fs::copy(bin(), &copy).unwrap();
+        command = Command::new(&copy);
+        command
+            .arg("--db")
+            .arg(db.db())
+            .args(["serve", "--bind", "127.0.0.1:0", "--no-demo"])
+            .current_dir(folder)
+            .env_remove("LAGESBILD_WEB_DIR")
+            .stdin(Stdio::null());
+    }
+    let mut child = command.stderr(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let server = Server(child);
     let addr = loop {
@@ -64,6 +80,9 @@ fn run_browser(anonymous: bool) -> serde_json::Value {
     };
     std::thread::spawn(move || for _ in lines {});
 
+    if let Some(folder) = alone {
+        check_alone(&addr, folder, &web);
+    }
     let shots = repo().join("target/screenshots");
     let out = Command::new("node")
         .arg(web.join("test/browser.mjs"))
@@ -116,6 +135,63 @@ fn the_map_works_anonymously_and_signs_in_through_its_form() {
             .join("target/screenshots/map-anonymous-sv.png")
             .is_file()
     );
+}
+
+/// The copied binary serves the phone form and every file the pages load, byte for byte
+/// as in `web/`, with nothing beside it in its folder.
+fn check_alone(addr: &str, folder: &std::path::Path, web: &std::path::Path) {
+    let names: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["lagesbild"], "the folder holds only the binary");
+    for (url, file) in [
+        ("/", "index.html"),
+        ("/report", "report.html"),
+        ("/app/main.js", "app/main.js"),
+        ("/app/report.js", "app/report.js"),
+        ("/app/report.css", "app/report.css"),
+        (
+            "/vendor/maplibre-gl.js",
+            "node_modules/maplibre-gl/dist/maplibre-gl.js",
+        ),
+        (
+            "/vendor/maplibre-gl.css",
+            "node_modules/maplibre-gl/dist/maplibre-gl.css",
+        ),
+    ] {
+        let (status, body) = http_get(addr, url);
+        assert_eq!(status, 200, "{url}");
+        assert!(
+            body == std::fs::read(web.join(file)).unwrap(),
+            "{url} differs from web/{file}"
+        );
+    }
+    let (status, _) = http_get(addr, "/app/../../etc/passwd");
+    assert_ne!(status, 200);
+}
+
+/// A plain HTTP/1.0 GET over loopback: status and body.
+fn http_get(addr: &str, path: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, raw[split + 4..].to_vec())
+}
+
+/// The binary copied alone to an empty folder serves the whole map (rendered with hotspots
+/// in Chromium) and the phone form from inside itself.
+#[test]
+fn the_binary_copied_alone_serves_the_map_and_the_phone_form() {
+    let folder = tempfile::tempdir().unwrap();
+    let report = run_browser_with(false, Some(folder.path()));
+    let hexes = report["rendered_hexes"].as_u64().unwrap_or(0);
+    assert!(hexes > 0, "no hotspot hexes rendered: {report}");
 }
 
 #[test]

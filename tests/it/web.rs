@@ -26,6 +26,11 @@ fn fake_web_dir() -> tempfile::TempDir {
         "<!doctype html><title>map</title>",
     )
     .unwrap();
+    std::fs::write(
+        dir.path().join("report.html"),
+        "<!doctype html><title>report</title>",
+    )
+    .unwrap();
     std::fs::create_dir_all(dir.path().join("app")).unwrap();
     std::fs::write(dir.path().join("app/main.js"), "export {};").unwrap();
     std::fs::write(dir.path().join("package.json"), "{\"secret\": true}").unwrap();
@@ -62,7 +67,7 @@ async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
 async fn the_page_and_its_files_are_served_from_the_web_dir() {
     let dir = fake_web_dir();
     let s = state().with_web(WebConfig {
-        dir: dir.path().to_owned(),
+        dir: Some(dir.path().to_owned()),
         basemap_url: None,
         basemap_attribution: None,
     });
@@ -85,7 +90,7 @@ async fn the_page_and_its_files_are_served_from_the_web_dir() {
 async fn files_outside_app_and_vendor_are_not_served() {
     let dir = fake_web_dir();
     let s = state().with_web(WebConfig {
-        dir: dir.path().to_owned(),
+        dir: Some(dir.path().to_owned()),
         basemap_url: None,
         basemap_attribution: None,
     });
@@ -113,7 +118,7 @@ async fn files_outside_app_and_vendor_are_not_served() {
 async fn missing_assets_give_a_page_that_says_how_to_install_them() {
     let empty = tempfile::tempdir().unwrap();
     let s = state().with_web(WebConfig {
-        dir: empty.path().to_owned(),
+        dir: Some(empty.path().to_owned()),
         basemap_url: None,
         basemap_attribution: None,
     });
@@ -125,7 +130,7 @@ async fn missing_assets_give_a_page_that_says_how_to_install_them() {
     let dir = fake_web_dir();
     std::fs::remove_dir_all(dir.path().join("node_modules")).unwrap();
     let s = state().with_web(WebConfig {
-        dir: dir.path().to_owned(),
+        dir: Some(dir.path().to_owned()),
         basemap_url: None,
         basemap_attribution: None,
     });

@@ -9,6 +9,7 @@
 
 import { t, num } from "./i18n.js";
 import { addWeeks, windowKind } from "./weeks.js";
+import { el } from "./dom.js";
 
 // The classes: the top 1, 2, 5 and 10 % of the grid's cells by forecast rank, the same
 // selections the back-test scores. ColorBrewer YlGnBu (sequential, colour-blind safe),
@@ -61,16 +62,6 @@ export function classLabels() {
     : t("fc_class_range", { a: num(100 * FORECAST_CLASSES[i - 1][0], 0), b: num(100 * p, 0) })));
 }
 
-function el(tag, attrs = {}, children = []) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null) continue;
-    if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c) e.append(c);
-  return e;
-}
 
 function metricText(metric, v) {
   if (v === null || v === undefined) return "–";

@@ -34,7 +34,7 @@ export const STRINGS = {
     res_zoom: "Följ zoomnivån",
     res_auto_chosen: "Automatiskt vald: upplösning {res}, ring k = {k}.",
     layers: "Lager",
-    layer_areas: "Stadsdelar",
+    layer_areas: "Områden",
     measure_count: "Antal",
     measure_rate: "Per 1 000 invånare",
     measure_harm: "Skadevärde",
@@ -140,6 +140,12 @@ export const STRINGS = {
     cell: "Hexagon {id}",
     area: "Stadsdel",
     reports: "Rapporter",
+    in_progress: "Pågående period: {d} dagar hittills, jämförs med samma antal dagar förra perioden och förra året",
+    centre: "mitten",
+    area_layer: "Områdeslager",
+    mode_quarter: "Kvartal",
+    quarter: "Kvartal",
+    report_quarter: "Kvartalsrapport {q}",
     report_week: "Veckorapport {w}",
     report_tertial: "Tertialrapport {t}",
     loading: "Laddar …",
@@ -191,7 +197,7 @@ export const STRINGS = {
     res_zoom: "Follow the zoom",
     res_auto_chosen: "Chosen automatically: resolution {res}, ring k = {k}.",
     layers: "Layers",
-    layer_areas: "Districts",
+    layer_areas: "Areas",
     measure_count: "Count",
     measure_rate: "Per 1,000 residents",
     measure_harm: "Harm",
@@ -297,6 +303,12 @@ export const STRINGS = {
     cell: "Hexagon {id}",
     area: "District",
     reports: "Reports",
+    in_progress: "Period in progress: {d} days so far, compared with the same number of days of the previous period and last year",
+    centre: "centre",
+    area_layer: "Area layer",
+    mode_quarter: "Quarter",
+    quarter: "Quarter",
+    report_quarter: "Quarterly report {q}",
     report_week: "Weekly report {w}",
     report_tertial: "Tertial report {t}",
     loading: "Loading …",
@@ -317,6 +329,48 @@ export const STRINGS = {
     page_title: "Lägesbild – hotspot map",
   },
 };
+
+// The partner report form's words (web/report.html), prefixed form_.
+const FORM_STRINGS = {
+  sv: {
+    form_page_title: "Lägesbild – Rapportera händelse", form_title: "Rapportera händelse", form_lang_switch: "English", form_logout: "Logga ut",
+    form_login_title: "Logga in", form_token: "Token", form_login: "Logga in",
+    form_login_help: "Klistra in den token du fått av din administratör. Den sparas inte i webbläsaren; inloggningen gäller tills du loggar ut.",
+    form_new_report: "Ny rapport", form_fix_report: "Rätta rapport {id}", form_category: "Kategori", form_time: "Tidpunkt",
+    form_place: "Plats", form_place_help: "Tryck på kartan där det hände, eller använd din position.",
+    form_use_location: "Använd min position", form_lat: "Latitud", form_lon: "Longitud",
+    form_description: "Kort beskrivning", form_send: "Skicka", form_save_fix: "Spara rättelse", form_cancel_edit: "Avbryt rättelse",
+    form_stored_title: "Sparat", form_mine_title: "Mina senaste rapporter", form_fix: "Rätta", form_none: "Inga rapporter ännu.",
+    form_signed_in: "{partner} ({role})", form_sent: "Tack! Rapporten är sparad.", form_fixed: "Rättelsen är sparad.",
+    form_duplicate: "Rapporten fanns redan; inget ändrades.", form_rejected: "Rapporten sparades inte: {why}",
+    form_bad_login: "Inloggningen misslyckades: {why}", form_not_reporter: "Rollen {role} får inte rapportera. Kontakta din administratör.",
+    form_need_place: "Välj en plats på kartan eller ange latitud och longitud.", form_need_category: "Välj en kategori.",
+    form_need_time: "Ange en tidpunkt.", form_locating: "Hämtar position …", form_no_location: "Positionen kunde inte hämtas: {why}",
+    form_error: "Något gick fel: {why}", form_f_id: "Id", form_f_category: "Kategori", form_f_time: "Tidpunkt", form_f_place: "Plats",
+    form_f_description: "Beskrivning", form_f_partner: "Partner",
+    form_groups: { crime: "Brott", disorder: "Ordningsstörningar", safety: "Trygghet och säkerhet" },
+  },
+  en: {
+    form_page_title: "Lägesbild – Report an incident", form_title: "Report an incident", form_lang_switch: "Svenska", form_logout: "Sign out",
+    form_login_title: "Sign in", form_token: "Token", form_login: "Sign in",
+    form_login_help: "Paste the token your administrator gave you. It is not kept in the browser; you stay signed in until you sign out.",
+    form_new_report: "New report", form_fix_report: "Correct report {id}", form_category: "Category", form_time: "Time",
+    form_place: "Place", form_place_help: "Tap the map where it happened, or use your location.",
+    form_use_location: "Use my location", form_lat: "Latitude", form_lon: "Longitude",
+    form_description: "Short description", form_send: "Send", form_save_fix: "Save correction", form_cancel_edit: "Cancel correction",
+    form_stored_title: "Stored", form_mine_title: "My recent reports", form_fix: "Correct", form_none: "No reports yet.",
+    form_signed_in: "{partner} ({role})", form_sent: "Thank you! The report is stored.", form_fixed: "The correction is stored.",
+    form_duplicate: "The report was already stored; nothing changed.", form_rejected: "The report was not stored: {why}",
+    form_bad_login: "Sign-in failed: {why}", form_not_reporter: "The role {role} may not file reports. Ask your administrator.",
+    form_need_place: "Pick a place on the map or give latitude and longitude.", form_need_category: "Choose a category.",
+    form_need_time: "Give a time.", form_locating: "Finding your location …", form_no_location: "No location: {why}",
+    form_error: "Something went wrong: {why}", form_f_id: "Id", form_f_category: "Category", form_f_time: "Time", form_f_place: "Place",
+    form_f_description: "Description", form_f_partner: "Partner",
+    form_groups: { crime: "Crime", disorder: "Disorder", safety: "Safety" },
+  },
+};
+Object.assign(STRINGS.sv, FORM_STRINGS.sv);
+Object.assign(STRINGS.en, FORM_STRINGS.en);
 
 let lang = "sv";
 
@@ -348,8 +402,8 @@ export function num(x, digits = 0) {
 }
 
 /** Fills every element with `data-i18n="key"` (text) or `data-i18n-aria="key"` (label). */
-export function translatePage(root = document) {
-  document.title = t("page_title");
+export function translatePage(root = document, titleKey = "page_title") {
+  document.title = t(titleKey);
   root.querySelectorAll("[data-i18n]").forEach((el) => {
     el.textContent = t(el.dataset.i18n);
   });

@@ -3,25 +3,8 @@
 // hour-by-weekday pattern. Pure rendering: main.js fetches and passes the data.
 
 import { t, num, getLang } from "./i18n.js";
+import { el, svg } from "./dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
-
-function el(tag, attrs = {}, children = []) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null) continue;
-    if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c) e.append(c);
-  return e;
-}
-
-function svg(tag, attrs = {}) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, v);
-  return e;
-}
 
 function capitalise(s) {
   return s ? s[0].toUpperCase() + s.slice(1) : s;
@@ -32,13 +15,15 @@ export function plainWords(p) {
   const bin = Number(p.gi_bin ?? 0);
   const conf = { 1: 90, 2: 95, 3: 99 }[Math.abs(bin)];
   let words;
-  if ((p.gi_z === undefined || p.gi_z === null) && p.significance) {
+  const noZ = p.gi_z === undefined || p.gi_z === null;
+  // `gi_withheld`: computed, but restricted roles get only the class.
+  if (noZ && !p.gi_withheld && p.significance) {
     // Too few areas for Gi*: the exact rate test against the rest of the layer instead.
     const [kind, level] = String(p.significance).split("_");
     if (kind === "hot") words = t("rest_words_hot", { c: level });
     else if (kind === "cold") words = t("rest_words_cold", { c: level });
     else words = t("rest_words_none");
-  } else if (p.gi_z === undefined || p.gi_z === null) words = t("gi_missing").replace(/\.$/, "");
+  } else if (noZ && !p.gi_withheld) words = t("gi_missing").replace(/\.$/, "");
   else if (bin > 0) words = t("gi_words_hot", { c: conf });
   else if (bin < 0) words = t("gi_words_cold", { c: conf });
   else words = t("gi_words_none");

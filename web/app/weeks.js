@@ -46,9 +46,15 @@ export function tertialOf(d) {
   return `${d.getUTCFullYear()}-T${Math.floor(d.getUTCMonth() / 4) + 1}`;
 }
 
-/** What kind of window a string is: "week", "tertial" or "other". */
+/** The quarter ("2026-Q4") containing the calendar date `d`. */
+export function quarterOf(d) {
+  return `${d.getUTCFullYear()}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
+}
+
+/** What kind of window a string is: "week", "tertial", "quarter" or "other". */
 export function windowKind(w) {
   if (/^\d{4}-W\d{2}$/.test(w || "")) return "week";
   if (/^\d{4}-T[1-3]$/.test(w || "")) return "tertial";
+  if (/^\d{4}-Q[1-4]$/.test(w || "")) return "quarter";
   return "other";
 }

@@ -40,3 +40,11 @@ test("tertials and window kinds", () => {
   assert.equal(windowKind("2026-T4"), "other");
   assert.equal(windowKind(null), "other");
 });
+
+test("quarters", async () => {
+  const { quarterOf } = await import("../app/weeks.js");
+  assert.equal(quarterOf(new Date(Date.UTC(2026, 9, 1))), "2026-Q4");
+  assert.equal(quarterOf(new Date(Date.UTC(2026, 2, 31))), "2026-Q1");
+  assert.equal(windowKind("2026-Q4"), "quarter");
+  assert.equal(windowKind("2026-Q5"), "other");
+});

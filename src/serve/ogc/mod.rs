@@ -526,7 +526,7 @@ fn score_features(
     let (mut features, extra, baseline) =
         score_features_full(store, state, a, c, window, filter, view)?;
     let mut values: Vec<Value> = features.iter_mut().map(|(_, f)| f.take()).collect();
-    view.features(&mut values, baseline);
+    view.features(&mut values, baseline, 0.0);
     for ((_, f), v) in features.iter_mut().zip(values) {
         *f = v;
     }

@@ -10,15 +10,12 @@
 //! analysis caches stay valid); they bump their own counter, `interventions_version`, which
 //! reports record beside the data version.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::in_transaction;
-use crate::intervention::{
-    Intervention, InterventionError, InterventionId, InterventionKind, InterventionSpec,
-    TargetInput,
-};
-use crate::model::Partner;
+use crate::intervention::{Intervention, InterventionError, InterventionId, InterventionSpec};
+use crate::store::codec::{self, parse_stored_day};
 use crate::store::{Result, StoreError};
 
 const COLUMNS: &str =
@@ -231,17 +228,6 @@ fn check_duplicate(
     Ok(())
 }
 
-fn parse_stored_day(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|e| StoreError::Corrupt(format!("intervention day {s:?}: {e}")))
-}
-
-fn parse_stored_time(s: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("intervention time {s:?}: {e}")))
-}
-
 pub(super) fn read_one(
     conn: &rusqlite::Connection,
     id: InterventionId,
@@ -253,18 +239,6 @@ pub(super) fn read_one(
     )?
     .pop())
 }
-
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
 
 fn read_many(
     conn: &rusqlite::Connection,
@@ -287,28 +261,7 @@ fn read_many(
     })?;
     let mut out = Vec::new();
     for row in rows {
-        out.push(decode(row?)?);
+        out.push(codec::intervention(row?)?);
     }
     Ok(out)
-}
-
-fn decode(row: Row) -> Result<Intervention> {
-    let (id, kind, partner, target, start, end, description, created, updated) = row;
-    let corrupt = |what: &str, e: &dyn std::fmt::Display| {
-        StoreError::Corrupt(format!("intervention {id}: {what}: {e}"))
-    };
-    let target: TargetInput = serde_json::from_str(&target).map_err(|e| corrupt("target", &e))?;
-    Ok(Intervention {
-        id: InterventionId(id),
-        spec: InterventionSpec {
-            kind: InterventionKind::parse(&kind).map_err(|e| corrupt("kind", &e))?,
-            partner: Partner::parse(&partner).map_err(|e| corrupt("partner", &e))?,
-            target: target.validate().map_err(|e| corrupt("target", &e))?,
-            start: parse_stored_day(&start)?,
-            end: parse_stored_day(&end)?,
-            description,
-        },
-        created_at: parse_stored_time(&created)?,
-        updated_at: parse_stored_time(&updated)?,
-    })
 }

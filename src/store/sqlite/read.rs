@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::meta_get;
 use crate::model::{Area, Incident, Wgs84};
+use crate::store::codec;
 use crate::store::{Change, LayerInfo, Result, StoreError, StoredArea, StoredIncident};
 
 pub(super) fn data_version(conn: &Connection) -> Result<i64> {
@@ -15,18 +16,9 @@ pub(super) fn data_version(conn: &Connection) -> Result<i64> {
 }
 
 pub(super) fn resolutions(conn: &Connection) -> Result<Option<Vec<Resolution>>> {
-    let Some(text) = meta_get(conn, "h3_resolutions")? else {
-        return Ok(None);
-    };
-    text.split(',')
-        .map(|p| {
-            p.parse::<u8>()
-                .ok()
-                .and_then(|r| Resolution::try_from(r).ok())
-                .ok_or_else(|| StoreError::Corrupt(format!("meta h3_resolutions = {text:?}")))
-        })
-        .collect::<Result<Vec<_>>>()
-        .map(Some)
+    meta_get(conn, "h3_resolutions")?
+        .map(|text| codec::resolutions(&text))
+        .transpose()
 }
 
 pub(super) fn layers(conn: &Connection) -> Result<Vec<LayerInfo>> {
@@ -168,23 +160,8 @@ pub(super) fn changes_since(conn: &Connection, since: i64) -> Result<Vec<Change>
             r.get::<_, Option<i64>>(3)?,
         ))
     })?;
-    let mut out = Vec::new();
-    let mut expected = since + 1;
-    for row in rows {
-        let (version, kind, from, to) = row?;
-        if version != expected {
-            out.push(Change::All);
-        }
-        expected = version + 1;
-        out.push(match (kind.as_str(), from, to) {
-            ("incidents", Some(from), Some(to)) => Change::Incidents { from, to },
-            _ => Change::All,
-        });
-    }
-    if expected <= current {
-        out.push(Change::All);
-    }
-    Ok(out)
+    let rows = rows.collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(codec::changes(since, current, rows))
 }
 
 pub(super) fn areas(conn: &Connection, layer: Option<&str>) -> Result<Vec<StoredArea>> {
@@ -246,9 +223,7 @@ pub(super) fn incident_from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite
     })
 }
 
-pub(super) fn from_unix(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or_default()
-}
+pub(super) use crate::store::codec::from_unix;
 
 pub(super) fn pack_cells(cells: &[CellIndex]) -> Vec<u8> {
     cells

@@ -11,6 +11,7 @@ use super::read::{self, incident_from_row, pack_cells};
 use super::{CACHE_KIB, Conn, WRITE_CACHE_KIB, access, meta_get};
 use crate::model::access::AuditEntry;
 use crate::model::{Area, Incident, Wgs84};
+use crate::store::codec;
 use crate::store::{
     BatchCounts, Change, InsertOutcome, NewIncident, Result, StoreError, StoredArea, WriteTx,
 };
@@ -56,11 +57,7 @@ impl WriteTx for SqliteTx<'_> {
 
     fn set_h3_resolutions(&self, res: &[Resolution]) -> Result<()> {
         self.note(Change::All);
-        let text = res
-            .iter()
-            .map(|r| u8::from(*r).to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let text = crate::store::codec::resolutions_text(res);
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES ('h3_resolutions', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -279,39 +276,17 @@ fn compare_existing(
     existing: &mut rusqlite::CachedStatement<'_>,
     inc: &Incident,
 ) -> Result<InsertOutcome> {
-    type Row = (String, i64, Option<i64>, f64, f64, Option<String>, i64, i64);
-    let (cat, at, to, lon, lat, desc, batch, row): Row =
-        existing.query_row(params![inc.partner, inc.id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?;
-    let mut fields = Vec::new();
-    if cat != inc.category {
-        fields.push("category");
-    }
-    if at != inc.occurred_at.timestamp() {
-        fields.push("occurred_at");
-    }
-    if to != inc.occurred_to.map(|t| t.timestamp()) {
-        fields.push("occurred_to");
-    }
-    if lon.to_bits() != inc.location.lon.to_bits() || lat.to_bits() != inc.location.lat.to_bits() {
-        fields.push("location");
-    }
-    if desc != inc.description {
-        fields.push("description");
-    }
-    Ok(if fields.is_empty() {
-        InsertOutcome::Duplicate
-    } else {
-        InsertOutcome::Conflict { batch, row, fields }
-    })
+    let e = existing.query_row(params![inc.partner, inc.id], |r| {
+        Ok(codec::Existing {
+            category: r.get(0)?,
+            occurred_at: r.get(1)?,
+            occurred_to: r.get(2)?,
+            lon: r.get(3)?,
+            lat: r.get(4)?,
+            description: r.get(5)?,
+            batch: r.get(6)?,
+            row: r.get(7)?,
+        })
+    })?;
+    Ok(codec::compare(&e, inc))
 }

@@ -1,0 +1,154 @@
+//! Decoding shared by the backends: stored text and numbers back into domain records, and
+//! the change log's reading rule.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use h3o::Resolution;
+
+use super::{Change, Result, StoreError};
+use crate::intervention::{
+    Intervention, InterventionId, InterventionKind, InterventionSpec, TargetInput,
+};
+use crate::model::Partner;
+
+/// An intervention row: `id, kind, partner, target (JSON), start_day, end_day,
+/// description, created_at, updated_at` (days `YYYY-MM-DD`, times RFC 3339).
+pub(crate) type InterventionRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// A stored day.
+pub(crate) fn parse_stored_day(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("intervention day {s:?}: {e}")))
+}
+
+fn parse_stored_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("intervention time {s:?}: {e}")))
+}
+
+/// An intervention from its row.
+pub(crate) fn intervention(row: InterventionRow) -> Result<Intervention> {
+    let (id, kind, partner, target, start, end, description, created, updated) = row;
+    let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+        StoreError::Corrupt(format!("intervention {id}: {what}: {e}"))
+    };
+    let target: TargetInput = serde_json::from_str(&target).map_err(|e| corrupt("target", &e))?;
+    Ok(Intervention {
+        id: InterventionId(id),
+        spec: InterventionSpec {
+            kind: InterventionKind::parse(&kind).map_err(|e| corrupt("kind", &e))?,
+            partner: Partner::parse(&partner).map_err(|e| corrupt("partner", &e))?,
+            target: target.validate().map_err(|e| corrupt("target", &e))?,
+            start: parse_stored_day(&start)?,
+            end: parse_stored_day(&end)?,
+            description,
+        },
+        created_at: parse_stored_time(&created)?,
+        updated_at: parse_stored_time(&updated)?,
+    })
+}
+
+/// The stored resolutions list (`"7,8,9,10"`).
+pub(crate) fn resolutions(text: &str) -> Result<Vec<Resolution>> {
+    text.split(',')
+        .map(|p| {
+            p.parse::<u8>()
+                .ok()
+                .and_then(|r| Resolution::try_from(r).ok())
+                .ok_or_else(|| StoreError::Corrupt(format!("meta h3_resolutions = {text:?}")))
+        })
+        .collect()
+}
+
+/// The resolutions as stored.
+pub(crate) fn resolutions_text(res: &[Resolution]) -> String {
+    res.iter()
+        .map(|r| u8::from(*r).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads the change log: `rows` are `(version, kind, from, to)` after `since`, ascending;
+/// `current` is the data version. A version missing from the log counts as
+/// [`Change::All`].
+pub(crate) fn changes(
+    since: i64,
+    current: i64,
+    rows: impl IntoIterator<Item = (i64, String, Option<i64>, Option<i64>)>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut expected = since + 1;
+    for (version, kind, from, to) in rows {
+        if version != expected {
+            out.push(Change::All);
+        }
+        expected = version + 1;
+        out.push(match (kind.as_str(), from, to) {
+            ("incidents", Some(from), Some(to)) => Change::Incidents { from, to },
+            _ => Change::All,
+        });
+    }
+    if expected <= current {
+        out.push(Change::All);
+    }
+    out
+}
+
+/// A time stored as Unix seconds.
+pub(crate) fn from_unix(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+/// The stored content of an incident that an insert met, to compare with the offered one.
+pub(crate) struct Existing {
+    pub category: String,
+    pub occurred_at: i64,
+    pub occurred_to: Option<i64>,
+    pub lon: f64,
+    pub lat: f64,
+    pub description: Option<String>,
+    pub batch: i64,
+    pub row: i64,
+}
+
+/// [`super::InsertOutcome::Duplicate`] when `e` holds exactly `inc`'s content, otherwise a
+/// conflict naming the fields that differ.
+pub(crate) fn compare(e: &Existing, inc: &crate::model::Incident) -> super::InsertOutcome {
+    let mut fields = Vec::new();
+    if e.category != inc.category {
+        fields.push("category");
+    }
+    if e.occurred_at != inc.occurred_at.timestamp() {
+        fields.push("occurred_at");
+    }
+    if e.occurred_to != inc.occurred_to.map(|t| t.timestamp()) {
+        fields.push("occurred_to");
+    }
+    if e.lon.to_bits() != inc.location.lon.to_bits()
+        || e.lat.to_bits() != inc.location.lat.to_bits()
+    {
+        fields.push("location");
+    }
+    if e.description != inc.description {
+        fields.push("description");
+    }
+    if fields.is_empty() {
+        super::InsertOutcome::Duplicate
+    } else {
+        super::InsertOutcome::Conflict {
+            batch: e.batch,
+            row: e.row,
+            fields,
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The PostgreSQL + PostGIS schema: migrations applied in order, the number applied kept in
+//! `schema_version`. Never edit a migration that has shipped; add a new one.
+//!
+//! Times are Unix seconds (`bigint`), as in SQLite, so both backends return identical
+//! values. Incident locations are kept as the exact `lon`/`lat` doubles they were given and
+//! as `geom geometry(Point, 4326)` (generated, GiST-indexed) for GIS clients; areas keep
+//! their GeoJSON text and a `geom geometry(MultiPolygon, 4326)`. H3 cells are `bigint[]`
+//! computed by lagesbild (one per stored resolution), so no H3 extension is needed.
+
+/// Schema migrations, applied in order.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: the schema of SQLite migrations 1-5 in one step.
+    r#"
+    CREATE EXTENSION IF NOT EXISTS postgis;
+    CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('data_version', '0'), ('interventions_version', '0');
+    CREATE TABLE batches (
+        id bigserial PRIMARY KEY,
+        source text NOT NULL,
+        format text NOT NULL,
+        started_at text NOT NULL,
+        accepted bigint NOT NULL DEFAULT 0,
+        duplicates bigint NOT NULL DEFAULT 0,
+        rejected bigint NOT NULL DEFAULT 0,
+        outside bigint NOT NULL DEFAULT 0
+    );
+    CREATE TABLE incidents (
+        id bigserial PRIMARY KEY,
+        partner text NOT NULL,
+        ext_id text NOT NULL,
+        category text NOT NULL,
+        occurred_at bigint NOT NULL,
+        occurred_to bigint,
+        lon double precision NOT NULL,
+        lat double precision NOT NULL,
+        geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
+        description text,
+        batch_id bigint NOT NULL REFERENCES batches(id),
+        source_row bigint NOT NULL,
+        cells bigint[] NOT NULL,
+        UNIQUE (partner, ext_id)
+    );
+    CREATE INDEX incidents_by_time ON incidents (occurred_at);
+    CREATE INDEX incidents_geom ON incidents USING gist (geom);
+    CREATE TABLE area_layers (
+        id bigserial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        source text NOT NULL,
+        imported_at text NOT NULL
+    );
+    CREATE TABLE areas (
+        id bigserial PRIMARY KEY,
+        layer_id bigint NOT NULL REFERENCES area_layers(id) ON DELETE CASCADE,
+        code text NOT NULL,
+        name text NOT NULL,
+        population bigint,
+        parent text,
+        geometry text NOT NULL,
+        geom geometry(MultiPolygon, 4326),
+        UNIQUE (layer_id, code)
+    );
+    CREATE INDEX areas_geom ON areas USING gist (geom);
+    CREATE TABLE incident_areas (
+        incident_id bigint NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        layer_id bigint NOT NULL REFERENCES area_layers(id) ON DELETE CASCADE,
+        area_id bigint NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+        PRIMARY KEY (incident_id, layer_id)
+    );
+    CREATE INDEX incident_areas_by_layer ON incident_areas (layer_id, incident_id);
+    CREATE TABLE changes (
+        version bigint PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('incidents', 'all')),
+        from_ts bigint,
+        to_ts bigint
+    );
+    CREATE TABLE interventions (
+        id bigserial PRIMARY KEY,
+        kind text NOT NULL,
+        partner text NOT NULL,
+        target text NOT NULL,
+        target_key text NOT NULL,
+        start_day text NOT NULL,
+        end_day text NOT NULL CHECK (end_day >= start_day),
+        description text NOT NULL,
+        created_at text NOT NULL,
+        updated_at text NOT NULL
+    );
+    CREATE INDEX interventions_by_days ON interventions (start_day, end_day);
+    CREATE INDEX interventions_by_target ON interventions (target_key, kind, partner);
+    CREATE TABLE report_notes (
+        report text NOT NULL,
+        scope text NOT NULL,
+        notes text NOT NULL,
+        updated_at text NOT NULL,
+        PRIMARY KEY (report, scope)
+    );
+    CREATE TABLE partners (
+        code text PRIMARY KEY,
+        name text NOT NULL,
+        shares boolean NOT NULL DEFAULT true,
+        created_at bigint NOT NULL
+    );
+    CREATE TABLE tokens (
+        id bigserial PRIMARY KEY,
+        hash bytea NOT NULL UNIQUE,
+        partner text NOT NULL REFERENCES partners(code),
+        role text NOT NULL CHECK (role IN ('admin', 'analyst', 'reporter', 'viewer')),
+        label text NOT NULL DEFAULT '',
+        created_at bigint NOT NULL,
+        expires_at bigint,
+        revoked_at bigint
+    );
+    CREATE TABLE audit (
+        id bigserial PRIMARY KEY,
+        at bigint NOT NULL,
+        actor text NOT NULL,
+        partner text,
+        role text,
+        action text NOT NULL,
+        target text NOT NULL,
+        rows bigint NOT NULL,
+        detail text NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_by_time ON audit (at);
+    CREATE FUNCTION lagesbild_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+    CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
+        FOR EACH ROW EXECUTE FUNCTION lagesbild_audit_append_only();
+    CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+        FOR EACH STATEMENT EXECUTE FUNCTION lagesbild_audit_append_only();
+    "#,
+];

@@ -1,0 +1,308 @@
+//! The same commands on SQLite and on PostgreSQL + PostGIS give the same answers.
+//!
+//! `scripts/test` starts a throwaway PostgreSQL cluster and sets `LAGESBILD_TEST_PG_URL`;
+//! each test here makes its own database in it.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// A fresh PostgreSQL database in the test cluster, as a URL.
+pub fn pg_database() -> String {
+    let base = std::env::var("LAGESBILD_TEST_PG_URL").unwrap_or_else(|_| {
+        panic!(
+            "LAGESBILD_TEST_PG_URL is not set: run scripts/test (it installs and starts a throwaway PostgreSQL + PostGIS cluster)"
+        )
+    });
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!(
+        "t_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut admin =
+        postgres::Client::connect(&base, postgres::NoTls).expect("connect to the test cluster");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create database");
+    match base.rfind('/') {
+        Some(i) => format!("{}/{name}", &base[..i]),
+        None => panic!("LAGESBILD_TEST_PG_URL {base:?} has no database part"),
+    }
+}
+
+fn run(db: &str, args: &[&str]) -> Output {
+    let mut c = Command::new(bin());
+    c.arg("--db").arg(db).args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LAGESBILD_") {
+            c.env_remove(k);
+        }
+    }
+    c.stdin(Stdio::null()).output().expect("run lagesbild")
+}
+
+fn json(db: &str, args: &[&str]) -> Value {
+    let out = run(db, args);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?} on {db}: not JSON ({e}): {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn ok(db: &str, args: &[&str]) -> String {
+    let out = run(db, args);
+    assert!(
+        out.status.success(),
+        "{args:?} on {db}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Drops the values that differ by nature between two runs (wall time, import times).
+fn stable(mut v: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in [
+                    "seconds",
+                    "imported_at",
+                    "generated_at",
+                    "created_at",
+                    "updated_at",
+                    "source",
+                ] {
+                    m.remove(k);
+                }
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
+/// Runs one scenario (layers, an ingest with duplicates, conflicts and rejections, a
+/// correction-free re-ingest, partners, tokens, interventions, notes, reports) and returns
+/// every answer.
+fn scenario(db: &str, dir: &Path) -> Vec<(String, Value)> {
+    let districts = districts_path();
+    let mut answers = Vec::new();
+    let mut keep = |name: &str, v: Value| answers.push((name.to_owned(), stable(v)));
+    ok(
+        db,
+        &[
+            "areas",
+            "import",
+            districts.to_str().unwrap(),
+            "--layer",
+            "districts",
+            "--id-field",
+            "id",
+            "--name-field",
+            "name",
+            "--population-field",
+            "population",
+        ],
+    );
+    let mut csv = String::from(HEADER);
+    for i in 0..400 {
+        csv.push_str(&format!(
+            "{i},2026-11-{:02} {:02}:15,{},{:.5},{:.5}\n",
+            1 + i % 20,
+            i % 24,
+            ["theft", "burglary", "assault", "vandalism"][i % 4],
+            59.20 + (i % 37) as f64 * 0.002,
+            17.78 + (i % 41) as f64 * 0.003
+        ));
+    }
+    csv.push_str("7,2026-11-08 07:15,theft,59.214,17.801\n"); // conflict with row 7
+    csv.push_str("3,2026-11-04 03:15,assault,59.206,17.789\n"); // conflict with row 3 (category)
+    csv.push_str("x1,not a time,theft,59.2,17.8\n"); // rejected
+    csv.push_str("x2,2026-11-05 10:00,theft,10.0,10.0\n"); // outside the region
+    let file = dir.join("v45.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let f = file.to_str().unwrap();
+    keep(
+        "ingest",
+        json(db, &["ingest", f, "--partner", "polisen", "--json"]),
+    );
+    keep(
+        "reingest",
+        json(db, &["ingest", f, "--partner", "polisen", "--json"]),
+    );
+    // The listing ends each line with the import time: keep what comes before it.
+    let layers: String = ok(db, &["areas", "list"])
+        .lines()
+        .map(|l| l.split(" (20").next().unwrap_or(l).to_owned() + "\n")
+        .collect();
+    keep("areas list", Value::String(layers));
+    ok(
+        db,
+        &[
+            "partner", "add", "polisen", "--name", "Polisen", "--shares", "yes",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "partner", "add", "kommunen", "--name", "Kommunen", "--shares", "no",
+        ],
+    );
+    let partners = ok(db, &["partner", "list"]);
+    keep("partners", Value::String(partners));
+    let token = ok(
+        db,
+        &[
+            "token",
+            "create",
+            "--partner",
+            "polisen",
+            "--role",
+            "analyst",
+        ],
+    );
+    assert!(token.contains("lgb_"), "{token}");
+    ok(
+        db,
+        &[
+            "interventions",
+            "add",
+            "--kind",
+            "patrol",
+            "--partner",
+            "polisen",
+            "--area",
+            "districts:alby",
+            "--start",
+            "2026-11-01",
+            "--end",
+            "2026-11-30",
+        ],
+    );
+    keep(
+        "interventions",
+        json(db, &["interventions", "list", "--json"]),
+    );
+    ok(
+        db,
+        &[
+            "report",
+            "notes",
+            "2026-W45",
+            "--text",
+            "Beslut: fler kvällspatruller",
+        ],
+    );
+    keep(
+        "week report",
+        json(db, &["report", "week", "2026-W45", "--format", "json"]),
+    );
+    keep(
+        "tertial report",
+        json(db, &["report", "tertial", "2026-T3", "--format", "json"]),
+    );
+    let audit = json(db, &["audit", "--json"]);
+    let actions: Vec<Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| Value::from(format!("{} {} {}", e["action"], e["rows"], e["detail"])))
+        .collect();
+    keep("audit", Value::Array(actions));
+    answers
+}
+
+#[test]
+fn sqlite_and_postgres_give_the_same_answers() {
+    let sb = Sandbox::new();
+    let sqlite = sb.db().to_str().unwrap().to_owned();
+    let pg = pg_database();
+    let a = scenario(&sqlite, sb.dir.path());
+    let b = scenario(&pg, sb.dir.path());
+    assert_eq!(a.len(), b.len());
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert_eq!(x, y, "{name} differs between SQLite and PostgreSQL");
+    }
+    // The scenario is not empty: the ingest stored rows and rejected the bad ones.
+    let ingest = &a[0].1;
+    assert_eq!(ingest["accepted"], 400, "{ingest}");
+    assert_eq!(ingest["outside"], 93, "{ingest}");
+    assert_eq!(
+        ingest["rejected"], 4,
+        "two conflicts, a bad time, a point outside: {ingest}"
+    );
+    assert_eq!(a[1].1["duplicates"], 400, "a re-import changes nothing");
+    assert_eq!(a[1].1["accepted"], 0);
+}
+
+#[test]
+fn postgres_keeps_the_audit_log_append_only_and_locations_in_postgis() {
+    let pg = pg_database();
+    let sb = Sandbox::new();
+    sb.file("a.csv", format!("{HEADER}{}{}", row(1), row(2)).as_bytes());
+    ok(
+        &pg,
+        &[
+            "ingest",
+            sb.dir.path().join("a.csv").to_str().unwrap(),
+            "--partner",
+            "polisen",
+        ],
+    );
+    let mut c = postgres::Client::connect(&pg, postgres::NoTls).unwrap();
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM incidents WHERE ST_Intersects(geom, ST_MakeEnvelope(17.84, 59.23, 17.85, 59.24, 4326))",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+    let audited: i64 = c
+        .query_one("SELECT count(*) FROM audit", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(audited, 1);
+    for sql in [
+        "UPDATE audit SET rows = 0",
+        "DELETE FROM audit",
+        "TRUNCATE audit",
+    ] {
+        let e = c.batch_execute(sql).unwrap_err();
+        assert!(
+            e.to_string().contains("append-only") || format!("{e:?}").contains("append-only"),
+            "{sql}: {e:?}"
+        );
+    }
+    // A newer schema is refused with the fix.
+    c.batch_execute("UPDATE schema_version SET version = 99")
+        .unwrap();
+    let out = run(&pg, &["areas", "list"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("upgrade lagesbild"));
+}
+
+#[test]
+fn a_postgres_url_with_a_wrong_password_or_host_fails_clearly_without_leaking_it() {
+    let out = run(
+        "postgres://lagesbild:s3cret@127.0.0.1:1/nowhere",
+        &["areas", "list"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot open the database"), "{err}");
+    assert!(
+        !err.contains("s3cret"),
+        "the password reached the message: {err}"
+    );
+}
