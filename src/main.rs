@@ -199,6 +199,39 @@ enum Command {
     /// The interventions register (insatser) and the follow-up of each intervention
     #[command(subcommand, after_help = INTERVENTION_EXAMPLES)]
     Interventions(InterventionsCommand),
+    /// Near-repeat analysis (Knox test): pairs of incidents in distance × time bands
+    /// against seeded permutations of the times. Bands are lo < x ≤ hi (the first time band
+    /// is [0, hi]); "same location" is distance 0.
+    Nearrepeat {
+        /// Window: 2026, 2026-T3, 2026-11, 2026-W47 or FROM/TO [default: the 52 weeks up to
+        /// the last complete week]
+        #[arg(long)]
+        window: Option<String>,
+        /// Category codes or labels, comma-separated, e.g. burglary
+        #[arg(long)]
+        category: Option<String>,
+        /// Category groups: crime, disorder, safety
+        #[arg(long)]
+        group: Option<String>,
+        /// Partner codes
+        #[arg(long)]
+        partner: Option<String>,
+        /// Upper edges of the distance bands in metres, increasing, at most 20
+        #[arg(long, default_value = "200,400,600,800,1000")]
+        distance_bands: String,
+        /// Upper edges of the time bands in days, increasing, at most 20
+        #[arg(long, default_value = "7,14,21,28,35,42,49,56")]
+        time_bands: String,
+        /// Monte Carlo permutations of the times, 19..=9999
+        #[arg(long, default_value_t = 999)]
+        permutations: u32,
+        /// Seed of the permutations (the same seed gives the same table)
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// List the incident categories
     Categories {
         /// Print as JSON
@@ -718,6 +751,62 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                         }
                     );
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Nearrepeat {
+            window,
+            category,
+            group,
+            partner,
+            distance_bands,
+            time_bands,
+            permutations,
+            seed,
+            json,
+        } => {
+            use lagesbild::analysis::knox::{
+                KnoxOptions, default_window, near_repeat, parse_bands,
+            };
+            let window = match window {
+                Some(w) => lagesbild::analysis::window::TimeWindow::parse_in(&w, config.timezone)
+                    .map_err(|e| anyhow::anyhow!("--window: {e}"))?,
+                None => default_window(chrono::Utc::now(), config.timezone),
+            };
+            let filter = lagesbild::analysis::filter::IncidentFilter::parse(
+                category.as_deref(),
+                group.as_deref(),
+                partner.as_deref(),
+                &config.categories,
+            )
+            .map_err(|e| anyhow::anyhow!("--category/--group/--partner: {e}"))?;
+            let opts = KnoxOptions {
+                distance_bands: parse_bands("--distance-bands", &distance_bands)?,
+                time_bands: parse_bands("--time-bands", &time_bands)?,
+                permutations,
+                seed,
+                ..KnoxOptions::default()
+            };
+            let store = open_store(&config)?;
+            let service = lagesbild::analysis::service::AnalysisService::new(
+                config.categories.clone(),
+                config.timezone,
+                config.study_area.clone(),
+            );
+            let analyzer = service.analyzer(&store)?;
+            let r = near_repeat(&analyzer, &window, &filter, &opts)
+                .map_err(|e| anyhow::anyhow!("near-repeat analysis: {e}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "Knox test, {} incidents, window {} ({}), {} permutations, seed {}",
+                    r.table.n, r.parameters.window, r.parameters.filter, permutations, seed
+                );
+                println!("cells: observed pairs (Knox ratio), * = raised risk (p <= 0.05)");
+                print!("{}", r.table.to_text());
+                println!("{}", r.sentence_en);
+                println!("{}", r.sentence_sv);
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use super::AnalysisError;
 use super::aoristic::{hour_weekday_weights, overlap_weight};
+use super::area_significance;
 use super::counts::{AggregateOptions, Aggregates, UnitAggregate, Units, aggregate, row_mask};
 use super::emerging::{EmergingClass, EmergingOptions, classify_all};
 use super::filter::IncidentFilter;
@@ -294,6 +295,15 @@ pub struct AreaResult {
     pub gi_p: Option<f64>,
     /// −3..=3 confidence bin.
     pub gi_bin: i8,
+    /// Significance that works with any number of areas: `hot_99`, `hot_95`, `hot_90`,
+    /// `none`, `cold_90`, `cold_95`, `cold_99` (see [`super::area_significance`]).
+    pub significance: &'static str,
+    /// The method behind `significance`, in words.
+    pub significance_method: String,
+    /// Its two-sided p before FDR (absent when the test could not be run).
+    pub significance_p: Option<f64>,
+    /// The area's rate relative to the rest of the layer.
+    pub rate_ratio_rest: Option<f64>,
 }
 
 /// Hotspots per area of a layer.
@@ -472,7 +482,7 @@ impl Analyzer {
         w
     }
 
-    fn provenance(
+    pub(crate) fn provenance(
         &self,
         window: &TimeWindow,
         filter: &IncidentFilter,
@@ -823,6 +833,7 @@ impl Analyzer {
         };
         let mut warnings = Vec::new();
         let gi = gi_star_or_warn(&counts, &w, q.fdr, &mut warnings);
+        let (tests, method) = area_significance_or_warn(layer, &counts, q.fdr, &mut warnings);
         let areas = layer
             .areas
             .iter()
@@ -837,6 +848,12 @@ impl Analyzer {
                 gi_z: gi.as_ref().map(|g| g.z[i]),
                 gi_p: gi.as_ref().map(|g| g.p[i]),
                 gi_bin: gi.as_ref().map_or(0, |g| g.bin[i]),
+                significance: tests
+                    .as_ref()
+                    .map_or("none", |t| area_significance::bin_name(t[i].bin)),
+                significance_method: method.clone(),
+                significance_p: tests.as_ref().map(|t| t[i].p),
+                rate_ratio_rest: tests.as_ref().and_then(|t| t[i].rate_ratio),
             })
             .collect();
         let mut parameters = self.provenance(&q.window, &q.filter, q.as_of);
@@ -1058,6 +1075,41 @@ fn gi_star_or_warn(
         Err(e) => {
             warnings.push(format!("Gi* was not computed: {e}"));
             None
+        }
+    }
+}
+
+/// The exact rate test of each area against the rest ([`area_significance`]): per resident
+/// when every area has residents, else per km² of land. A refusal becomes a warning.
+fn area_significance_or_warn(
+    layer: &super::table::TableLayer,
+    counts: &[f64],
+    fdr: bool,
+    warnings: &mut Vec<String>,
+) -> (Option<Vec<area_significance::AreaTest>>, String) {
+    use geo::GeodesicArea;
+    let residents: Option<Vec<f64>> = layer
+        .areas
+        .iter()
+        .map(|a| a.population.filter(|p| *p > 0).map(|p| p as f64))
+        .collect();
+    let (exposure, kind) = match residents {
+        Some(r) => (r, area_significance::Exposure::Residents),
+        None => (
+            layer
+                .areas
+                .iter()
+                .map(|a| a.geometry.geodesic_area_unsigned() / 1e6)
+                .collect(),
+            area_significance::Exposure::LandArea,
+        ),
+    };
+    let method = area_significance::method_name(kind, fdr);
+    match area_significance::area_tests(counts, &exposure, fdr) {
+        Ok(t) => (Some(t), method),
+        Err(e) => {
+            warnings.push(format!("The area significance was not computed: {e}"));
+            (None, method)
         }
     }
 }

@@ -8,10 +8,14 @@
 //! - [`counts`]: counts, shares, rates, harm, and change against previous windows and a
 //!   baseline (with an exact Poisson test, [`poisson`]).
 //! - [`weights`]: spatial weights (H3 rings, queen contiguity, distance band).
-//! - [`gistar`] with [`fdr`]: Getis-Ord Gi* with Benjamini–Hochberg control.
+//! - [`gistar`] with [`fdr`]: Getis-Ord Gi* with Benjamini–Hochberg control;
+//!   [`area_significance`]: an exact rate test per area for layers too small for Gi*.
 //! - [`moran`], [`lisa`]: global and local Moran's I.
 //! - [`mann_kendall`], [`emerging`]: trends and the 17 emerging-hotspot classes.
 //! - [`kde`]: quartic kernel density.
+//! - [`concentration`]: top shares, Lorenz curve, Gini and generalised Gini over places.
+//! - [`knox`]: the Knox test in distance × time bands; [`near_repeat`]: it on a window,
+//!   with the extent of raised risk and a sentence.
 //! - [`scale`]: the automatic choice of H3 resolution and ring size.
 //! - [`hotspots`]: the entry points that the server and reports call; every result carries
 //!   a [`hotspots::Provenance`] (its parameters and the store's data version).
@@ -25,7 +29,9 @@
 //! scipy) through fixtures under `tests/fixtures/`, each with the script that wrote it.
 
 pub mod aoristic;
+pub mod area_significance;
 pub mod cache;
+pub mod concentration;
 pub mod counts;
 pub mod emerging;
 pub mod fdr;
@@ -36,9 +42,11 @@ pub mod gistar;
 pub mod grid;
 pub mod hotspots;
 pub mod kde;
+pub mod knox;
 pub mod lisa;
 pub mod mann_kendall;
 pub mod moran;
+pub mod near_repeat;
 pub mod poisson;
 pub mod rate_ratio;
 pub mod scale;

@@ -42,7 +42,7 @@ pub const WEEK_SECTIONS: [(&str, &str, &str); 10] = [
 ];
 
 /// Section headings of the tertial analysis, `(id, Swedish, English)`, in order.
-pub const TERTIAL_SECTIONS: [(&str, &str, &str); 10] = [
+pub const TERTIAL_SECTIONS: [(&str, &str, &str); 11] = [
     ("totals", "Totaler", "Totals"),
     (
         "areas",
@@ -53,6 +53,11 @@ pub const TERTIAL_SECTIONS: [(&str, &str, &str); 10] = [
     ("emerging", "Framväxande hotspots", "Emerging hotspots"),
     ("weekly", "Vecka för vecka", "Week by week"),
     ("hour-weekday", "Veckodag och timme", "Hour by weekday"),
+    (
+        "near-repeat",
+        "Upprepning nära i tid och rum (near repeat)",
+        "Near repeats",
+    ),
     (
         "followup",
         "Uppföljning av avslutade insatser",
@@ -95,7 +100,7 @@ section.keep { break-inside: avoid; }
 @media screen { body { padding: 8mm; } }
 "#;
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     xml_escape(s)
 }
 
@@ -310,7 +315,7 @@ impl Page {
         let lang = self.lang;
         let _ = writeln!(
             self.out,
-            "<table><thead><tr><th>#</th><th class=\"text\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>Δ {}</th><th>Gi* z</th><th>{}</th></tr></thead><tbody>",
+            "<table><thead><tr><th>#</th><th class=\"text\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>Δ {}</th><th>Gi* z</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             self.t("Område", "Area"),
             self.t("Skadepoäng", "Harm"),
             self.t("Antal", "Count"),
@@ -318,11 +323,12 @@ impl Page {
             self.t("Invånare", "Residents"),
             self.t("snitt 8", "mean of 8"),
             self.t("Hotspot", "Hot spot"),
+            self.t("Mot resten", "Against the rest"),
         );
         for a in rows {
             let _ = writeln!(
                 self.out,
-                "<tr><td>{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 a.rank,
                 esc(&a.name),
                 num(a.figure.harm, 1, lang),
@@ -332,6 +338,7 @@ impl Page {
                 signed(a.figure.change_vs_baseline, lang),
                 num(a.gi_z, 2, lang),
                 bin_text(a.gi_bin, lang),
+                bin_text(a.significance_bin, lang),
             );
         }
         self.out.push_str("</tbody></table>\n");
@@ -553,8 +560,8 @@ impl Page {
         );
         self.p("note", &text);
         let t = self.t(
-            "Metoder: aoristiska antal (Ratcliffe & McCullagh 1998); exakt Poissontest mot snittet av 8 föregående perioder; Getis-Ord Gi* med binära grannvikter (Ord & Getis 1995) och FDR-kontroll (Benjamini & Hochberg 1995); Mann–Kendall-trend (Mann 1945; Kendall 1975); framväxande hotspots enligt ArcGIS klasser. Se docs/reports.md.",
-            "Methods: aoristic counts (Ratcliffe & McCullagh 1998); exact Poisson test against the mean of the 8 previous periods; Getis-Ord Gi* with binary neighbour weights (Ord & Getis 1995) and FDR control (Benjamini & Hochberg 1995); Mann–Kendall trend (Mann 1945; Kendall 1975); emerging hotspots in ArcGIS's classes. See docs/reports.md.",
+            "Metoder: aoristiska antal (Ratcliffe & McCullagh 1998); exakt Poissontest mot snittet av 8 föregående perioder; Getis-Ord Gi* med binära grannvikter (Ord & Getis 1995) och FDR-kontroll (Benjamini & Hochberg 1995); för varje område ett exakt villkorat Poissontest av takten mot resten av skiktet, med FDR över områdena (Przyborowski & Wilenski 1940), som fungerar även med färre än 30 områden; Mann–Kendall-trend (Mann 1945; Kendall 1975); framväxande hotspots enligt ArcGIS klasser. Se docs/reports.md.",
+            "Methods: aoristic counts (Ratcliffe & McCullagh 1998); exact Poisson test against the mean of the 8 previous periods; Getis-Ord Gi* with binary neighbour weights (Ord & Getis 1995) and FDR control (Benjamini & Hochberg 1995); for each area an exact conditional Poisson test of its rate against the rest of the layer, with FDR across the areas (Przyborowski & Wilenski 1940), which works with fewer than 30 areas too; Mann–Kendall trend (Mann 1945; Kendall 1975); emerging hotspots in ArcGIS's classes. See docs/reports.md.",
         );
         self.p("note", t);
         for w in warnings {
@@ -949,22 +956,28 @@ pub fn tertial(r: &TertialReport, lang: Lang) -> String {
     p.hour_weekday(&r.hour_weekday);
     p.close();
     p.open(s[6]);
-    p.followups(&r.followup);
+    p.out.push_str(&super::nearrepeat_html::section(
+        r.near_repeat.as_ref(),
+        lang,
+    ));
     p.close();
     p.open(s[7]);
+    p.followups(&r.followup);
+    p.close();
+    p.open(s[8]);
     p.notes(
         r.notes.as_ref(),
         &format!("/api/reports/{}/{}/notes", r.parameters.report, r.id),
     );
     p.close();
-    p.open(s[8]);
+    p.open(s[9]);
     let t = p.t(
         "Ökningar och trender testas för många områden och kategorier samtidigt; med nivån 0,05 väntas ungefär vart tjugonde test ge utslag av en slump. Läs enstaka utslag med försiktighet, särskilt när antalen är små.",
         "Rises and trends are tested for many areas and categories at once; at level 0.05 about one test in twenty is expected to fire by chance. Read single findings with care, especially when counts are small.",
     );
     p.p("", t);
     p.close();
-    p.open(s[9]);
+    p.open(s[10]);
     p.method(&r.parameters, &r.warnings);
     p.close();
     p.finish()

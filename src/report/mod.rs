@@ -19,6 +19,7 @@ pub mod figures;
 pub mod html;
 pub mod interventions;
 pub mod map_svg;
+pub mod nearrepeat_html;
 pub mod scope;
 pub mod tertial;
 pub mod week;

@@ -5,7 +5,8 @@
 //! same tertial last year; per-area comparison and trend (Mann–Kendall on the weekly counts
 //! of the whole ISO weeks inside the tertial); the emerging-hotspot map (52 weeks ending
 //! with the tertial's last week); time patterns (weekly totals, hour by weekday); a
-//! prioritised list of areas whose formula and components are shown; the follow-up of the
+//! prioritised list of areas whose formula and components are shown; near repeats of
+//! burglaries (the Knox table and its sentence, `analysis::knox`); the follow-up of the
 //! interventions that ended in the tertial (once the register exists); and meeting notes.
 //!
 //! # Priority score
@@ -15,8 +16,10 @@
 //!   idea of weighing offences by harm; weights in `data/categories.toml`);
 //! - **trend** = clamp(Mann–Kendall z ÷ 3, 0, 1): rising trends only, z = 3 or more counts
 //!   fully (Mann 1945; Kendall 1975);
-//! - **significance** = the Gi* hot-spot bin ÷ 3 (90/95/99 % → ⅓, ⅔, 1; FDR-controlled; Ord
-//!   & Getis 1995), cold spots count 0;
+//! - **significance** = the hot bin of the area's exact rate test against the rest of the
+//!   layer ÷ 3 (90/95/99 % → ⅓, ⅔, 1; Benjamini–Hochberg across areas; see
+//!   `analysis::area_significance`), cold areas count 0. Unlike area Gi*, it works with the
+//!   6 to 20 areas of a typical EST network;
 //! - **population** = residents ÷ the largest area's residents (more people exposed).
 //!
 //! score = (w_harm·harm + w_trend·trend + w_sig·significance + w_pop·population) ÷ Σw, with
@@ -33,6 +36,7 @@ use crate::access::suppress::Suppression;
 use crate::analysis::counts::{Units, row_mask};
 use crate::analysis::filter::IncidentFilter;
 use crate::analysis::hotspots::{SeriesUnit, cube_counts};
+use crate::analysis::knox::{KnoxOptions, KnoxTable, near_repeat};
 use crate::analysis::mann_kendall::{Trend, mann_kendall};
 use crate::analysis::service::AnalysisService;
 use crate::analysis::window::TimeWindow;
@@ -84,7 +88,7 @@ pub struct Components {
     pub harm: f64,
     /// Rising trend, clamp(MK z / 3, 0, 1).
     pub trend: f64,
-    /// Gi* hot-spot bin / 3.
+    /// Hot bin of the area's exact rate test against the rest / 3.
     pub significance: f64,
     /// Residents relative to the largest area.
     pub population: f64,
@@ -118,6 +122,56 @@ pub struct Priority {
     pub items: Vec<PriorityRow>,
 }
 
+/// The near-repeat section: the sentence, and the table for analysts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NearRepeatSection {
+    /// The category tested.
+    pub category: String,
+    /// What the table means (English).
+    pub sentence_en: String,
+    /// Det samma på svenska.
+    pub sentence_sv: String,
+    /// The Knox table (removed for restricted roles: it holds small pair counts).
+    pub table: Option<KnoxTable>,
+    /// Why there is no table or sentence (e.g. fewer than 10 incidents).
+    pub note: Option<String>,
+}
+
+/// The category whose near repeats the tertial report shows.
+pub const NEAR_REPEAT_CATEGORY: &str = "burglary";
+
+/// The near-repeat section for `window`: burglaries, default bands, 999 permutations, seed 0.
+fn near_repeat_section(
+    analyzer: &crate::analysis::hotspots::Analyzer,
+    window: &TimeWindow,
+) -> Option<NearRepeatSection> {
+    let filter = IncidentFilter::parse(
+        Some(NEAR_REPEAT_CATEGORY),
+        None,
+        None,
+        analyzer.categories(),
+    )
+    .ok()?;
+    Some(
+        match near_repeat(analyzer, window, &filter, &KnoxOptions::default()) {
+            Ok(r) => NearRepeatSection {
+                category: NEAR_REPEAT_CATEGORY.into(),
+                sentence_en: r.sentence_en,
+                sentence_sv: r.sentence_sv,
+                table: Some(r.table),
+                note: None,
+            },
+            Err(e) => NearRepeatSection {
+                category: NEAR_REPEAT_CATEGORY.into(),
+                sentence_en: String::new(),
+                sentence_sv: String::new(),
+                table: None,
+                note: Some(e.to_string()),
+            },
+        },
+    )
+}
+
 /// The tertial analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TertialReport {
@@ -140,6 +194,9 @@ pub struct TertialReport {
     pub hour_weekday: HourWeekday,
     /// The prioritised list of areas.
     pub priority: Priority,
+    /// Near repeats of burglaries in the tertial (Knox test; absent when the catalogue has
+    /// no burglary category).
+    pub near_repeat: Option<NearRepeatSection>,
     /// Follow-up of the interventions that ended in the tertial (in scope).
     pub followup: Vec<EndedIntervention>,
     /// Meeting notes stored with the report.
@@ -220,6 +277,9 @@ impl TertialReport {
             publish_value(&mut p.count, &s);
         }
         self.hour_weekday.publish(&s);
+        if let Some(n) = &mut self.near_repeat {
+            n.table = None;
+        }
         for e in &mut self.followup {
             interventions::suppress(e, u64::from(k));
         }
@@ -234,7 +294,7 @@ pub fn formula(w: &PriorityWeights) -> (String, String) {
     let en = format!(
         "score = ({h}·harm + {t}·trend + {s}·significance + {p}·population) / {sum}; \
          harm = area harm score / highest area harm score; trend = min(1, max(0, Mann–Kendall z / 3)); \
-         significance = Gi* hot spot bin / 3 (90/95/99 % → 1/3, 2/3, 1); \
+         significance = hot bin of the exact rate test against the rest of the layer / 3 (90/95/99 % after FDR → 1/3, 2/3, 1); \
          population = residents / largest area's residents",
         h = short(w.harm),
         t = short(w.trend),
@@ -244,7 +304,7 @@ pub fn formula(w: &PriorityWeights) -> (String, String) {
     let sv = format!(
         "poäng = ({h}·skada + {t}·trend + {s}·signifikans + {p}·befolkning) / {sum}; \
          skada = områdets skadeviktade poäng / högsta områdets; trend = min(1, max(0, Mann–Kendall z / 3)); \
-         signifikans = Gi*-hotspotklass / 3 (90/95/99 % → 1/3, 2/3, 1); \
+         signifikans = het klass i det exakta testet av områdets takt mot resten av skiktet / 3 (90/95/99 % efter FDR → 1/3, 2/3, 1); \
          befolkning = invånare / största områdets invånare",
         h = short(w.harm),
         t = short(w.trend),
@@ -290,7 +350,7 @@ pub fn prioritise(areas: &[AreaTrendRow], w: &PriorityWeights) -> Priority {
                     .mann_kendall
                     .as_ref()
                     .map_or(0.0, |m| (m.z / 3.0).clamp(0.0, 1.0)),
-                significance: f64::from(a.area.gi_bin.max(0)) / 3.0,
+                significance: f64::from(a.area.significance_bin.max(0)) / 3.0,
                 population: match (a.area.population, max_pop) {
                     (Some(p), m) if m > 0 => p as f64 / m as f64,
                     _ => 0.0,
@@ -424,6 +484,7 @@ pub fn build(
     let priority = prioritise(&areas, &opts.priority_weights);
     let emerging = c.emerging(opts.top, opts.emerging_weeks);
     let followup = interventions::ended(&c.analyzer, store, &c.scope, window)?;
+    let near_repeat = near_repeat_section(&c.analyzer, window);
     let outlines: Vec<_> = followup
         .iter()
         .filter_map(|e| {
@@ -460,6 +521,7 @@ pub fn build(
         weekly_totals,
         hour_weekday: HourWeekday::new(&c.hour_weekday),
         priority,
+        near_repeat,
         followup,
         notes,
         warnings,

@@ -153,6 +153,11 @@ pub struct AreaRow {
     pub gi_z: Option<f64>,
     /// −3..=3: cold/hot at 99/95/90 % confidence (FDR-controlled), 0 not significant.
     pub gi_bin: i8,
+    /// The area's significance against the rest of the layer, any number of areas:
+    /// `hot_99` .. `none` .. `cold_99` (`analysis::area_significance`).
+    pub significance: &'static str,
+    /// The same as −3..=3.
+    pub significance_bin: i8,
 }
 
 /// A hex in a ranked list.
@@ -487,6 +492,8 @@ impl Common {
                 figure: Figure::from_aggregate(&a.aggregate),
                 gi_z: a.gi_z,
                 gi_bin: a.gi_bin,
+                significance: a.significance,
+                significance_bin: crate::analysis::area_significance::bin_of(a.significance),
             })
             .collect();
         rows.sort_by(|a, b| {

@@ -188,6 +188,8 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
         Permission::Analysis,
     ),
     ("GET", "/api/forecast", Permission::Analysis),
+    // Near repeats publish pair counts per distance and time band: analysts and admins.
+    ("GET", "/api/nearrepeat", Permission::Analysis),
 ];
 
 /// The permission declared for a route, if any. A declaration `PREFIX/*` covers every

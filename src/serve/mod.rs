@@ -24,6 +24,7 @@ pub mod headers;
 mod interventions;
 pub mod limits;
 pub mod metrics;
+mod nearrepeat;
 mod ogc;
 mod own;
 pub mod params;
@@ -472,6 +473,7 @@ fn routes(web: &web::WebConfig) -> auth::Routes {
         .merge(reports::routes())
         .merge(interventions::routes())
         .merge(forecast::routes())
+        .merge(nearrepeat::routes())
         .merge(metrics::routes())
 }
 

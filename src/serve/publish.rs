@@ -9,7 +9,14 @@ use crate::access::suppress::{Suppression, UnitFigures};
 /// Exact statistics of the raw counts: never published to restricted roles, since each
 /// is an equation in the hidden counts (Gi* z is linear in them). Their classes stay
 /// (`gi_bin`, `emerging`).
-const EXACT_STATISTICS: [&str; 4] = ["gi_z", "gi_p", "rise_p", "lisa_z"];
+const EXACT_STATISTICS: [&str; 6] = [
+    "gi_z",
+    "gi_p",
+    "rise_p",
+    "lisa_z",
+    "significance_p",
+    "rate_ratio_rest",
+];
 
 fn get(m: &Map<String, Value>, k: &str) -> Option<f64> {
     m.get(k).and_then(Value::as_f64)

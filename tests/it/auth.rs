@@ -540,6 +540,13 @@ async fn every_route_against_every_role() {
             None,
             ANALYSIS,
         ),
+        (
+            Method::GET,
+            "/api/nearrepeat",
+            "/api/nearrepeat?window=2026-11&permutations=19".into(),
+            None,
+            ANALYSIS,
+        ),
     ];
     // The matrix covers every registered route, and nothing else.
     let covered: std::collections::BTreeSet<(String, &str)> =

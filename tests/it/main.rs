@@ -20,6 +20,7 @@ mod durability;
 mod forecast;
 mod headers;
 mod interventions;
+mod nearrepeat;
 mod ogc;
 mod operations;
 mod periods;

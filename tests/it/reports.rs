@@ -823,12 +823,12 @@ fn html_report_prints_to_pdf_with_every_section() {
         (
             "report-week",
             html::week(&week("2026-W47", &ReportOptions::default()), Lang::Sv),
-            html::WEEK_SECTIONS.map(|s| s.1),
+            html::WEEK_SECTIONS.map(|s| s.1).to_vec(),
         ),
         (
             "report-tertial",
             html::tertial(&tertial("2026-T2", &ReportOptions::default()), Lang::En),
-            html::TERTIAL_SECTIONS.map(|s| s.2),
+            html::TERTIAL_SECTIONS.map(|s| s.2).to_vec(),
         ),
     ] {
         let html_path = dir.path().join(format!("{name}.html"));

@@ -15,8 +15,15 @@ export function plainWords(p) {
   const bin = Number(p.gi_bin ?? 0);
   const conf = { 1: 90, 2: 95, 3: 99 }[Math.abs(bin)];
   let words;
+  const noZ = p.gi_z === undefined || p.gi_z === null;
   // `gi_withheld`: computed, but restricted roles get only the class.
-  if ((p.gi_z === undefined || p.gi_z === null) && !p.gi_withheld) words = t("gi_missing").replace(/\.$/, "");
+  if (noZ && !p.gi_withheld && p.significance) {
+    // Too few areas for Gi*: the exact rate test against the rest of the layer instead.
+    const [kind, level] = String(p.significance).split("_");
+    if (kind === "hot") words = t("rest_words_hot", { c: level });
+    else if (kind === "cold") words = t("rest_words_cold", { c: level });
+    else words = t("rest_words_none");
+  } else if (noZ && !p.gi_withheld) words = t("gi_missing").replace(/\.$/, "");
   else if (bin > 0) words = t("gi_words_hot", { c: conf });
   else if (bin < 0) words = t("gi_words_cold", { c: conf });
   else words = t("gi_words_none");
@@ -27,6 +34,9 @@ export function plainWords(p) {
 
 /** The numbers behind the words: "Gi* z = 3.87, p = 0.0001". */
 export function giNumbers(p) {
+  if ((p.gi_z === undefined || p.gi_z === null) && p.significance_p !== undefined && p.significance_p !== null) {
+    return t("rest_numbers", { r: num(p.rate_ratio_rest, 2), p: formatP(p.significance_p) });
+  }
   if (p.gi_z === undefined || p.gi_z === null) return "";
   return t("gi_numbers", { z: num(p.gi_z, 2), p: formatP(p.gi_p) });
 }
