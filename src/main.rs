@@ -1359,11 +1359,6 @@ fn serve_command(
     let addr: SocketAddr = bind
         .parse()
         .with_context(|| format!("--bind {bind:?} is not an address such as 127.0.0.1:8080"))?;
-    if lagesbild::store::is_postgres(&config.db.to_string_lossy()) {
-        bail!(
-            "serving from PostgreSQL is not ready in this version: the command-line tools (ingest, areas, report, token, audit, ...) work on --db postgres://..., the server still needs a SQLite file (docs/deployment.md)"
-        );
-    }
     {
         let store = open_store(&config)?;
         if !no_demo && store.incident_count()? == 0 && store.layers()?.is_empty() {

@@ -767,7 +767,8 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
         if let Some(t) = cached.filter(|t| t.is_active(now)) {
             return Ok(Credential::Bearer(t));
         }
-        let found = tokens::verify(&state.store()?, &token, now);
+        let store = super::outside_async(|| state.store())?;
+        let found = super::outside_async(|| tokens::verify(&store, &token, now));
         return Ok(match found {
             Ok(Some(t)) => {
                 let mut v = auth.verified();
@@ -802,7 +803,8 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
     let info = match cached {
         Some(t) => Ok(Some(t)),
         None => {
-            let found = tokens::get(&state.store()?, token_id);
+            let store = super::outside_async(|| state.store())?;
+            let found = super::outside_async(|| tokens::get(&store, token_id));
             if let Ok(Some(t)) = &found
                 && t.is_active(now)
             {

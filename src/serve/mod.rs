@@ -150,6 +150,19 @@ pub(crate) fn response_key_or_hit(
     })
 }
 
+/// Runs a short blocking database call from async code. The PostgreSQL client blocks on
+/// its own runtime, which must not happen on an async worker thread, so on a multi-threaded
+/// runtime the call runs in `block_in_place`; elsewhere (a current-thread test runtime, or
+/// no runtime) it runs as it is.
+pub(crate) fn outside_async<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// `Vary` of answers that depend on who asks.
 pub(crate) const VARY: &str = "Authorization, Cookie";
 
@@ -398,7 +411,7 @@ impl AppState {
         {
             return Ok(v);
         }
-        let v = self.store()?.data_version()?;
+        let v = outside_async(|| self.store()?.data_version().map_err(ApiError::from))?;
         *cached = (v, Some(std::time::Instant::now()));
         Ok(v)
     }

@@ -15,9 +15,13 @@ use crate::support::*;
 const ROUNDS: usize = 20;
 
 /// Starts `serve` and returns it with its address.
-fn start(sb: &Sandbox) -> (Child, String) {
-    let mut child = sb
-        .command(&["serve", "--bind", "127.0.0.1:0", "--no-demo"])
+pub fn start(sb: &Sandbox) -> (Child, String) {
+    start_command(sb.command(&["serve", "--bind", "127.0.0.1:0", "--no-demo"]))
+}
+
+/// Starts a prepared `serve` command and returns it with its address.
+pub fn start_command(mut command: std::process::Command) -> (Child, String) {
+    let mut child = command
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -44,7 +48,7 @@ fn start(sb: &Sandbox) -> (Child, String) {
 }
 
 /// One HTTP/1.1 exchange; `None` when the connection broke (the server was killed).
-fn exchange(
+pub fn exchange(
     addr: &str,
     method: &str,
     path: &str,

@@ -306,3 +306,149 @@ fn a_postgres_url_with_a_wrong_password_or_host_fails_clearly_without_leaking_it
         "the password reached the message: {err}"
     );
 }
+
+/// `GET path` with a bearer token over a fresh connection: status and body.
+fn get(addr: &str, path: &str, token: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
+    (status, body)
+}
+
+fn serve_on(db: &str) -> (std::process::Child, String) {
+    let mut c = Command::new(bin());
+    c.arg("--db")
+        .arg(db)
+        .args(["serve", "--bind", "127.0.0.1:0", "--no-demo"]);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LAGESBILD_") {
+            c.env_remove(k);
+        }
+    }
+    crate::audit_crash::start_command(c)
+}
+
+/// Two servers on one PostgreSQL database: an upload through one is answered by the
+/// other within a second, and both serve the same areas.
+#[test]
+fn two_servers_on_one_postgres_database_see_each_others_uploads() {
+    let pg = pg_database();
+    let sb = Sandbox::new();
+    let districts = districts_path();
+    ok(
+        &pg,
+        &[
+            "areas",
+            "import",
+            districts.to_str().unwrap(),
+            "--layer",
+            "districts",
+            "--id-field",
+            "id",
+            "--name-field",
+            "name",
+            "--population-field",
+            "population",
+        ],
+    );
+    sb.file(
+        "seed.csv",
+        format!("{HEADER}{}{}", row(1), row(2)).as_bytes(),
+    );
+    ok(
+        &pg,
+        &[
+            "ingest",
+            sb.dir.path().join("seed.csv").to_str().unwrap(),
+            "--partner",
+            "polisen",
+        ],
+    );
+    ok(
+        &pg,
+        &[
+            "partner", "add", "polisen", "--name", "Polisen", "--shares", "yes",
+        ],
+    );
+    let token = ok(
+        &pg,
+        &[
+            "token",
+            "create",
+            "--partner",
+            "polisen",
+            "--role",
+            "analyst",
+        ],
+    );
+    let token = token
+        .split_whitespace()
+        .find(|w| w.starts_with("lgb_"))
+        .expect("the token is printed")
+        .to_owned();
+    let (a, addr_a) = serve_on(&pg);
+    let (b, addr_b) = serve_on(&pg);
+    // Killed on drop, also when an assertion fails.
+    struct Servers(Vec<std::process::Child>);
+    impl Drop for Servers {
+        fn drop(&mut self) {
+            for c in &mut self.0 {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let _servers = Servers(vec![a, b]);
+    let incidents = |addr: &str| -> i64 {
+        let (status, body) = get(addr, "/health", &token);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()["incidents"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(incidents(&addr_a), 2);
+    assert_eq!(incidents(&addr_b), 2);
+    let (status, body) = get(
+        &addr_b,
+        "/api/areas?layer=districts&window=2026-W45",
+        &token,
+    );
+    assert_eq!(status, 200, "{body}");
+    let areas_b: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(areas_b["features"].as_array().unwrap().len(), 6);
+    // Upload three incidents through A.
+    let csv: String = std::iter::once(HEADER.to_owned())
+        .chain((10..13).map(row))
+        .collect();
+    let status =
+        crate::audit_crash::exchange(&addr_a, "POST", "/api/incidents", &token, "text/csv", &csv);
+    assert_eq!(status, Some(200));
+    let uploaded = std::time::Instant::now();
+    loop {
+        if incidents(&addr_b) == 5 {
+            break;
+        }
+        assert!(
+            uploaded.elapsed() < std::time::Duration::from_secs(1),
+            "server B did not see A's upload within a second"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // And B answers the upload's week from the new data.
+    let (status, body) = get(
+        &addr_b,
+        "/api/areas?layer=districts&window=2026-W46",
+        &token,
+    );
+    assert_eq!(status, 200, "{body}");
+}
