@@ -152,3 +152,32 @@ pub(crate) fn compare(e: &Existing, inc: &crate::model::Incident) -> super::Inse
         }
     }
 }
+
+/// The refusal of an intervention on a layer that does not exist (`names`: the layers).
+pub(crate) fn unknown_layer(layer: &str, id: &str, names: &[String]) -> StoreError {
+    crate::intervention::InterventionError::UnknownArea {
+        layer: layer.to_owned(),
+        id: id.to_owned(),
+        reason: format!(
+            "there is no area layer {layer:?}; the layers are: {}",
+            if names.is_empty() {
+                "(none imported yet)".to_owned()
+            } else {
+                names.join(", ")
+            }
+        ),
+    }
+    .into()
+}
+
+/// The refusal of an intervention on an area its layer does not have.
+pub(crate) fn unknown_area(layer: &str, id: &str) -> StoreError {
+    crate::intervention::InterventionError::UnknownArea {
+        layer: layer.to_owned(),
+        id: id.to_owned(),
+        reason: format!(
+            "layer {layer:?} has no area {id:?}; GET /api/areas?layer={layer} (or the layer file) lists its areas"
+        ),
+    }
+    .into()
+}

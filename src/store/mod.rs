@@ -17,6 +17,7 @@
 //! analysis caches key on it, and [`Backend::changes_since`] says what each version changed.
 
 mod codec;
+mod pool;
 pub mod postgres;
 pub mod sqlite;
 

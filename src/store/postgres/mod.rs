@@ -9,14 +9,13 @@
 mod schema;
 mod tx;
 
-use std::sync::Mutex;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use h3o::{CellIndex, Resolution};
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row};
 
 use super::codec;
+use super::pool::{Pool, Pooled, Reusable};
 use super::{
     Backend, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
     WriteTx, redact,
@@ -24,9 +23,6 @@ use super::{
 use crate::intervention::{Intervention, InterventionError, InterventionId, InterventionSpec};
 use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, Role, TokenInfo};
 use crate::model::{Area, Incident, Wgs84};
-
-/// Idle connections kept for reuse.
-const MAX_IDLE: usize = 8;
 
 /// The advisory lock key that serialises writers (and migrations).
 const WRITE_LOCK: i64 = 0x6c61_6765_7362_696c; // "lagesbil"
@@ -43,42 +39,15 @@ impl From<postgres::Error> for StoreError {
 /// A PostgreSQL database with a pool of connections.
 pub struct PgStore {
     url: String,
-    idle: Mutex<Vec<Client>>,
+    idle: Pool<Client>,
 }
 
 /// A pooled connection, returned to the pool when dropped (closed ones are not).
-pub(crate) struct Conn<'a> {
-    store: &'a PgStore,
-    client: Option<Client>,
-}
+pub(crate) type Conn<'a> = Pooled<'a, Client>;
 
-impl std::ops::Deref for Conn<'_> {
-    type Target = Client;
-    fn deref(&self) -> &Client {
-        self.client.as_ref().expect("pooled connection present")
-    }
-}
-
-impl std::ops::DerefMut for Conn<'_> {
-    fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().expect("pooled connection present")
-    }
-}
-
-impl Drop for Conn<'_> {
-    fn drop(&mut self) {
-        if let Some(c) = self.client.take()
-            && !c.is_closed()
-        {
-            let mut idle = self
-                .store
-                .idle
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if idle.len() < MAX_IDLE {
-                idle.push(c);
-            }
-        }
+impl Reusable for Client {
+    fn reusable(&self) -> bool {
+        !self.is_closed()
     }
 }
 
@@ -88,7 +57,7 @@ impl PgStore {
     pub fn open(url: &str) -> Result<PgStore> {
         let store = PgStore {
             url: url.to_owned(),
-            idle: Mutex::new(Vec::new()),
+            idle: Pool::new(),
         };
         let mut conn = store.conn()?;
         migrate(&mut conn, url)?;
@@ -105,19 +74,7 @@ impl PgStore {
 
     /// A connection from the pool (or a new one).
     pub(crate) fn conn(&self) -> Result<Conn<'_>> {
-        let reused = self
-            .idle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop();
-        let client = match reused {
-            Some(c) => c,
-            None => self.connect()?,
-        };
-        Ok(Conn {
-            store: self,
-            client: Some(client),
-        })
+        self.idle.get(|| self.connect())
     }
 
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
@@ -313,19 +270,7 @@ fn check_target(tx: &mut postgres::Transaction<'_>, spec: &InterventionSpec) -> 
             .into_iter()
             .map(|r| r.get(0))
             .collect();
-        return Err(InterventionError::UnknownArea {
-            layer: layer.clone(),
-            id: id.clone(),
-            reason: format!(
-                "there is no area layer {layer:?}; the layers are: {}",
-                if names.is_empty() {
-                    "(none imported yet)".to_owned()
-                } else {
-                    names.join(", ")
-                }
-            ),
-        }
-        .into());
+        return Err(codec::unknown_layer(layer, id, &names));
     };
     if tx
         .query_opt(
@@ -334,14 +279,7 @@ fn check_target(tx: &mut postgres::Transaction<'_>, spec: &InterventionSpec) -> 
         )?
         .is_none()
     {
-        return Err(InterventionError::UnknownArea {
-            layer: layer.clone(),
-            id: id.clone(),
-            reason: format!(
-                "layer {layer:?} has no area {id:?}; GET /api/areas?layer={layer} (or the layer file) lists its areas"
-            ),
-        }
-        .into());
+        return Err(codec::unknown_area(layer, id));
     }
     Ok(())
 }

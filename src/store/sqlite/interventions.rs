@@ -158,19 +158,7 @@ fn check_target(conn: &rusqlite::Connection, spec: &InterventionSpec) -> Result<
         let names: Vec<String> = stmt
             .query_map([], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
-        return Err(InterventionError::UnknownArea {
-            layer: layer.clone(),
-            id: id.clone(),
-            reason: format!(
-                "there is no area layer {layer:?}; the layers are: {}",
-                if names.is_empty() {
-                    "(none imported yet)".to_owned()
-                } else {
-                    names.join(", ")
-                }
-            ),
-        }
-        .into());
+        return Err(codec::unknown_layer(layer, id, &names));
     };
     let found: Option<i64> = conn
         .query_row(
@@ -180,14 +168,7 @@ fn check_target(conn: &rusqlite::Connection, spec: &InterventionSpec) -> Result<
         )
         .optional()?;
     if found.is_none() {
-        return Err(InterventionError::UnknownArea {
-            layer: layer.clone(),
-            id: id.clone(),
-            reason: format!(
-                "layer {layer:?} has no area {id:?}; GET /api/areas?layer={layer} (or the layer file) lists its areas"
-            ),
-        }
-        .into());
+        return Err(codec::unknown_area(layer, id));
     }
     Ok(())
 }

@@ -18,12 +18,12 @@ mod schema;
 mod tx;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use h3o::Resolution;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::pool::{Pool, Pooled, Reusable};
 use super::{
     Backend, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
     WriteTx,
@@ -43,9 +43,6 @@ const CACHE_KIB: i64 = 16 * 1024;
 /// over; with a small cache the transaction spills pages to the WAL and reads them back.
 const WRITE_CACHE_KIB: i64 = 128 * 1024;
 
-/// Idle connections kept for reuse.
-const MAX_IDLE: usize = 8;
-
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
         StoreError::Database(e.to_string())
@@ -55,38 +52,16 @@ impl From<rusqlite::Error> for StoreError {
 /// A SQLite database file with a pool of connections.
 pub struct SqliteStore {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    idle: Pool<Connection>,
 }
 
-/// A pooled connection; goes back to the pool when dropped (unless a transaction is still
-/// open on it, which only happens after a failed rollback: then it is closed).
-pub(crate) struct Conn<'a> {
-    store: &'a SqliteStore,
-    conn: Option<Connection>,
-}
+/// A pooled connection (back to the pool when dropped, unless a transaction is still open
+/// on it, which only happens after a failed rollback: then it is closed).
+pub(crate) type Conn<'a> = Pooled<'a, Connection>;
 
-impl std::ops::Deref for Conn<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        // Set in `SqliteStore::conn`, taken only in `drop`.
-        self.conn.as_ref().expect("pooled connection present")
-    }
-}
-
-impl Drop for Conn<'_> {
-    fn drop(&mut self) {
-        if let Some(c) = self.conn.take()
-            && c.is_autocommit()
-        {
-            let mut idle = self
-                .store
-                .idle
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if idle.len() < MAX_IDLE {
-                idle.push(c);
-            }
-        }
+impl Reusable for Connection {
+    fn reusable(&self) -> bool {
+        self.is_autocommit()
     }
 }
 
@@ -95,18 +70,14 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let store = SqliteStore {
             path: path.to_owned(),
-            idle: Mutex::new(Vec::new()),
+            idle: Pool::new(),
         };
         let conn = store.connect()?;
         // Takes effect only when the file is new; see PAGE_SIZE.
         conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&conn, path)?;
-        store
-            .idle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(conn);
+        store.idle.put(conn);
         Ok(store)
     }
 
@@ -131,19 +102,7 @@ impl SqliteStore {
 
     /// A connection from the pool (or a new one).
     pub(crate) fn conn(&self) -> Result<Conn<'_>> {
-        let reused = self
-            .idle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop();
-        let conn = match reused {
-            Some(c) => c,
-            None => self.connect()?,
-        };
-        Ok(Conn {
-            store: self,
-            conn: Some(conn),
-        })
+        self.idle.get(|| self.connect())
     }
 
     /// Copies the database, consistently, to `dest` while it stays in use (SQLite's online
