@@ -59,6 +59,9 @@ pub enum StoreError {
         /// The newest version this build knows.
         known: i64,
     },
+    /// The database cannot be reached now (stopped, restarting, connection lost); try again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A stored value could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

@@ -33,7 +33,22 @@ const WRITE_LOCK: i64 = 0x6c61_6765_7362_696c; // "lagesbil"
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
         match e.as_db_error() {
+            // Class 08 (connection exception), 57P (operator intervention: shut down,
+            // terminated, cannot connect now), and a database that refuses connections.
+            Some(db)
+                if db.code().code().starts_with("08")
+                    || db.code().code().starts_with("57P")
+                    || db.code()
+                        == &postgres::error::SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE =>
+            {
+                StoreError::Unavailable(format!("{}: {}", db.code().code(), db.message()))
+            }
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
+            None if e.is_closed()
+                || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
             None => StoreError::Database(e.to_string()),
         }
     }
