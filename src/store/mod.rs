@@ -17,6 +17,7 @@
 //! analysis caches key on it, and [`Backend::changes_since`] says what each version changed.
 
 mod codec;
+pub mod copy;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
@@ -339,6 +340,17 @@ pub trait Backend: Send + Sync {
     /// The sources of ingest batches that hold synthetic (demo) incidents, oldest first.
     fn synthetic_sources(&self) -> Result<Vec<String>>;
     /// Starts a write transaction. Dropping it without [`WriteTx::commit`] rolls back.
+    /// Every row of a table in primary-key order, in backend-neutral form (for copies
+    /// between backends, [`copy`]).
+    fn read_rows(
+        &self,
+        table: &copy::CopyTable,
+        each: &mut dyn FnMut(Vec<copy::Value>) -> Result<()>,
+    ) -> Result<()>;
+    /// The number of rows of a table.
+    fn table_rows(&self, table: &copy::CopyTable) -> Result<u64>;
+    /// A writer that fills this (empty) database in one transaction.
+    fn copy_writer(&self) -> Result<Box<dyn copy::CopyWriter + '_>>;
     fn transaction(&self) -> Result<Box<dyn WriteTx + '_>>;
 
     // ---- interventions ------------------------------------------------------------------

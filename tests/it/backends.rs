@@ -599,3 +599,68 @@ fn two_servers_on_one_postgres_database_share_sessions_and_rate_limits() {
     assert!(attempt <= 10, "refused only after {attempt} attempts");
     assert!(head.to_ascii_lowercase().contains("retry-after:"), "{head}");
 }
+
+/// `migrate` copies the demo SQLite → PostgreSQL → SQLite, checks every table, and the
+/// reports of the copies equal the original's; a second copy into the now filled database
+/// is refused.
+#[test]
+fn migrate_round_trip_sqlite_postgres_sqlite_keeps_every_report() {
+    let src = demo_db().db();
+    let src = src.to_str().unwrap();
+    let pg = pg_database();
+    let sb = Sandbox::new();
+    let back = sb.dir.path().join("back.db");
+    let back = back.to_str().unwrap();
+    let to_pg = json(src, &["migrate", "--to", &pg, "--json"]);
+    assert_eq!(to_pg["identical"], true, "{to_pg}");
+    let tables = to_pg["tables"].as_array().unwrap();
+    let rows = |name: &str| {
+        tables.iter().find(|t| t["table"] == name).unwrap()["rows"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(rows("incidents") > 10_000, "{to_pg}");
+    assert!(rows("incident_areas") > 10_000, "{to_pg}");
+    assert!(rows("areas") >= 6, "{to_pg}");
+    let to_sqlite = json(&pg, &["migrate", "--to", back, "--json"]);
+    assert_eq!(to_sqlite["identical"], true, "{to_sqlite}");
+    // The same checksums both ways: nothing changed on the trip.
+    for (a, b) in tables.iter().zip(to_sqlite["tables"].as_array().unwrap()) {
+        assert_eq!(a["checksum"], b["checksum"], "{} changed", a["table"]);
+    }
+    let as_of = "--as-of=2026-11-23T00:00:00Z";
+    for args in [
+        ["report", "week", "2026-W46", "--format", "json", as_of],
+        ["report", "tertial", "2026-T3", "--format", "json", as_of],
+    ] {
+        let want = stable(json(src, &args));
+        assert_eq!(stable(json(&pg, &args)), want, "{args:?} on PostgreSQL");
+        assert_eq!(
+            stable(json(back, &args)),
+            want,
+            "{args:?} after the round trip"
+        );
+    }
+    let again = run(src, &["migrate", "--to", &pg]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("not empty"), "{err}");
+    // A backup of the copy is a consistent SQLite file with the same content.
+    let copy = sb.dir.path().join("backup.db");
+    ok(back, &["backup", copy.to_str().unwrap()]);
+    let check = json(
+        copy.to_str().unwrap(),
+        &["migrate", "--to", &pg_database(), "--json"],
+    );
+    assert_eq!(check["identical"], true);
+    for (a, b) in tables.iter().zip(check["tables"].as_array().unwrap()) {
+        assert_eq!(
+            a["checksum"], b["checksum"],
+            "{} differs in the backup",
+            a["table"]
+        );
+    }
+    let refused = run(&pg, &["backup", copy.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("pg_dump"));
+}

@@ -6,6 +6,7 @@
 //! schema is migrated under the same lock when a store is opened (`schema.rs`). Incident
 //! inserts go in chunks through `unnest` arrays: one round trip per chunk, not per row.
 
+mod copy;
 mod schema;
 mod sessions;
 mod tx;
@@ -592,6 +593,22 @@ impl Backend for PgStore {
 
     fn transaction(&self) -> Result<Box<dyn WriteTx + '_>> {
         Ok(Box::new(tx::PgTx::begin(self.conn()?)?))
+    }
+
+    fn read_rows(
+        &self,
+        table: &crate::store::copy::CopyTable,
+        each: &mut dyn FnMut(Vec<crate::store::copy::Value>) -> Result<()>,
+    ) -> Result<()> {
+        self.read_table(table, each)
+    }
+
+    fn table_rows(&self, table: &crate::store::copy::CopyTable) -> Result<u64> {
+        self.count_table(table)
+    }
+
+    fn copy_writer(&self) -> Result<Box<dyn crate::store::copy::CopyWriter + '_>> {
+        Ok(Box::new(copy::PgCopy::begin(self.conn()?)?))
     }
 
     fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {
