@@ -50,7 +50,7 @@ pub fn refresh(
     }
     let mut windows = last.previous_n(weeks - 1);
     windows.reverse();
-    windows.push(last.clone());
+    windows.push(*last);
     windows.retain(|w| matches!(w, TimeWindow::IsoWeek { .. }));
     let analyzer = service.analyzer(store)?;
     let layers: Vec<String> = analyzer
@@ -65,7 +65,7 @@ pub fn refresh(
     for w in &windows {
         let week = w.to_string();
         for layer in &layers {
-            let r = service.areas(store, &AreaQuery::new(layer, w.clone()))?;
+            let r = service.areas(store, &AreaQuery::new(layer, *w))?;
             areas.extend(r.areas.iter().map(|a| GisAreaWeek {
                 layer: layer.clone(),
                 area: a.id.clone(),
@@ -77,7 +77,7 @@ pub fn refresh(
                 significance: a.significance.to_owned(),
             }));
         }
-        let mut q = HexQuery::new(w.clone());
+        let mut q = HexQuery::new(*w);
         q.resolution = Some(res);
         q.emerging_weeks = 0;
         let r = service.hexes(store, &q)?;
