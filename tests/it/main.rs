@@ -16,6 +16,7 @@ mod backends;
 mod browser;
 mod cli_ingest;
 mod demo;
+mod deploy;
 mod durability;
 mod forecast;
 mod headers;
