@@ -593,7 +593,7 @@ impl Page {
                 self.out,
                 "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{} – {}</td><td class=\"text\">{}</td></tr>",
                 a.intervention.id,
-                esc(kind_label(s.kind, self.lang)),
+                esc(kind_label(&s.kind, self.lang)),
                 esc(s.partner.as_str()),
                 esc(&a.place),
                 s.start,
@@ -626,7 +626,7 @@ impl Page {
                 self.out,
                 "<h3>#{} {} · {} · {} · {} – {}</h3>",
                 a.intervention.id,
-                esc(kind_label(s.kind, lang)),
+                esc(kind_label(&s.kind, lang)),
                 esc(s.partner.as_str()),
                 esc(&a.place),
                 s.start,
@@ -712,7 +712,7 @@ fn bin_text(bin: i8, lang: Lang) -> &'static str {
     }
 }
 
-fn kind_label(k: crate::intervention::InterventionKind, lang: Lang) -> &'static str {
+fn kind_label(k: &crate::intervention::InterventionKind, lang: Lang) -> &str {
     use crate::intervention::InterventionKind::*;
     match (k, lang) {
         (Patrol, Lang::Sv) => "patrullering",
@@ -721,7 +721,7 @@ fn kind_label(k: crate::intervention::InterventionKind, lang: Lang) -> &'static 
         (Camera, Lang::Sv) => "kamera",
         (CleanUp, Lang::Sv) => "städning",
         (Dialogue, Lang::Sv) => "dialog",
-        (k, Lang::En) => k.as_str(),
+        (k, _) => k.as_str(),
     }
 }
 

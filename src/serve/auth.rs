@@ -183,6 +183,11 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("PUT", "/api/interventions/{id}", Permission::Analysis),
     ("DELETE", "/api/interventions/{id}", Permission::Analysis),
     (
+        "POST",
+        "/api/interventions/{id}/close",
+        Permission::Analysis,
+    ),
+    (
         "GET",
         "/api/interventions/{id}/followup",
         Permission::Analysis,

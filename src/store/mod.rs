@@ -27,7 +27,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use h3o::{CellIndex, Resolution};
 
-use crate::intervention::{Intervention, InterventionId, InterventionSpec};
+use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
 use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, TokenInfo};
 use crate::model::{Area, Incident, Wgs84};
 
@@ -338,14 +338,30 @@ pub trait Backend: Send + Sync {
 
     // ---- interventions ------------------------------------------------------------------
 
-    /// Registers an intervention (refused for an unknown target area or an overlapping
-    /// duplicate of the same kind, partner and target).
-    fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention>;
-    /// Replaces an intervention; `None` when there is no such id.
+    /// Registers an intervention with the action fields it gets by default (status from
+    /// its days; see [`ActionSpec::defaults_for`]).
+    fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {
+        self.add_action(spec, &ActionSpec::defaults_for(spec, Utc::now().date_naive()))
+    }
+    /// Registers an action: an intervention with its status, owner, goal, decision and
+    /// hotspot (refused for an unknown target or hotspot area, or an overlapping duplicate
+    /// of the same kind, partner and target that is not cancelled).
+    fn add_action(&self, spec: &InterventionSpec, action: &ActionSpec) -> Result<Intervention>;
+    /// Replaces an intervention, keeping its action fields; `None` when there is no such id.
     fn update_intervention(
         &self,
         id: InterventionId,
         spec: &InterventionSpec,
+    ) -> Result<Option<Intervention>> {
+        self.update_action(id, spec, None)
+    }
+    /// Replaces an intervention and (when given) its action fields, in one transaction;
+    /// `None` when there is no such id.
+    fn update_action(
+        &self,
+        id: InterventionId,
+        spec: &InterventionSpec,
+        action: Option<&ActionSpec>,
     ) -> Result<Option<Intervention>>;
     /// Deletes an intervention; false when there was none.
     fn delete_intervention(&self, id: InterventionId) -> Result<bool>;
@@ -353,7 +369,7 @@ pub trait Backend: Send + Sync {
     fn intervention(&self, id: InterventionId) -> Result<Option<Intervention>>;
     /// Every intervention, by start day then id.
     fn interventions(&self) -> Result<Vec<Intervention>>;
-    /// Interventions active on any day of `[first_day, last_day]`.
+    /// Interventions active on any day of `[first_day, last_day]` (open-ended ones run on).
     fn interventions_overlapping(
         &self,
         first_day: NaiveDate,

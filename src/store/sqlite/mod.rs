@@ -28,7 +28,7 @@ use super::{
     Backend, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
     WriteTx,
 };
-use crate::intervention::{Intervention, InterventionId, InterventionSpec};
+use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
 use crate::model::Incident;
 use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, TokenInfo};
 
@@ -253,16 +253,17 @@ impl Backend for SqliteStore {
         Ok(Box::new(tx::SqliteTx::begin(self.conn()?)?))
     }
 
-    fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {
-        interventions::add(&*self.conn()?, spec)
+    fn add_action(&self, spec: &InterventionSpec, action: &ActionSpec) -> Result<Intervention> {
+        interventions::add(&*self.conn()?, spec, action)
     }
 
-    fn update_intervention(
+    fn update_action(
         &self,
         id: InterventionId,
         spec: &InterventionSpec,
+        action: Option<&ActionSpec>,
     ) -> Result<Option<Intervention>> {
-        interventions::update(&*self.conn()?, id, spec)
+        interventions::update(&*self.conn()?, id, spec, action)
     }
 
     fn delete_intervention(&self, id: InterventionId) -> Result<bool> {
