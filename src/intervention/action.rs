@@ -190,7 +190,7 @@ impl ActionInput {
     /// [`InterventionError::Field`] naming the unknown or malformed field.
     pub fn from_json(bytes: &[u8]) -> Result<ActionInput, InterventionError> {
         let value: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| field("body", format!("is not valid JSON: {e}")))?;
+            .map_err(|e| field("body", format!("is not a valid intervention (JSON): {e}")))?;
         ActionInput::from_value(value)
     }
 
@@ -200,13 +200,16 @@ impl ActionInput {
     /// As [`ActionInput::from_json`].
     pub fn from_value(value: serde_json::Value) -> Result<ActionInput, InterventionError> {
         let Some(map) = value.as_object() else {
-            return Err(field("body", "must be a JSON object with the action's fields"));
+            return Err(field(
+                "body",
+                "is not a valid intervention: send a JSON object with the action's fields",
+            ));
         };
         if let Some(k) = map.keys().find(|k| !ACTION_FIELDS.contains(&k.as_str())) {
             return Err(field(
                 "body",
                 format!(
-                    "unknown field {:?}; the fields are {}",
+                    "is not a valid intervention: unknown field {:?}; the fields are {}",
                     k.chars().take(40).collect::<String>(),
                     ACTION_FIELDS.join(", ")
                 ),
@@ -219,10 +222,14 @@ impl ActionInput {
                 && !matches!(name, "target" | "hotspot")
                 && !(v.is_string() || v.is_null())
             {
-                return Err(field_named(name, "must be a text string (or null)"));
+                return Err(field_named(
+                    name,
+                    "must be a text string or null, so the body is not a valid intervention",
+                ));
             }
         }
-        serde_json::from_value(value).map_err(|e| field("body", e.to_string()))
+        serde_json::from_value(value)
+            .map_err(|e| field("body", format!("is not a valid intervention: {e}")))
     }
 
     /// Checks every field and returns the intervention and its action fields. `today`

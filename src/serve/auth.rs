@@ -135,10 +135,11 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
         Permission::Aggregates,
     ),
     // Reports: aggregates, suppressed for viewers and the public (`serve::reports`); the
-    // meeting notes are read and written by analysts only (free text may name people).
+    // meeting notes are written by analysts only, and read by them only (free text may
+    // name people): other callers learn that notes exist and are restricted (`serve::notes`).
     ("GET", "/api/reports/week/{id}", Permission::Aggregates),
     ("GET", "/api/reports/week/{id}/csv", Permission::Aggregates),
-    ("GET", "/api/reports/week/{id}/notes", Permission::Analysis),
+    ("GET", "/api/reports/week/{id}/notes", Permission::Aggregates),
     ("PUT", "/api/reports/week/{id}/notes", Permission::Analysis),
     ("GET", "/api/reports/tertial/{id}", Permission::Aggregates),
     (
@@ -149,7 +150,7 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     (
         "GET",
         "/api/reports/tertial/{id}/notes",
-        Permission::Analysis,
+        Permission::Aggregates,
     ),
     (
         "PUT",
@@ -167,7 +168,7 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     (
         "GET",
         "/api/reports/quarter/{id}/notes",
-        Permission::Analysis,
+        Permission::Aggregates,
     ),
     (
         "PUT",

@@ -25,6 +25,7 @@ mod interventions;
 pub mod limits;
 pub mod metrics;
 mod nearrepeat;
+mod notes;
 mod ogc;
 mod own;
 pub mod params;
@@ -485,6 +486,7 @@ fn routes(web: &web::WebConfig) -> auth::Routes {
         .merge(own::routes())
         .merge(reports::routes())
         .merge(interventions::routes())
+        .merge(notes::routes())
         .merge(forecast::routes())
         .merge(nearrepeat::routes())
         .merge(metrics::routes())

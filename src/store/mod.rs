@@ -258,6 +258,22 @@ pub struct ReportNotes {
     pub updated_at: String,
 }
 
+/// One saved version of a report's meeting notes, decisions or a partner's input. Versions
+/// are append-only: a save never overwrites an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NoteVersion {
+    /// `notes`, `decisions` or `partner` (checked by `report::notes`).
+    pub section: String,
+    /// The writer's partner (the partner whose input a `partner` section is).
+    pub partner: String,
+    /// Who saved it: the token's label, or its partner when the token has no label.
+    pub author: String,
+    /// When, RFC 3339 UTC.
+    pub saved_at: String,
+    /// The text; empty clears the section.
+    pub text: String,
+}
+
 /// The operations every storage backend offers. Reached through a [`Store`].
 ///
 /// Times cross this interface as `DateTime<Utc>` (stored at whole seconds), H3 cells as
@@ -396,6 +412,19 @@ pub trait Backend: Send + Sync {
         text: &str,
         updated_at: &str,
     ) -> Result<()>;
+
+    /// Appends a version of a report's notes, decisions or partner input with its audit
+    /// entry, in one transaction; a `notes` version also becomes the report's current
+    /// notes ([`Backend::report_notes`]; an empty text clears them).
+    fn save_report_note(
+        &self,
+        report: &str,
+        scope: &str,
+        version: &NoteVersion,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// Every saved version of a report's notes, decisions and partner input, newest first.
+    fn report_note_versions(&self, report: &str, scope: &str) -> Result<Vec<NoteVersion>>;
 
     // ---- partners, tokens, audit -------------------------------------------------------
 

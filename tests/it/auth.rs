@@ -430,7 +430,7 @@ async fn every_route_against_every_role() {
             "/api/reports/week/{id}/notes",
             "/api/reports/week/2026-W45/notes".into(),
             None,
-            ANALYSIS,
+            AGGREGATES,
         ),
         (
             Method::PUT,
@@ -447,7 +447,7 @@ async fn every_route_against_every_role() {
             "/api/reports/tertial/{id}/notes",
             "/api/reports/tertial/2026-T3/notes".into(),
             None,
-            ANALYSIS,
+            AGGREGATES,
         ),
         (
             Method::GET,
@@ -485,7 +485,7 @@ async fn every_route_against_every_role() {
             "/api/reports/quarter/{id}/notes",
             "/api/reports/quarter/2026-Q3/notes".into(),
             None,
-            ANALYSIS,
+            AGGREGATES,
         ),
         // Interventions: analysts and admins. The analyst creates #1, the admin #2.
         (
@@ -531,6 +531,16 @@ async fn every_route_against_every_role() {
             "/api/interventions/{id}",
             "/api/interventions/999".into(),
             None,
+            [401, 401, 403, 403, 404, 404],
+        ),
+        (
+            Method::POST,
+            "/api/interventions/{id}/close",
+            "/api/interventions/999/close".into(),
+            Some((
+                "application/json",
+                Box::new(|_| r#"{"outcome": "klart"}"#.to_owned()),
+            )),
             [401, 401, 403, 403, 404, 404],
         ),
         (

@@ -17,7 +17,7 @@ use postgres::{Client, NoTls, Row};
 use super::codec;
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
+    Backend, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
     WriteTx, redact,
 };
 use crate::intervention::{
@@ -749,6 +749,56 @@ impl Backend for PgStore {
             )?;
         }
         Ok(())
+    }
+
+    fn save_report_note(
+        &self,
+        report: &str,
+        scope: &str,
+        v: &NoteVersion,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        self.in_transaction(|tx| {
+            tx.execute(
+                "INSERT INTO report_note_versions (report, scope, section, partner, author, saved_at, text)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&report, &scope, &v.section, &v.partner, &v.author, &v.saved_at, &v.text],
+            )?;
+            if v.section == "notes" {
+                if v.text.is_empty() {
+                    tx.execute(
+                        "DELETE FROM report_notes WHERE report = $1 AND scope = $2",
+                        &[&report, &scope],
+                    )?;
+                } else {
+                    tx.execute(
+                        "INSERT INTO report_notes (report, scope, notes, updated_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (report, scope) DO UPDATE SET notes = excluded.notes, updated_at = excluded.updated_at",
+                        &[&report, &scope, &v.text, &v.saved_at],
+                    )?;
+                }
+            }
+            append_audit(tx, audit)?;
+            Ok(())
+        })
+    }
+
+    fn report_note_versions(&self, report: &str, scope: &str) -> Result<Vec<NoteVersion>> {
+        Ok(self
+            .query(
+                "SELECT section, partner, author, saved_at, text FROM report_note_versions
+                 WHERE report = $1 AND scope = $2 ORDER BY id DESC",
+                &[&report, &scope],
+            )?
+            .into_iter()
+            .map(|r| NoteVersion {
+                section: r.get(0),
+                partner: r.get(1),
+                author: r.get(2),
+                saved_at: r.get(3),
+                text: r.get(4),
+            })
+            .collect())
     }
 
     fn put_partner(&self, p: &PartnerSettings, audit: &AuditEntry) -> Result<()> {

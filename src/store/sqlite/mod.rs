@@ -25,7 +25,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
+    Backend, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
     WriteTx,
 };
 use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
@@ -302,6 +302,20 @@ impl Backend for SqliteStore {
 
     fn report_notes(&self, report: &str, scope: &str) -> Result<Option<ReportNotes>> {
         notes::get(&*self.conn()?, report, scope)
+    }
+
+    fn save_report_note(
+        &self,
+        report: &str,
+        scope: &str,
+        version: &NoteVersion,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        notes::save_version(&*self.conn()?, report, scope, version, audit)
+    }
+
+    fn report_note_versions(&self, report: &str, scope: &str) -> Result<Vec<NoteVersion>> {
+        notes::versions(&*self.conn()?, report, scope)
     }
 
     fn set_report_notes(
