@@ -17,6 +17,7 @@
 //! analysis caches key on it, and [`Backend::changes_since`] says what each version changed.
 
 mod codec;
+pub mod copy;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
@@ -28,7 +29,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use h3o::{CellIndex, Resolution};
 
 use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
-use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, TokenInfo};
+use crate::model::access::{
+    AuditEntry, AuditFilter, NewToken, PartnerSettings, SessionRecord, TokenInfo,
+};
 use crate::model::{Area, Incident, Wgs84};
 
 /// A storage failure.
@@ -57,6 +60,9 @@ pub enum StoreError {
         /// The newest version this build knows.
         known: i64,
     },
+    /// The database cannot be reached now (stopped, restarting, connection lost); try again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A stored value could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -350,6 +356,17 @@ pub trait Backend: Send + Sync {
     /// The sources of ingest batches that hold synthetic (demo) incidents, oldest first.
     fn synthetic_sources(&self) -> Result<Vec<String>>;
     /// Starts a write transaction. Dropping it without [`WriteTx::commit`] rolls back.
+    /// Every row of a table in primary-key order, in backend-neutral form (for copies
+    /// between backends, [`copy`]).
+    fn read_rows(
+        &self,
+        table: &copy::CopyTable,
+        each: &mut dyn FnMut(Vec<copy::Value>) -> Result<()>,
+    ) -> Result<()>;
+    /// The number of rows of a table.
+    fn table_rows(&self, table: &copy::CopyTable) -> Result<u64>;
+    /// A writer that fills this (empty) database in one transaction.
+    fn copy_writer(&self) -> Result<Box<dyn copy::CopyWriter + '_>>;
     fn transaction(&self) -> Result<Box<dyn WriteTx + '_>>;
 
     // ---- interventions ------------------------------------------------------------------
@@ -427,6 +444,19 @@ pub trait Backend: Send + Sync {
     fn report_note_versions(&self, report: &str, scope: &str) -> Result<Vec<NoteVersion>>;
 
     // ---- partners, tokens, audit -------------------------------------------------------
+
+    /// Stores a new sign-in session with the login's audit entry, in one transaction;
+    /// sessions that ended or expired more than a day ago are removed.
+    fn create_session(&self, session: &SessionRecord, audit: &AuditEntry) -> Result<()>;
+    /// The session with this key, unless it has ended or expired at `now`.
+    fn session(&self, key: &[u8; 32], now: DateTime<Utc>) -> Result<Option<SessionRecord>>;
+    /// Ends a session at `at`; whether it was live.
+    fn end_session(&self, key: &[u8; 32], at: DateTime<Utc>) -> Result<bool>;
+    /// Counts one request of `key` (e.g. `login:ADDRESS`) in the one-minute window that
+    /// starts at `window_start` (Unix seconds) and returns the window's count including it.
+    /// Windows before the previous one are removed. Every server on the database shares the
+    /// counts, so a rate limit holds across them.
+    fn count_request(&self, key: &str, window_start: i64) -> Result<i64>;
 
     /// Adds a partner or updates its name and sharing, with its audit entry, atomically.
     fn put_partner(&self, partner: &PartnerSettings, audit: &AuditEntry) -> Result<()>;

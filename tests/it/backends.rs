@@ -574,3 +574,215 @@ fn actions_and_note_versions_are_the_same_on_both_backends() {
     assert_eq!(a[7][0]["text"], "Anteckningar 2");
     assert_eq!(a[8]["text"], "Anteckningar 2");
 }
+
+/// One HTTP/1.1 request over a fresh connection: status, the response head, and the body.
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    write!(s, "{head}Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Two servers on one PostgreSQL database share sign-in sessions (made through one, used
+/// and ended through the other) and the login rate limit.
+#[test]
+fn two_servers_on_one_postgres_database_share_sessions_and_rate_limits() {
+    let pg = pg_database();
+    ok(
+        &pg,
+        &[
+            "partner", "add", "polisen", "--name", "Polisen", "--shares", "yes",
+        ],
+    );
+    let token = ok(
+        &pg,
+        &[
+            "token",
+            "create",
+            "--partner",
+            "polisen",
+            "--role",
+            "analyst",
+        ],
+    );
+    let token = token
+        .split_whitespace()
+        .find(|w| w.starts_with("lgb_"))
+        .expect("the token is printed")
+        .to_owned();
+    let (a, addr_a) = serve_on(&pg);
+    let (b, addr_b) = serve_on(&pg);
+    struct Servers(Vec<std::process::Child>);
+    impl Drop for Servers {
+        fn drop(&mut self) {
+            for c in &mut self.0 {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let _servers = Servers(vec![a, b]);
+    let json_ct = ("Content-Type", "application/json");
+    // Sign in through A.
+    let (status, head, body) = request(
+        &addr_a,
+        "POST",
+        "/api/login",
+        &[json_ct],
+        &format!(r#"{{"token": "{token}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or(l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let csrf = serde_json::from_str::<Value>(&body).unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The session works through B, with the same CSRF token.
+    let (status, _, body) = request(&addr_b, "GET", "/api/me", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "{body}");
+    let me: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(me["role"], "analyst");
+    assert_eq!(me["csrf_token"], csrf.as_str());
+    // Sign out through B: within the credential cache's 2 s, A refuses the cookie too.
+    let (status, _, body) = request(
+        &addr_b,
+        "POST",
+        "/api/logout",
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+        "",
+    );
+    assert_eq!(status, 204, "{body}");
+    let ended = std::time::Instant::now();
+    loop {
+        let (status, _, _) = request(&addr_a, "GET", "/api/me", &[("Cookie", &cookie)], "");
+        if status == 401 {
+            break;
+        }
+        assert!(
+            ended.elapsed() < std::time::Duration::from_secs(4),
+            "server A still accepts a session ended through B"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The login limit (10 a minute per address) counts attempts through both servers. Two
+    // logins were made above (or one, if a minute boundary fell between): alternate until
+    // one is refused; it must happen by the 11th attempt of the minute, and the refusal
+    // says when to try again.
+    let into_minute = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if into_minute > 45 {
+        // Start in a fresh window, so that no window boundary falls among the attempts.
+        std::thread::sleep(std::time::Duration::from_secs(61 - into_minute));
+    }
+    let mut refused = None;
+    for i in 0..12 {
+        let addr = if i % 2 == 0 { &addr_a } else { &addr_b };
+        let (status, head, _) = request(
+            addr,
+            "POST",
+            "/api/login",
+            &[json_ct],
+            r#"{"token": "lgb_wrong"}"#,
+        );
+        if status == 429 {
+            refused = Some((i, head));
+            break;
+        }
+        assert_eq!(status, 401);
+    }
+    let (attempt, head) = refused.expect("the login limit held across both servers");
+    assert!(attempt <= 10, "refused only after {attempt} attempts");
+    assert!(head.to_ascii_lowercase().contains("retry-after:"), "{head}");
+}
+
+/// `migrate` copies the demo SQLite → PostgreSQL → SQLite, checks every table, and the
+/// reports of the copies equal the original's; a second copy into the now filled database
+/// is refused.
+#[test]
+fn migrate_round_trip_sqlite_postgres_sqlite_keeps_every_report() {
+    let src = demo_db().db();
+    let src = src.to_str().unwrap();
+    let pg = pg_database();
+    let sb = Sandbox::new();
+    let back = sb.dir.path().join("back.db");
+    let back = back.to_str().unwrap();
+    let to_pg = json(src, &["migrate", "--to", &pg, "--json"]);
+    assert_eq!(to_pg["identical"], true, "{to_pg}");
+    let tables = to_pg["tables"].as_array().unwrap();
+    let rows = |name: &str| {
+        tables.iter().find(|t| t["table"] == name).unwrap()["rows"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(rows("incidents") > 10_000, "{to_pg}");
+    assert!(rows("incident_areas") > 10_000, "{to_pg}");
+    assert!(rows("areas") >= 6, "{to_pg}");
+    let to_sqlite = json(&pg, &["migrate", "--to", back, "--json"]);
+    assert_eq!(to_sqlite["identical"], true, "{to_sqlite}");
+    // The same checksums both ways: nothing changed on the trip.
+    for (a, b) in tables.iter().zip(to_sqlite["tables"].as_array().unwrap()) {
+        assert_eq!(a["checksum"], b["checksum"], "{} changed", a["table"]);
+    }
+    let as_of = "--as-of=2026-11-23T00:00:00Z";
+    for args in [
+        ["report", "week", "2026-W46", "--format", "json", as_of],
+        ["report", "tertial", "2026-T3", "--format", "json", as_of],
+    ] {
+        let want = stable(json(src, &args));
+        assert_eq!(stable(json(&pg, &args)), want, "{args:?} on PostgreSQL");
+        assert_eq!(
+            stable(json(back, &args)),
+            want,
+            "{args:?} after the round trip"
+        );
+    }
+    let again = run(src, &["migrate", "--to", &pg]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("not empty"), "{err}");
+    // A backup of the copy is a consistent SQLite file with the same content.
+    let copy = sb.dir.path().join("backup.db");
+    ok(back, &["backup", copy.to_str().unwrap()]);
+    let check = json(
+        copy.to_str().unwrap(),
+        &["migrate", "--to", &pg_database(), "--json"],
+    );
+    assert_eq!(check["identical"], true);
+    for (a, b) in tables.iter().zip(check["tables"].as_array().unwrap()) {
+        assert_eq!(
+            a["checksum"], b["checksum"],
+            "{} differs in the backup",
+            a["table"]
+        );
+    }
+    let refused = run(&pg, &["backup", copy.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("pg_dump"));
+}

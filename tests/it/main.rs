@@ -26,6 +26,7 @@ mod notes_history;
 mod ogc;
 mod operations;
 mod periods;
+mod pg_outage;
 mod reference;
 mod report_form;
 mod reports;

@@ -6,7 +6,9 @@
 //! schema is migrated under the same lock when a store is opened (`schema.rs`). Incident
 //! inserts go in chunks through `unnest` arrays: one round trip per chunk, not per row.
 
+mod copy;
 mod schema;
+mod sessions;
 mod tx;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,7 +26,9 @@ use crate::intervention::{
     ActionSpec, ActionStatus, Intervention, InterventionError, InterventionId, InterventionSpec,
     InterventionTarget, OpenEnd,
 };
-use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, Role, TokenInfo};
+use crate::model::access::{
+    AuditEntry, AuditFilter, NewToken, PartnerSettings, Role, SessionRecord, TokenInfo,
+};
 use crate::model::{Area, Incident, Wgs84};
 
 /// The advisory lock key that serialises writers (and migrations).
@@ -33,7 +37,22 @@ const WRITE_LOCK: i64 = 0x6c61_6765_7362_696c; // "lagesbil"
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
         match e.as_db_error() {
+            // Class 08 (connection exception), 57P (operator intervention: shut down,
+            // terminated, cannot connect now), and a database that refuses connections.
+            Some(db)
+                if db.code().code().starts_with("08")
+                    || db.code().code().starts_with("57P")
+                    || db.code()
+                        == &postgres::error::SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE =>
+            {
+                StoreError::Unavailable(format!("{}: {}", db.code().code(), db.message()))
+            }
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
+            None if e.is_closed()
+                || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
             None => StoreError::Database(e.to_string()),
         }
     }
@@ -613,6 +632,22 @@ impl Backend for PgStore {
         Ok(Box::new(tx::PgTx::begin(self.conn()?)?))
     }
 
+    fn read_rows(
+        &self,
+        table: &crate::store::copy::CopyTable,
+        each: &mut dyn FnMut(Vec<crate::store::copy::Value>) -> Result<()>,
+    ) -> Result<()> {
+        self.read_table(table, each)
+    }
+
+    fn table_rows(&self, table: &crate::store::copy::CopyTable) -> Result<u64> {
+        self.count_table(table)
+    }
+
+    fn copy_writer(&self) -> Result<Box<dyn crate::store::copy::CopyWriter + '_>> {
+        Ok(Box::new(copy::PgCopy::begin(self.conn()?)?))
+    }
+
     fn add_action(&self, spec: &InterventionSpec, action: &ActionSpec) -> Result<Intervention> {
         let id = self.in_transaction(|tx| {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
@@ -930,6 +965,22 @@ impl Backend for PgStore {
             append_audit(tx, &audit(&info, changed > 0))?;
             Ok(Some(info))
         })
+    }
+
+    fn create_session(&self, session: &SessionRecord, audit: &AuditEntry) -> Result<()> {
+        self.create_session_row(session, audit)
+    }
+
+    fn session(&self, key: &[u8; 32], now: DateTime<Utc>) -> Result<Option<SessionRecord>> {
+        self.session_row(key, now)
+    }
+
+    fn end_session(&self, key: &[u8; 32], at: DateTime<Utc>) -> Result<bool> {
+        self.end_session_row(key, at)
+    }
+
+    fn count_request(&self, key: &str, window_start: i64) -> Result<i64> {
+        self.count_request_row(key, window_start)
     }
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {

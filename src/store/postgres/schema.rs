@@ -129,7 +129,26 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
         FOR EACH STATEMENT EXECUTE FUNCTION lagesbild_audit_append_only();
     "#,
-    // 2: interventions become actions (status, responsible, goal, decided_at, hotspot,
+    // 2: sign-in sessions and rate-limit counts, shared by every server (SQLite's 6).
+    r#"
+    CREATE TABLE sessions (
+        key bytea PRIMARY KEY,
+        token_id bigint NOT NULL REFERENCES tokens(id),
+        csrf text NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        ended_at bigint
+    );
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+    CREATE TABLE rate_limits (
+        key text NOT NULL,
+        window_start bigint NOT NULL,
+        count bigint NOT NULL,
+        PRIMARY KEY (key, window_start)
+    );
+    CREATE INDEX rate_limits_by_window ON rate_limits (window_start);
+    "#,
+    // 3: interventions become actions (status, responsible, goal, decided_at, hotspot,
     // outcome); the last day becomes optional. Old rows get a status from their days.
     r#"
     ALTER TABLE interventions ALTER COLUMN end_day DROP NOT NULL;
@@ -147,7 +166,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         ELSE 'planned' END;
     CREATE INDEX interventions_by_status ON interventions (status);
     "#,
-    // 3: every save of meeting notes, decisions and partner input kept as a version;
+    // 4: every save of meeting notes, decisions and partner input kept as a version;
     // `report_notes` keeps the current meeting notes for the reports.
     r#"
     CREATE TABLE report_note_versions (

@@ -11,10 +11,12 @@
 //! call borrows a connection and gives it back.
 
 mod access;
+mod copy;
 mod interventions;
 mod notes;
 mod read;
 mod schema;
+mod sessions;
 mod tx;
 
 use std::path::{Path, PathBuf};
@@ -30,7 +32,9 @@ use super::{
 };
 use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
 use crate::model::Incident;
-use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, TokenInfo};
+use crate::model::access::{
+    AuditEntry, AuditFilter, NewToken, PartnerSettings, SessionRecord, TokenInfo,
+};
 
 /// Page size for new databases. Larger pages than SQLite's 4 KiB default mean fewer page
 /// splits in the indexes a big ingest inserts into at random.
@@ -253,6 +257,22 @@ impl Backend for SqliteStore {
         Ok(Box::new(tx::SqliteTx::begin(self.conn()?)?))
     }
 
+    fn read_rows(
+        &self,
+        table: &crate::store::copy::CopyTable,
+        each: &mut dyn FnMut(Vec<crate::store::copy::Value>) -> Result<()>,
+    ) -> Result<()> {
+        copy::read_rows(&*self.conn()?, table, each)
+    }
+
+    fn table_rows(&self, table: &crate::store::copy::CopyTable) -> Result<u64> {
+        copy::table_rows(&*self.conn()?, table)
+    }
+
+    fn copy_writer(&self) -> Result<Box<dyn crate::store::copy::CopyWriter + '_>> {
+        Ok(Box::new(copy::SqliteCopy::begin(self.conn()?)?))
+    }
+
     fn add_action(&self, spec: &InterventionSpec, action: &ActionSpec) -> Result<Intervention> {
         interventions::add(&*self.conn()?, spec, action)
     }
@@ -367,6 +387,22 @@ impl Backend for SqliteStore {
         audit: &dyn Fn(&TokenInfo, bool) -> AuditEntry,
     ) -> Result<Option<TokenInfo>> {
         access::revoke_token(&*self.conn()?, id, at, audit)
+    }
+
+    fn create_session(&self, session: &SessionRecord, audit: &AuditEntry) -> Result<()> {
+        sessions::create_session(&*self.conn()?, session, audit)
+    }
+
+    fn session(&self, key: &[u8; 32], now: DateTime<Utc>) -> Result<Option<SessionRecord>> {
+        sessions::session(&*self.conn()?, key, now)
+    }
+
+    fn end_session(&self, key: &[u8; 32], at: DateTime<Utc>) -> Result<bool> {
+        sessions::end_session(&*self.conn()?, key, at)
+    }
+
+    fn count_request(&self, key: &str, window_start: i64) -> Result<i64> {
+        sessions::count_request(&*self.conn()?, key, window_start)
     }
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {

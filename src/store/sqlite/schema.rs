@@ -129,7 +129,27 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
-    // 6: interventions become actions (see `interventions.rs`): status, responsible, goal,
+    // 6: sign-in sessions and rate-limit counts, in the database so that several servers
+    // share them (see `sessions.rs`).
+    r#"
+    CREATE TABLE sessions (
+        key BLOB PRIMARY KEY,
+        token_id INTEGER NOT NULL REFERENCES tokens(id),
+        csrf TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        ended_at INTEGER
+    ) STRICT;
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+    CREATE TABLE rate_limits (
+        key TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (key, window_start)
+    ) STRICT;
+    CREATE INDEX rate_limits_by_window ON rate_limits (window_start);
+    "#,
+    // 7: interventions become actions (see `interventions.rs`): status, responsible, goal,
     // the meeting period it was decided at, the motivating hotspot, an outcome note; the
     // last day becomes optional (open-ended). Old rows get a status from their days.
     r#"
@@ -166,7 +186,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX interventions_by_target ON interventions (target_key, kind, partner);
     CREATE INDEX interventions_by_status ON interventions (status);
     "#,
-    // 7: every save of meeting notes, decisions and partner input kept as a version (see
+    // 8: every save of meeting notes, decisions and partner input kept as a version (see
     // `notes.rs`); `report_notes` keeps the current meeting notes for the reports. Notes
     // saved before become the first version of the `notes` section.
     r#"
