@@ -285,3 +285,64 @@ async fn reporters_and_viewers_cannot_write_actions() {
     let (_, again) = call(&s, get(&format!("/api/interventions/{id}"))).await;
     assert_eq!(again, a);
 }
+
+#[test]
+fn cli_adds_updates_closes_and_filters_actions() {
+    let sb = Sandbox::new();
+    sb.import_districts();
+    let (code, a) = sb.run_json(&[
+        "interventions",
+        "add",
+        "--kind",
+        "dialogue",
+        "--partner",
+        "kommunen",
+        "--area",
+        "districts:alby",
+        "--start",
+        "2026-12-01",
+        "--status",
+        "planned",
+        "--responsible",
+        "Trygghetssamordnaren",
+        "--goal",
+        "Färre bränder",
+        "--decided-at",
+        "2026-W49",
+        "--hotspot-area",
+        "districts:alby",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{a}");
+    assert_eq!(a["status"], "planned");
+    assert_eq!(a["end"], Value::Null);
+    assert_eq!(a["decided_at"], "2026-W49");
+    let id = a["id"].to_string();
+    let (code, b) = sb.run_json(&["interventions", "update", &id, "--status", "active", "--json"]);
+    assert_eq!(code, 0, "{b}");
+    assert_eq!(b["status"], "active");
+    assert_eq!(b["goal"], "Färre bränder", "update keeps what is not given");
+    let out = sb.run(&["interventions", "list", "--status", "active"]);
+    assert!(stdout(&out).contains("active"), "{}", stdout(&out));
+    let out = sb.run(&["interventions", "close", &id]);
+    assert!(!out.status.success(), "the outcome is required");
+    let (code, c) = sb.run_json(&[
+        "interventions",
+        "close",
+        &id,
+        "--outcome",
+        "Tre vandringar",
+        "--end",
+        "2026-12-06",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{c}");
+    assert_eq!(c["status"], "done");
+    assert_eq!(c["end"], "2026-12-06");
+    let out = sb.run(&["interventions", "update", &id, "--decided-at", "2026-W54"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("decided_at"), "{}", stderr(&out));
+    let out = sb.run(&["interventions", "list", "--status", "paused"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--status"), "{}", stderr(&out));
+}
