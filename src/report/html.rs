@@ -93,6 +93,7 @@ tr { break-inside: avoid; }
 .map svg { width: 100%; height: auto; max-height: 150mm; border: 1px solid #ccc; }
 .legend span { display: inline-block; margin-right: 3mm; font-size: 8pt; }
 .legend i { display: inline-block; width: 3mm; height: 3mm; margin-right: 1mm; border: 1px solid #999; vertical-align: middle; }
+@media print { .meeting-link { display: none; } }
 .notes { white-space: pre-wrap; border: 1px solid #ccc; padding: 2mm; min-height: 20mm; }
 .formula { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; background: #f7f7f7; padding: 2mm; }
 section { break-inside: auto; }
@@ -186,6 +187,15 @@ impl Page {
 
     fn header(&mut self, title: &str, params: &ReportParameters, synthetic: &[String]) {
         let _ = writeln!(self.out, "<header><h1>{}</h1>", esc(title));
+        // The meeting view of the same period (not printed: it is a page of its own).
+        let lang = if self.lang == Lang::En { "?lang=en" } else { "" };
+        let _ = writeln!(
+            self.out,
+            "<p class=\"meeting-link\"><a href=\"/meeting/{}/{}{lang}\">{}</a></p>",
+            esc(params.report),
+            esc(&params.period),
+            self.t("Öppna mötesvyn", "Open the meeting view")
+        );
         let scope = match &params.region {
             Some(r) => format!("{} ({}:{})", r.name, r.layer, r.id),
             None => self

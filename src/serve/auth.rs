@@ -82,6 +82,10 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("GET", "/", Permission::Public),
     ("GET", "/index.html", Permission::Public),
     ("GET", "/report", Permission::Public),
+    // The meeting view: a page with no data in it; it signs in and reads the API itself.
+    ("GET", "/meeting/week/{id}", Permission::Public),
+    ("GET", "/meeting/tertial/{id}", Permission::Public),
+    ("GET", "/meeting/quarter/{id}", Permission::Public),
     ("GET", "/app/*", Permission::Public),
     ("GET", "/vendor/*", Permission::Public),
     ("GET", "/api", Permission::Public),

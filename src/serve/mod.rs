@@ -22,6 +22,7 @@ mod forecast;
 mod geojson_out;
 pub mod headers;
 mod interventions;
+mod meeting;
 pub mod limits;
 pub mod metrics;
 mod nearrepeat;
@@ -488,6 +489,7 @@ fn routes(web: &web::WebConfig) -> auth::Routes {
         .merge(reports::routes())
         .merge(interventions::routes())
         .merge(notes::routes())
+        .merge(meeting::routes())
         .merge(forecast::routes())
         .merge(nearrepeat::routes())
         .merge(metrics::routes())

@@ -183,6 +183,27 @@ async fn every_route_against_every_role() {
             PUBLIC,
         ),
         (Method::GET, "/report", "/report".into(), None, PUBLIC),
+        (
+            Method::GET,
+            "/meeting/week/{id}",
+            "/meeting/week/2026-W45".into(),
+            None,
+            PUBLIC,
+        ),
+        (
+            Method::GET,
+            "/meeting/tertial/{id}",
+            "/meeting/tertial/2026-T3".into(),
+            None,
+            PUBLIC,
+        ),
+        (
+            Method::GET,
+            "/meeting/quarter/{id}",
+            "/meeting/quarter/2026-Q3".into(),
+            None,
+            PUBLIC,
+        ),
         (Method::GET, "/app/*", "/app/main.js".into(), None, PUBLIC),
         (
             Method::GET,
