@@ -282,6 +282,7 @@ fn the_meeting_view_runs_a_weekly_meeting_in_headless_chromium() {
     );
     let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert!(v["interactive_ms"].as_u64().is_some(), "{v}");
+    eprintln!("meeting view: {v}");
     let text = Command::new("pdftotext")
         .arg(&pdf)
         .arg("-")

@@ -239,7 +239,11 @@ async function loadActions() {
   sel.replaceChildren(...kinds.map((k) => el("option", { value: k.code, text: k[getLang()] })));
   sel.value = chosen;
   const list = r.json.interventions;
-  const open = list.filter((a) => a.status === "planned" || a.status === "active");
+  // Open actions the meeting reviews: planned or active, not ended before the period (a
+  // decision taken at this meeting starts after the period it discussed).
+  const p = report.parameters;
+  const openR = await call("GET", "/api/interventions?status=planned,active");
+  const open = (openR.ok ? openR.json.interventions : []).filter((a) => !a.end || a.end >= p.first_day);
   $("open-actions").replaceChildren(...(open.length ? open.map((a) => {
     const item = li(`${describe(a)} · `, statusLabel(a.status));
     if (a.status === "planned") {
@@ -260,7 +264,6 @@ async function loadActions() {
     item.append(c);
     return item;
   }) : [li(t("mt_no_actions"))]));
-  const p = report.parameters;
   const ended = list.filter((a) => a.end && a.end >= p.first_day && a.end <= p.last_day && a.status !== "cancelled");
   const items = await Promise.all(ended.map(async (a) => {
     const f = await call("GET", `/api/interventions/${a.id}/followup`);

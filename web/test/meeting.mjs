@@ -40,9 +40,10 @@ function nextWeek(id) {
 
 const results = { week };
 let browser;
+let page;
 try {
   browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   // Sign in once (session cookie), as the map's form does.
@@ -97,6 +98,7 @@ try {
   console.log(JSON.stringify(results));
 } catch (e) {
   console.error(String(e.stack || e));
+  if (page) console.error("page error box:", await page.textContent("#error").catch(() => "?"), "status:", await page.textContent("#status").catch(() => "?"));
   process.exitCode = 1;
 } finally {
   if (browser) await browser.close();
