@@ -122,8 +122,11 @@ fn too_large() -> ApiError {
 
 /// The list's filters: `status` (comma separated), `partner`, `kind`, `period` (a week,
 /// tertial or quarter the action overlaps), `decided_at` (the meeting period it was
-/// decided at), and `from`/`to` (days, together).
-const LIST_PARAMS: [&str; 7] = [
+/// decided at), and `from`/`to` (days, together). `format=geojson` answers the actions'
+/// outlines as a GeoJSON FeatureCollection for the map (properties: id, status, kind,
+/// partner, responsible, goal, start, end).
+const LIST_PARAMS: [&str; 8] = [
+    "format",
     "from",
     "to",
     "status",
@@ -177,6 +180,16 @@ async fn list(
                 .map_err(|e| ApiError::BadRequest(format!("parameter {e}")))?,
         ),
     };
+    let geojson = match q.take("format").as_deref() {
+        None | Some("json") => false,
+        Some("geojson") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "parameter format: {:?} is not json or geojson",
+                other.chars().take(40).collect::<String>()
+            )));
+        }
+    };
     q.finish(&LIST_PARAMS)?;
     let range = match (from, to) {
         (None, None) => None,
@@ -214,6 +227,30 @@ async fn list(
                         .is_none_or(|d| i.action.decided_at.as_ref() == Some(d))
             };
             let list: Vec<&Intervention> = list.iter().filter(|i| keep(i)).collect();
+            if geojson {
+                let analyzer = state.analysis().analyzer(store)?;
+                let features: Vec<Value> = list
+                    .iter()
+                    .filter_map(|i| {
+                        let g = crate::report::interventions::target_geometry(
+                            &analyzer,
+                            &i.spec.target,
+                        )?;
+                        Some(json!({
+                            "type": "Feature",
+                            "geometry": geojson::Geometry::from(&g),
+                            "properties": {
+                                "id": i.id, "status": i.action.status, "kind": i.spec.kind,
+                                "partner": i.spec.partner.as_str(),
+                                "responsible": i.action.responsible, "goal": i.action.goal,
+                                "start": i.spec.start, "end": i.spec.end,
+                            },
+                        }))
+                    })
+                    .collect();
+                return Ok(axum::Json(json!({"type": "FeatureCollection", "features": features}))
+                    .into_response());
+            }
             Ok(axum::Json(json!({
                 "interventions": list,
                 "interventions_version": store.interventions_version()?,

@@ -139,6 +139,15 @@ async fn an_action_is_planned_set_active_filtered_and_closed_with_an_outcome() {
         json!({"code": "trygghetsvandring", "sv": "Trygghetsvandring", "en": "Safety walk", "builtin": false})
     );
     assert_eq!(v["statuses"][1]["sv"], "Pågående");
+    // The map's outlines: one feature per action, with its status.
+    let (status, g) = call(&s, get("/api/interventions?format=geojson&status=active")).await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    assert_eq!(g["type"], "FeatureCollection");
+    assert_eq!(g["features"].as_array().unwrap().len(), 1);
+    assert_eq!(g["features"][0]["properties"]["status"], "active");
+    assert_eq!(g["features"][0]["geometry"]["type"], "MultiPolygon");
+    let (status, _) = call(&s, get("/api/interventions?format=kml")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Close it with an outcome: done, and the open end becomes today.
     let (status, c) = call(

@@ -376,6 +376,8 @@ Object.assign(STRINGS.en, FORM_STRINGS.en);
 const MEETING_STRINGS = {
   sv: {
     meeting_link: "Möte",
+    layer_actions: "Åtgärder (streckade: grön pågående, blå planerad, grå genomförd)",
+    new_action_here: "Ny åtgärd här", new_action_made: "Åtgärd #{id} planerad här; öppna mötesvyn för att sätta ansvarig och mål.",
     mt_page_title: "Lägesbild – möte",
     mt_title_week: "Veckomöte {id}", mt_title_tertial: "Tertialanalys {id}", mt_title_quarter: "Kvartalsanalys {id}",
     mt_in_progress: "pågående period", mt_link_map: "Kartan", mt_link_report: "Rapporten",
@@ -403,6 +405,8 @@ const MEETING_STRINGS = {
   },
   en: {
     meeting_link: "Meeting",
+    layer_actions: "Actions (dashed: green active, blue planned, grey done)",
+    new_action_here: "New action here", new_action_made: "Action #{id} planned here; open the meeting view to set its owner and goal.",
     mt_page_title: "Lägesbild – meeting",
     mt_title_week: "Weekly meeting {id}", mt_title_tertial: "Tertial analysis {id}", mt_title_quarter: "Quarterly analysis {id}",
     mt_in_progress: "period in progress", mt_link_map: "The map", mt_link_report: "The report",

@@ -26,7 +26,7 @@ import { whoAmI, renderSession, openLogin, bindSignIn } from "./session.js";
 import { baseStyle, tileUrl, addLayers, styleLayers, placeAreaLabels, zoomForRes } from "./layers.js";
 import { renderTop, renderReports } from "./lists.js";
 import { select, openSelected, suppressedView } from "./details.js";
-import { loadPoints, loadForecast } from "./overlays.js";
+import { loadPoints, loadForecast, loadActionOutlines } from "./overlays.js";
 import { fillFilterSelects, bindControls, syncControls } from "./controls.js";
 
 const maplibregl = window.maplibregl;
@@ -99,6 +99,7 @@ export async function refresh({ areasFromCache } = {}) {
   map.setLayerZoomRange("hexes-line", ctx.hexRes ? Math.max(0, zoomForRes(ctx.hexRes) - 1.5) : 0, 24);
   if (state.points) loadPoints();
   if (state.forecast) loadForecast();
+  if (ctx.me && FORECAST_ROLES.has(ctx.me.role)) loadActionOutlines();
   placeAreaLabels();
   syncControls();
   styleLayers();

@@ -90,6 +90,12 @@ try {
   check(nextText.includes("Trygghetsvandring i Alby") && nextText.includes("pågående"), "the action in the next week's view", nextText);
   results.next_week = next;
 
+  // The map of the next week draws the action's outline (analysts see actions).
+  await page.goto(`${base}/?window=${next}`);
+  await page.waitForFunction(() => (window.__lagesbild?.actions ?? 0) >= 1, null, { timeout: 30000 });
+  check(await page.isVisible("#actions-toggle"), "the actions toggle for an analyst");
+  results.map_actions = await page.evaluate(() => window.__lagesbild.actions);
+
   // English.
   await page.goto(`${base}/meeting/week/${week}?lang=en`);
   await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
