@@ -170,9 +170,9 @@ impl ActionKind {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_lowercase() || "åäö".contains(c))
-            && code.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || "_-åäö".contains(c)
-            })
+            && code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-åäö".contains(c))
     }
 
     /// Checks the configured kinds: well-formed codes that are not built in, non-empty

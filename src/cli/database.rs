@@ -148,3 +148,94 @@ pub(crate) fn migrate_command(config: &Config, args: MigrateArgs) -> Result<Exit
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub(crate) const GIS_EXAMPLES: &str = "\
+Examples:
+  lagesbild --db postgres://lagesbild@db/lagesbild gis refresh               # the last 12 complete weeks
+  lagesbild --db postgres://lagesbild@db/lagesbild gis refresh --weeks 52 --to 2026-W47 --res 9
+  psql -c \"CREATE ROLE qgis LOGIN PASSWORD 'secret'\" && lagesbild --db postgres://... gis grant qgis
+
+Then QGIS (or GDAL, martin, pg_featureserv) opens the views lagesbild_gis.area_weeks and
+lagesbild_gis.hex_weeks with that role, which can read nothing else lagesbild stores. The
+numbers are an analyst's (not suppressed): give the role to analysts only. Run the refresh
+after each week's ingest (e.g. a systemd timer, see docs/deployment.md).";
+
+#[derive(clap::Subcommand)]
+pub(crate) enum GisCommand {
+    /// Recompute the weekly aggregates behind the GIS views (counts, harm, Gi* per area and
+    /// per H3 cell)
+    Refresh {
+        /// How many weeks, ending with --to
+        #[arg(long, default_value_t = 12)]
+        weeks: usize,
+        /// The last week, YYYY-Www [default: the last complete week]
+        #[arg(long)]
+        to: Option<String>,
+        /// H3 resolution of the hex rows
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(5..=10))]
+        res: u8,
+        /// Print the summary as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let an existing database role read the GIS views (and nothing else)
+    Grant {
+        /// The role, e.g. qgis (create it first with CREATE ROLE ... LOGIN)
+        role: String,
+    },
+}
+
+pub(crate) fn gis_command(config: &Config, cmd: GisCommand) -> Result<ExitCode> {
+    if !is_postgres(&config.db.to_string_lossy()) {
+        bail!(
+            "the GIS views are a PostgreSQL + PostGIS feature (--db postgres://...); on SQLite, GIS clients read the OGC API at /ogc (README: OGC API - Features) / GIS-vyerna finns bara i PostgreSQL; använd OGC API på /ogc"
+        );
+    }
+    let store = open_store(config)?;
+    match cmd {
+        GisCommand::Refresh {
+            weeks,
+            to,
+            res,
+            json,
+        } => {
+            use lagesbild::analysis::window::{TimeWindow, WindowKind};
+            let last = match to {
+                Some(w) => lagesbild::report::parse_week_id(&w)?,
+                None => {
+                    TimeWindow::containing(chrono::Utc::now(), WindowKind::IsoWeek, config.timezone)
+                        .previous()
+                }
+            };
+            let res = h3o::Resolution::try_from(res).context("--res")?;
+            let service = lagesbild::analysis::service::AnalysisService::new(
+                config.categories.clone(),
+                config.timezone,
+                config.study_area.clone(),
+            );
+            let r = lagesbild::report::gis::refresh(&service, &store, &last, weeks, res)
+                .context("the GIS aggregates were not refreshed")?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "GIS views refreshed for {} .. {} (data version {}): {} area rows ({}), {} hex rows at resolution {}",
+                    r.weeks.first().map(String::as_str).unwrap_or(""),
+                    r.weeks.last().map(String::as_str).unwrap_or(""),
+                    r.data_version,
+                    r.area_rows,
+                    r.layers.join(", "),
+                    r.hex_rows,
+                    r.resolution
+                );
+            }
+        }
+        GisCommand::Grant { role } => {
+            store.grant_gis_reader(&role)?;
+            println!(
+                "role {role} may now read lagesbild_gis.area_weeks and lagesbild_gis.hex_weeks (and nothing else)"
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -321,7 +321,9 @@ pub(crate) fn interventions_command(
     config: &Config,
     cmd: InterventionsCommand,
 ) -> Result<ExitCode> {
-    use lagesbild::intervention::{ActionInput, ActionStatus, CloseInput, InterventionId, parse_day};
+    use lagesbild::intervention::{
+        ActionInput, ActionStatus, CloseInput, InterventionId, parse_day,
+    };
     let store = open_store(config)?;
     match cmd {
         InterventionsCommand::Add { fields, json } => {

@@ -132,6 +132,9 @@ pub enum Command {
     /// Write a consistent copy of the SQLite database to a new file while it is in use
     #[command(after_help = database::MIGRATE_EXAMPLES)]
     Backup(database::BackupArgs),
+    /// Read-only views of weekly aggregates for GIS clients (PostgreSQL + PostGIS)
+    #[command(subcommand, after_help = database::GIS_EXAMPLES)]
+    Gis(database::GisCommand),
     /// List the incident categories
     Categories {
         /// Print as JSON
@@ -190,6 +193,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Command::Nearrepeat(args) => analysis::nearrepeat_command(&config, args),
         Command::Migrate(args) => database::migrate_command(&config, args),
         Command::Backup(args) => database::backup_command(&config, args),
+        Command::Gis(cmd) => database::gis_command(&config, cmd),
         Command::Categories { json } => analysis::categories_command(&config, json),
     }
 }

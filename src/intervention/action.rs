@@ -439,8 +439,7 @@ pub fn check_period(s: &str, name: &'static str) -> Result<String, InterventionE
     let n: u32 = digits.parse().map_err(|_| bad())?;
     let ok = match letter {
         'W' => {
-            digits.len() == 2
-                && NaiveDate::from_isoywd_opt(year, n, chrono::Weekday::Mon).is_some()
+            digits.len() == 2 && NaiveDate::from_isoywd_opt(year, n, chrono::Weekday::Mon).is_some()
         }
         'T' => digits.len() == 1 && (1..=3).contains(&n),
         'Q' => digits.len() == 1 && (1..=4).contains(&n),
@@ -451,4 +450,3 @@ pub fn check_period(s: &str, name: &'static str) -> Result<String, InterventionE
     }
     Ok(t)
 }
-

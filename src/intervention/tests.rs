@@ -263,7 +263,10 @@ fn configured_kinds_are_accepted_and_unknown_ones_named() {
     );
     // Without the configuration the same kind is refused, naming the field and the list.
     let err = input(v).validate().unwrap_err().to_string();
-    assert!(err.starts_with("kind:") && err.contains("action_kinds"), "{err}");
+    assert!(
+        err.starts_with("kind:") && err.contains("action_kinds"),
+        "{err}"
+    );
     // Stored codes decode even after the configuration dropped them.
     assert_eq!(
         InterventionKind::decode("social_insats").unwrap(),
@@ -313,8 +316,16 @@ fn actions_validate_with_defaults_and_name_bad_fields() {
         ("responsible", json!(42), "responsible:"),
         ("goal", json!("x".repeat(MAX_TEXT_CHARS + 1)), "goal:"),
         ("goal", json!("bell\u{7}"), "goal:"),
-        ("hotspot", json!({"type": "polygon", "geometry": {}}), "hotspot"),
-        ("hotspot", json!({"type": "hexes", "cells": ["nope"]}), "hotspot.cells:"),
+        (
+            "hotspot",
+            json!({"type": "polygon", "geometry": {}}),
+            "hotspot",
+        ),
+        (
+            "hotspot",
+            json!({"type": "hexes", "cells": ["nope"]}),
+            "hotspot.cells:",
+        ),
         ("surprise", json!(1), "body:"),
     ] {
         let mut bad = v.clone();
@@ -341,10 +352,20 @@ fn closing_sets_status_outcome_and_an_open_end() {
         outcome: Some(o.into()),
         end: None,
     };
-    assert!(close("active", "x").apply(&mut spec, &mut a, today).is_err());
-    let err = close("done", " ").apply(&mut spec, &mut a, today).unwrap_err();
+    assert!(
+        close("active", "x")
+            .apply(&mut spec, &mut a, today)
+            .is_err()
+    );
+    let err = close("done", " ")
+        .apply(&mut spec, &mut a, today)
+        .unwrap_err();
     assert!(err.to_string().starts_with("outcome:"), "{err}");
-    assert_eq!(a.status, ActionStatus::Active, "a refused close changes nothing");
+    assert_eq!(
+        a.status,
+        ActionStatus::Active,
+        "a refused close changes nothing"
+    );
     close("done", "Lamps in place")
         .apply(&mut spec, &mut a, today)
         .unwrap();

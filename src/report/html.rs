@@ -188,7 +188,11 @@ impl Page {
     fn header(&mut self, title: &str, params: &ReportParameters, synthetic: &[String]) {
         let _ = writeln!(self.out, "<header><h1>{}</h1>", esc(title));
         // The meeting view of the same period (not printed: it is a page of its own).
-        let lang = if self.lang == Lang::En { "?lang=en" } else { "" };
+        let lang = if self.lang == Lang::En {
+            "?lang=en"
+        } else {
+            ""
+        };
         let _ = writeln!(
             self.out,
             "<p class=\"meeting-link\"><a href=\"/meeting/{}/{}{lang}\">{}</a></p>",

@@ -140,7 +140,11 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     // name people): other callers learn that notes exist and are restricted (`serve::notes`).
     ("GET", "/api/reports/week/{id}", Permission::Aggregates),
     ("GET", "/api/reports/week/{id}/csv", Permission::Aggregates),
-    ("GET", "/api/reports/week/{id}/notes", Permission::Aggregates),
+    (
+        "GET",
+        "/api/reports/week/{id}/notes",
+        Permission::Aggregates,
+    ),
     ("PUT", "/api/reports/week/{id}/notes", Permission::Analysis),
     ("GET", "/api/reports/tertial/{id}", Permission::Aggregates),
     (

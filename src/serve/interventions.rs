@@ -218,8 +218,12 @@ async fn list(
                 None => store.interventions()?,
             };
             let keep = |i: &Intervention| {
-                statuses.as_ref().is_none_or(|s| s.contains(&i.action.status))
-                    && partner.as_ref().is_none_or(|p| i.spec.partner.as_str() == p.trim())
+                statuses
+                    .as_ref()
+                    .is_none_or(|s| s.contains(&i.action.status))
+                    && partner
+                        .as_ref()
+                        .is_none_or(|p| i.spec.partner.as_str() == p.trim())
                     && kind.as_ref().is_none_or(|k| &i.spec.kind == k)
                     && period.is_none_or(|(f, t)| i.spec.overlaps(f, t))
                     && decided_at
@@ -248,8 +252,10 @@ async fn list(
                         }))
                     })
                     .collect();
-                return Ok(axum::Json(json!({"type": "FeatureCollection", "features": features}))
-                    .into_response());
+                return Ok(
+                    axum::Json(json!({"type": "FeatureCollection", "features": features}))
+                        .into_response(),
+                );
             }
             Ok(axum::Json(json!({
                 "interventions": list,

@@ -64,12 +64,7 @@ fn may_read(access: &Access) -> bool {
 }
 
 /// The answer for `report` and `scope`, as `access` may see it.
-fn answer(
-    store: &Store,
-    report: &str,
-    scope: &str,
-    access: &Access,
-) -> Result<Value, ApiError> {
+fn answer(store: &Store, report: &str, scope: &str, access: &Access) -> Result<Value, ApiError> {
     let current = store.report_notes(report, scope)?;
     let versions = store.report_note_versions(report, scope)?;
     if !may_read(access) {
@@ -226,11 +221,7 @@ async fn put_notes(
                 text,
             };
             let audit = access
-                .audit(
-                    "notes.save",
-                    &format!("/api/reports/{report}/notes"),
-                    1,
-                )
+                .audit("notes.save", &format!("/api/reports/{report}/notes"), 1)
                 .with_detail(format!(
                     "section={} scope={scope} bytes={}",
                     version.section,

@@ -23,8 +23,8 @@ use crate::analysis::window::TimeWindow;
 use crate::report::csv_out::CsvOptions;
 use crate::report::week::ReportOptions;
 use crate::report::{
-    Lang, ReportError, csv_out, html, parse_quarter_id, parse_tertial_id,
-    parse_week_id, tertial, week,
+    Lang, ReportError, csv_out, html, parse_quarter_id, parse_tertial_id, parse_week_id, tertial,
+    week,
 };
 
 pub(super) type Params = Query<Vec<(String, String)>>;
@@ -334,4 +334,3 @@ async fn quarter_html(
 ) -> Result<Response, ApiError> {
     report(s, access, Kind::Quarter, id, q, Some(Out::Html)).await
 }
-

@@ -183,7 +183,10 @@ async fn bad_actions_get_a_4xx_naming_the_field_and_store_nothing() {
         (with("status", json!("paused")), "status:"),
         (with("status", json!(3)), "status:"),
         (with("kind", json!("social_insats")), "kind:"),
-        (with("end", json!("2026-11-30")), "end: the end 2026-11-30 is before"),
+        (
+            with("end", json!("2026-11-30")),
+            "end: the end 2026-11-30 is before",
+        ),
         (with("decided_at", json!("2026-W54")), "decided_at:"),
         (with("decided_at", json!("2026-T4")), "decided_at:"),
         (with("decided_at", json!("2026-Q5")), "decided_at:"),
@@ -246,7 +249,10 @@ async fn bad_actions_get_a_4xx_naming_the_field_and_store_nothing() {
         (json!({}), "outcome:"),
         (json!({"outcome": "  "}), "outcome:"),
         (json!({"status": "active", "outcome": "x"}), "status:"),
-        (json!({"outcome": "x", "end": "2026-01-01"}), "before the start"),
+        (
+            json!({"outcome": "x", "end": "2026-01-01"}),
+            "before the start",
+        ),
         (json!({"outcome": "x", "verdict": "good"}), "unknown field"),
     ] {
         let (status, v) = call(&s, send("POST", &close, body.to_string())).await;
@@ -288,7 +294,11 @@ async fn reporters_and_viewers_cannot_write_actions() {
                 format!("Bearer {token}").parse().unwrap(),
             );
             let (status, v) = call(&s, req).await;
-            assert_eq!(status, StatusCode::FORBIDDEN, "{role:?} {method} {uri}: {v}");
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{role:?} {method} {uri}: {v}"
+            );
         }
     }
     let (_, again) = call(&s, get(&format!("/api/interventions/{id}"))).await;
@@ -327,7 +337,14 @@ fn cli_adds_updates_closes_and_filters_actions() {
     assert_eq!(a["end"], Value::Null);
     assert_eq!(a["decided_at"], "2026-W49");
     let id = a["id"].to_string();
-    let (code, b) = sb.run_json(&["interventions", "update", &id, "--status", "active", "--json"]);
+    let (code, b) = sb.run_json(&[
+        "interventions",
+        "update",
+        &id,
+        "--status",
+        "active",
+        "--json",
+    ]);
     assert_eq!(code, 0, "{b}");
     assert_eq!(b["status"], "active");
     assert_eq!(b["goal"], "Färre bränder", "update keeps what is not given");

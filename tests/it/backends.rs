@@ -550,9 +550,7 @@ fn actions_and_note_versions_are_the_same_on_both_backends() {
                 saved_at: "2026-12-07T10:00:00Z".into(),
                 text: text.into(),
             };
-            store
-                .save_report_note("2026-W49", "", &v, &audit)
-                .unwrap();
+            store.save_report_note("2026-W49", "", &v, &audit).unwrap();
         }
         keep(serde_json::to_value(store.report_note_versions("2026-W49", "").unwrap()).unwrap());
         keep(serde_json::to_value(store.report_notes("2026-W49", "").unwrap()).unwrap());
@@ -563,12 +561,20 @@ fn actions_and_note_versions_are_the_same_on_both_backends() {
     assert_eq!(a, b);
     assert_eq!(a[0]["status"], "active");
     assert_eq!(a[0]["end"], Value::Null);
-    assert!(a[1].as_str().unwrap().contains("already registers"), "{}", a[1]);
+    assert!(
+        a[1].as_str().unwrap().contains("already registers"),
+        "{}",
+        a[1]
+    );
     assert_eq!(a[2]["status"], "cancelled");
     assert!(a[3].as_str().unwrap().starts_with("hotspot:"), "{}", a[3]);
     assert_eq!(a[4]["status"], "done");
     assert_eq!(a[4]["end"], "2026-12-07");
-    assert_eq!(a[5].as_array().unwrap().len(), 1, "cancelled ones start later");
+    assert_eq!(
+        a[5].as_array().unwrap().len(),
+        1,
+        "cancelled ones start later"
+    );
     assert_eq!(a[6].as_array().unwrap().len(), 2);
     assert_eq!(a[7].as_array().unwrap().len(), 4);
     assert_eq!(a[7][0]["text"], "Anteckningar 2");
@@ -785,4 +791,165 @@ fn migrate_round_trip_sqlite_postgres_sqlite_keeps_every_report() {
     let refused = run(&pg, &["backup", copy.to_str().unwrap()]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("pg_dump"));
+}
+
+/// GDAL's PostgreSQL driver reads the GIS views with a role that `gis grant` allowed, and
+/// that role is refused the incident table.
+#[test]
+fn gdal_reads_the_gis_views_with_a_read_only_role_that_cannot_read_incidents() {
+    let pg = pg_database();
+    let sb = Sandbox::new();
+    let districts = districts_path();
+    ok(
+        &pg,
+        &[
+            "areas",
+            "import",
+            districts.to_str().unwrap(),
+            "--layer",
+            "districts",
+            "--id-field",
+            "id",
+            "--name-field",
+            "name",
+        ],
+    );
+    sb.file(
+        "rows.csv",
+        format!("{HEADER}{}", (0..40).map(row).collect::<String>()).as_bytes(),
+    );
+    ok(
+        &pg,
+        &[
+            "ingest",
+            sb.dir.path().join("rows.csv").to_str().unwrap(),
+            "--partner",
+            "polisen",
+        ],
+    );
+    let r = json(
+        &pg,
+        &[
+            "gis", "refresh", "--weeks", "4", "--to", "2026-W47", "--json",
+        ],
+    );
+    assert_eq!(
+        r["weeks"],
+        serde_json::json!(["2026-W44", "2026-W45", "2026-W46", "2026-W47"])
+    );
+    assert!(r["hex_rows"].as_u64().unwrap() > 0, "{r}");
+    assert_eq!(r["area_rows"], 4 * 6, "{r}");
+    // A login role for QGIS, allowed the views only.
+    let role = format!(
+        "gis_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let base = std::env::var("LAGESBILD_TEST_PG_URL").unwrap();
+    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE ROLE {role} LOGIN"))
+        .unwrap();
+    ok(&pg, &["gis", "grant", &role]);
+    let refused = run(&pg, &["gis", "grant", "no_such_role_x"]);
+    assert!(!refused.status.success());
+    let hostport = base
+        .split('@')
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap();
+    let (host, port) = hostport.split_once(':').unwrap();
+    let dbname = pg.rsplit('/').next().unwrap();
+    let conn = format!("PG:host={host} port={port} dbname={dbname} user={role}");
+    let ogrinfo = |args: &[&str]| {
+        Command::new("ogrinfo")
+            .args(args)
+            .output()
+            .expect("ogrinfo (gdal-bin; scripts/test installs it)")
+    };
+    // The views are listed as layers and read with their geometries. (Table names are in
+    // the catalogue every role can read; `schemas=lagesbild_gis` lists the views only.)
+    let out = ogrinfo(&["-ro", "-q", &format!("{conn} schemas=lagesbild_gis")]);
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(listing.contains("area_weeks"), "{listing}");
+    assert!(listing.contains("hex_weeks"), "{listing}");
+    assert!(
+        !listing.contains("incidents"),
+        "the role sees the incident table: {listing}"
+    );
+    let out = ogrinfo(&[
+        "-ro",
+        "-q",
+        &conn,
+        "-sql",
+        "SELECT sum(incidents) AS n, count(*) AS rows FROM lagesbild_gis.area_weeks WHERE week = '2026-W46'",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same week through the analysis: the views hold an analyst's numbers.
+    let areas = json(
+        &pg,
+        &[
+            "report",
+            "week",
+            "2026-W46",
+            "--format",
+            "json",
+            "--as-of=2026-12-01T00:00:00Z",
+        ],
+    );
+    let total = areas["totals"]["count"]
+        .as_f64()
+        .or_else(|| areas["totals"]["current"].as_f64());
+    assert!(
+        text.contains("rows (Integer") || text.contains("rows (Integer64"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rows (Integer64) = 6") || text.contains("rows (Integer) = 6"),
+        "{text}"
+    );
+    if let Some(total) = total {
+        assert!(
+            text.contains(&format!("n (Real) = {total}")),
+            "{text} vs {total}"
+        );
+    }
+    let out = ogrinfo(&[
+        "-ro",
+        "-q",
+        &conn,
+        "lagesbild_gis.hex_weeks",
+        "-where",
+        "incidents > 0",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("POLYGON (("), "{text}");
+    // The incident table is refused.
+    let out = ogrinfo(&["-ro", "-q", &conn, "-sql", "SELECT * FROM incidents"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_lowercase()
+        + &String::from_utf8_lossy(&out.stdout).to_lowercase();
+    assert!(err.contains("permission denied"), "{err}");
+    // SQLite has no GIS views and says what to use instead.
+    let lite = sb.db();
+    let out = run(lite.to_str().unwrap(), &["gis", "refresh"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/ogc"));
 }

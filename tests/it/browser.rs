@@ -256,7 +256,10 @@ fn the_meeting_view_runs_a_weekly_meeting_in_headless_chromium() {
         let (status, body) = http_get(&addr, path);
         let body = String::from_utf8_lossy(&body);
         assert_eq!(status, 400, "{path}: {body}");
-        assert!(body.contains("period:") && !body.contains("<script>"), "{path}: {body}");
+        assert!(
+            body.contains("period:") && !body.contains("<script>"),
+            "{path}: {body}"
+        );
     }
     let (status, body) = http_get(&addr, &format!("/meeting/week/{WEEK}"));
     assert_eq!(status, 200);
@@ -300,5 +303,8 @@ fn the_meeting_view_runs_a_weekly_meeting_in_headless_chromium() {
     ] {
         assert!(text.contains(section), "the PDF lacks {section:?}:\n{text}");
     }
-    assert!(!text.contains("Skriv ut / spara som PDF"), "buttons are not printed");
+    assert!(
+        !text.contains("Skriv ut / spara som PDF"),
+        "buttons are not printed"
+    );
 }

@@ -52,15 +52,35 @@ async fn every_save_is_a_version_and_partners_write_side_by_side() {
     let housing = make_token(&sb.db(), "bostadsbolaget", Role::Analyst);
 
     // Today's body still works and is the meeting notes.
-    let (status, v) = call(&s, put(json!({"notes": "Första utkast"}).to_string()), &police).await;
+    let (status, v) = call(
+        &s,
+        put(json!({"notes": "Första utkast"}).to_string()),
+        &police,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["notes"], "Första utkast");
     let saves = [
-        (&police, json!({"section": "notes", "text": "Anteckningar v49"})),
-        (&police, json!({"section": "partner", "text": "Från polisen: bränder i Alby"})),
-        (&housing, json!({"section": "partner", "text": "Från bostadsbolaget: klotter"})),
-        (&housing, json!({"section": "decisions", "text": "Trygghetsvandring i Alby\nBelysning vid Fittja"})),
-        (&police, json!({"section": "partner", "text": "Från polisen: bränder och stölder"})),
+        (
+            &police,
+            json!({"section": "notes", "text": "Anteckningar v49"}),
+        ),
+        (
+            &police,
+            json!({"section": "partner", "text": "Från polisen: bränder i Alby"}),
+        ),
+        (
+            &housing,
+            json!({"section": "partner", "text": "Från bostadsbolaget: klotter"}),
+        ),
+        (
+            &housing,
+            json!({"section": "decisions", "text": "Trygghetsvandring i Alby\nBelysning vid Fittja"}),
+        ),
+        (
+            &police,
+            json!({"section": "partner", "text": "Från polisen: bränder och stölder"}),
+        ),
     ];
     for (token, body) in &saves {
         let (status, v) = call(&s, put(body.to_string()), token).await;
@@ -69,7 +89,10 @@ async fn every_save_is_a_version_and_partners_write_side_by_side() {
     let (status, v) = call(&s, get(), &police).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["restricted"], false);
-    assert_eq!(v["notes"], "Anteckningar v49", "today's field: the current notes");
+    assert_eq!(
+        v["notes"], "Anteckningar v49",
+        "today's field: the current notes"
+    );
     assert_eq!(v["sections"]["notes"], "Anteckningar v49");
     assert_eq!(
         v["sections"]["decisions"],
@@ -98,10 +121,7 @@ async fn every_save_is_a_version_and_partners_write_side_by_side() {
         },
     )
     .unwrap();
-    assert_eq!(
-        audit.iter().filter(|e| e.action == "notes.save").count(),
-        6
-    );
+    assert_eq!(audit.iter().filter(|e| e.action == "notes.save").count(), 6);
 }
 
 #[tokio::test]
@@ -112,8 +132,16 @@ async fn concurrent_edits_of_the_same_notes_keep_both_versions() {
     let a = make_token(&sb.db(), "polisen", Role::Analyst);
     let b = make_token(&sb.db(), "kommunen", Role::Analyst);
     let (ra, rb) = tokio::join!(
-        call(&s, put(json!({"section": "notes", "text": "Version A"}).to_string()), &a),
-        call(&s, put(json!({"section": "notes", "text": "Version B"}).to_string()), &b),
+        call(
+            &s,
+            put(json!({"section": "notes", "text": "Version A"}).to_string()),
+            &a
+        ),
+        call(
+            &s,
+            put(json!({"section": "notes", "text": "Version B"}).to_string()),
+            &b
+        ),
     );
     assert_eq!(ra.0, StatusCode::OK, "{}", ra.1);
     assert_eq!(rb.0, StatusCode::OK, "{}", rb.1);
@@ -127,7 +155,10 @@ async fn concurrent_edits_of_the_same_notes_keep_both_versions() {
     texts.sort_unstable();
     assert_eq!(texts, ["Version A", "Version B"]);
     let current = v["notes"].as_str().unwrap();
-    assert_eq!(current, v["versions"][0]["text"], "the newest save is current");
+    assert_eq!(
+        current, v["versions"][0]["text"],
+        "the newest save is current"
+    );
 }
 
 #[tokio::test]

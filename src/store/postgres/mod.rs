@@ -7,6 +7,7 @@
 //! inserts go in chunks through `unnest` arrays: one round trip per chunk, not per row.
 
 mod copy;
+mod gis;
 mod schema;
 mod sessions;
 mod tx;
@@ -19,8 +20,8 @@ use postgres::{Client, NoTls, Row};
 use super::codec;
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
-    WriteTx, redact,
+    Backend, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError, StoredArea,
+    StoredIncident, WriteTx, redact,
 };
 use crate::intervention::{
     ActionSpec, ActionStatus, Intervention, InterventionError, InterventionId, InterventionSpec,
@@ -646,6 +647,19 @@ impl Backend for PgStore {
 
     fn copy_writer(&self) -> Result<Box<dyn crate::store::copy::CopyWriter + '_>> {
         Ok(Box::new(copy::PgCopy::begin(self.conn()?)?))
+    }
+
+    fn replace_gis_weeks(
+        &self,
+        weeks: &[String],
+        areas: &[crate::store::GisAreaWeek],
+        hexes: &[crate::store::GisHexWeek],
+    ) -> Result<()> {
+        self.replace_gis(weeks, areas, hexes)
+    }
+
+    fn grant_gis_reader(&self, role: &str) -> Result<()> {
+        self.grant_gis(role)
     }
 
     fn add_action(&self, spec: &InterventionSpec, action: &ActionSpec) -> Result<Intervention> {

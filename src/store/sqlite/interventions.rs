@@ -18,7 +18,9 @@ use crate::intervention::{
     ActionSpec, ActionStatus, Intervention, InterventionError, InterventionId, InterventionSpec,
     InterventionTarget, OpenEnd,
 };
-use crate::store::codec::{self, INTERVENTION_COLUMNS as COLUMNS, InterventionValues, parse_stored_day};
+use crate::store::codec::{
+    self, INTERVENTION_COLUMNS as COLUMNS, InterventionValues, parse_stored_day,
+};
 use crate::store::{Result, StoreError};
 
 /// Registers an intervention with its action fields and returns it as stored.

@@ -27,8 +27,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
-    WriteTx,
+    Backend, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError, StoredArea,
+    StoredIncident, WriteTx,
 };
 use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
 use crate::model::Incident;

@@ -382,7 +382,9 @@ fn every_table_and_column_is_copied_by_migrate() {
             .find(|t| t.name == table)
             .unwrap_or_else(|| panic!("table {table} is not in store::copy::TABLES"));
         let mut cols = conn
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+            ))
             .unwrap();
         let columns: Vec<String> = cols
             .query_map([], |r| r.get(0))
@@ -393,9 +395,16 @@ fn every_table_and_column_is_copied_by_migrate() {
         let mut have: Vec<&str> = columns.iter().map(String::as_str).collect();
         want.sort_unstable();
         have.sort_unstable();
-        assert_eq!(have, want, "columns of {table} differ from store::copy::TABLES");
+        assert_eq!(
+            have, want,
+            "columns of {table} differ from store::copy::TABLES"
+        );
     }
     for t in TABLES {
-        assert!(tables.iter().any(|n| n == t.name), "{} is not a table", t.name);
+        assert!(
+            tables.iter().any(|n| n == t.name),
+            "{} is not a table",
+            t.name
+        );
     }
 }
