@@ -523,7 +523,14 @@ impl Page {
         self.out.push_str("</p>\n");
     }
 
-    fn notes(&mut self, notes: Option<&crate::store::ReportNotes>, api: &str) {
+    /// The notes; `restricted` when they exist but the reader's role may not see them;
+    /// `meeting` is the meeting view where they are written.
+    fn notes(
+        &mut self,
+        notes: Option<&crate::store::ReportNotes>,
+        restricted: bool,
+        meeting: &str,
+    ) {
         match notes {
             Some(n) => {
                 let _ = writeln!(self.out, "<div class=\"notes\">{}</div>", esc(&n.text));
@@ -534,20 +541,26 @@ impl Page {
                 );
                 self.p("note", &t);
             }
+            None if restricted => {
+                let t = self.t(
+                    "Det finns mötesanteckningar för perioden, men din roll får inte läsa dem.",
+                    "Meeting notes exist for this period, but your role may not read them.",
+                );
+                self.p("note", t);
+            }
             None => {
                 self.out.push_str("<div class=\"notes\"></div>\n");
                 let t = format!(
-                    "{} PUT {api}",
+                    "{} {meeting}",
                     self.t(
-                        "Inga anteckningar sparade. Spara med",
-                        "No notes stored. Store them with"
+                        "Inga anteckningar sparade. Skriv dem i mötesvyn:",
+                        "No notes stored. Write them in the meeting view:"
                     )
                 );
                 self.p("note", &t);
             }
         }
     }
-
     fn method(&mut self, params: &ReportParameters, warnings: &[String]) {
         let lang = self.lang;
         let text = format!(
@@ -844,7 +857,8 @@ pub fn week(r: &WeekReport, lang: Lang) -> String {
     p.open(s[8]);
     p.notes(
         r.notes.as_ref(),
-        &format!("/api/reports/week/{}/notes", r.id),
+        r.notes_restricted,
+        &format!("/meeting/week/{}", r.id),
     );
     p.close();
     p.open(s[9]);
@@ -981,7 +995,8 @@ pub fn tertial(r: &TertialReport, lang: Lang) -> String {
     p.open(s[8]);
     p.notes(
         r.notes.as_ref(),
-        &format!("/api/reports/{}/{}/notes", r.parameters.report, r.id),
+        r.notes_restricted,
+        &format!("/meeting/{}/{}", r.parameters.report, r.id),
     );
     p.close();
     p.open(s[9]);

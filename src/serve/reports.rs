@@ -181,6 +181,7 @@ async fn report(
                     let mut r = week::build(service, store, &window, &opts)?;
                     if let Some(s) = suppression {
                         r.suppress_small_counts(s.k);
+                        r.notes_restricted = r.notes.is_some();
                         r.notes = None;
                     }
                     let file = format!("veckolagesbild-{}.csv", r.id);
@@ -196,6 +197,7 @@ async fn report(
                     let mut r = tertial::build(service, store, &window, &opts)?;
                     if let Some(s) = suppression {
                         r.suppress_small_counts(s.k);
+                        r.notes_restricted = r.notes.is_some();
                         r.notes = None;
                     }
                     let file = if kind == Kind::Quarter {
