@@ -137,7 +137,7 @@ impl WebConfig {
                 )
             });
         };
-        for page in ["index.html", "report.html", "meeting.html"] {
+        for page in ["index.html", "report.html"] {
             if !dir.join(page).is_file() {
                 return Some(format!(
                     "the web map's files are not at {} (no {page}); set LAGESBILD_WEB_DIR or \

@@ -1673,6 +1673,14 @@ async fn reports_are_suppressed_for_viewers() {
         seen["notes"].is_null(),
         "viewers do not see the meeting notes"
     );
+    assert_eq!(
+        seen["notes_restricted"], true,
+        "viewers are told that notes exist"
+    );
+    assert!(
+        full.get("notes_restricted").is_none(),
+        "absent when readable"
+    );
     // No published count in the viewer's totals is between 1 and k-1.
     let mut small = Vec::new();
     fn walk(v: &serde_json::Value, key: &str, small: &mut Vec<f64>) {
