@@ -273,6 +273,7 @@ fn the_meeting_view_runs_a_weekly_meeting_in_headless_chromium() {
         .env("LAGESBILD_TOKEN", &token)
         .env("LAGESBILD_CHROMIUM", &chromium)
         .env("LAGESBILD_PDF", &pdf)
+        .env("LAGESBILD_SCREENSHOTS", repo().join("target/screenshots"))
         .current_dir(&web)
         .output()
         .expect("run node (install Node.js 18 or newer)");

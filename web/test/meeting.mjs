@@ -76,6 +76,10 @@ try {
   await page.click("#open-actions button.set-active");
   await page.waitForFunction(() => document.querySelector("#open-actions .status-active") !== null);
   results.action_text = (await page.textContent("#open-actions")).trim().slice(0, 200);
+  if (process.env.LAGESBILD_SCREENSHOTS) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${process.env.LAGESBILD_SCREENSHOTS}/meeting.png`, fullPage: false });
+  }
 
   // Printed as A4 with its sections.
   await page.emulateMedia({ media: "print" });
