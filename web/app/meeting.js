@@ -103,14 +103,16 @@ function renderSituation() {
     ...(em.intensifying || []).map((h) => [h, t("mt_intensifying")]),
   ];
   $("emerging").replaceChildren(...(hexes.length ? hexes.map(([h, label]) => {
-    const item = li(`${h.place || h.cell} (${label}) · ${t("mt_incidents", { n: num(h.figure?.count) })}`);
+    const item = li(`${h.place || h.cell} (${label}) · ${t("mt_incidents", { n: num(h.figure?.count) })}`,
+      actionButton(`${h.place || h.cell} (${label})`, { type: "hexes", cells: [h.cell] }));
     item.title = h.cell;
     return item;
   }) : [li(t("mt_none"))]));
 
   const areas = report.top_areas || report.areas || [];
   $("top-areas").replaceChildren(...(areas.length ? areas.slice(0, 10).map((a) =>
-    li(`${a.name} · ${t("mt_incidents", { n: num(a.figure?.count ?? a.count) })}`)) : [li(t("mt_none"))]));
+    li(`${a.name} · ${t("mt_incidents", { n: num(a.figure?.count ?? a.count) })}`,
+      actionButton(a.name, { type: "area", layer: report.parameters.layer, id: a.id }))) : [li(t("mt_none"))]));
 
   const cells = report.hour_weekday?.cells || [];
   const max = Math.max(1, ...cells.flat().filter((x) => x !== null));
@@ -159,6 +161,14 @@ function renderNotes(n) {
   }));
 }
 
+/** "Make it an action" for a hotspot (an area or a hex) of the situation picture. */
+function actionButton(label, target) {
+  if (!(me && ["analyst", "admin"].includes(me.role))) return null;
+  const b = el("button", { type: "button", class: "no-print hotspot-action", text: t("mt_to_action") });
+  b.addEventListener("click", () => makeAction(label, target));
+  return b;
+}
+
 async function save(section, text) {
   const n = await must("PUT", `${base}/notes`, { section, text });
   renderNotes(n);
@@ -170,15 +180,16 @@ function today() {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
-/** A decision becomes a planned action tied to the period's top area. */
-async function makeAction(line) {
+/** A decision (or a hotspot) becomes a planned action, tied to `target` or else to the
+ * period's top area. */
+async function makeAction(line, target) {
   const layer = report.parameters.layer;
   const top = (report.top_areas || report.areas || [])[0];
-  if (!top) {
+  if (!target && !top) {
     showError(t("mt_no_target"));
     return;
   }
-  const area = { type: "area", layer, id: top.id };
+  const area = target || { type: "area", layer, id: top.id };
   const a = await must("POST", "/api/interventions", {
     kind: $("action-kind").value || "dialogue",
     partner: me.partner,
