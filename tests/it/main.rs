@@ -6,6 +6,7 @@
     reason = "test helpers panic on failure, which is the point"
 )]
 
+mod actions;
 mod analysis;
 mod analysis_reference;
 mod api;
@@ -22,6 +23,7 @@ mod forecast;
 mod headers;
 mod interventions;
 mod nearrepeat;
+mod notes_history;
 mod ogc;
 mod operations;
 mod periods;
