@@ -556,6 +556,24 @@ pub async fn run(
     let shutdown = shutdown_signal()?;
     tokio::pin!(shutdown);
     let listener = tokio::net::TcpListener::bind(bind).await?;
+    // Other servers' commits reach this one at once on PostgreSQL (LISTEN/NOTIFY); the
+    // data version is also re-read every VERSION_TTL, which covers SQLite and a lost
+    // LISTEN connection.
+    let watcher = state.clone();
+    let watching = tokio::task::spawn_blocking(move || {
+        let store = watcher.store()?;
+        let w = watcher.clone();
+        store
+            .watch_data_version(Arc::new(move || w.refresh_version()))
+            .map_err(ApiError::from)
+    })
+    .await;
+    match watching {
+        Ok(Ok(true)) => tracing::info!("listening for other servers' data versions"),
+        Ok(Ok(false)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "not listening for data versions"),
+        Err(e) => tracing::warn!(error = %e, "not listening for data versions"),
+    }
     let address = listener.local_addr()?;
     tracing::info!(%address, "lagesbild is serving; open http://{address}/");
     if let Some(missing) = state.web().missing() {

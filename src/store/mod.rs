@@ -382,6 +382,15 @@ pub trait Backend: Send + Sync {
             "the GIS views are a PostgreSQL + PostGIS feature; on SQLite, GIS clients read the OGC API (/ogc) / GIS-vyerna finns bara i PostgreSQL".into(),
         ))
     }
+    /// Calls `on_change` (from a thread of its own) whenever another process commits a new
+    /// data version, for as long as the process runs; `false` when the backend cannot tell
+    /// (SQLite: readers poll [`Backend::data_version`]). On PostgreSQL this is
+    /// `LISTEN lagesbild_data_version`, reconnecting after a lost connection (and calling
+    /// `on_change` then, since notifications may have been missed).
+    fn watch_data_version(&self, on_change: Arc<dyn Fn() + Send + Sync>) -> Result<bool> {
+        let _ = on_change;
+        Ok(false)
+    }
     /// Lets database role `role` read the GIS views (and nothing else lagesbild stores).
     fn grant_gis_reader(&self, role: &str) -> Result<()> {
         let _ = role;

@@ -953,3 +953,46 @@ fn gdal_reads_the_gis_views_with_a_read_only_role_that_cannot_read_incidents() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/ogc"));
 }
+
+/// On PostgreSQL a server hears another process's commit at once (LISTEN/NOTIFY on the data
+/// version), rather than at its next poll.
+#[test]
+fn postgres_tells_a_listener_of_every_new_data_version() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let pg = pg_database();
+    let store = lagesbild::store::Store::open(Path::new(&pg)).unwrap();
+    let heard = Arc::new(AtomicUsize::new(0));
+    let h = heard.clone();
+    assert!(
+        store
+            .watch_data_version(Arc::new(move || {
+                h.fetch_add(1, Ordering::SeqCst);
+            }))
+            .unwrap()
+    );
+    // Give the LISTEN connection a moment to be set up before the commit.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sb = Sandbox::new();
+    sb.file("a.csv", format!("{HEADER}{}", row(1)).as_bytes());
+    ok(
+        &pg,
+        &[
+            "ingest",
+            sb.dir.path().join("a.csv").to_str().unwrap(),
+            "--partner",
+            "polisen",
+        ],
+    );
+    let t = std::time::Instant::now();
+    while heard.load(Ordering::SeqCst) == 0 {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "no notification of the ingest's data version"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // SQLite has no notifications; its readers poll.
+    let lite = lagesbild::store::Store::open(&sb.db()).unwrap();
+    assert!(!lite.watch_data_version(Arc::new(|| {})).unwrap());
+}

@@ -662,6 +662,18 @@ impl Backend for PgStore {
         self.grant_gis(role)
     }
 
+    fn watch_data_version(
+        &self,
+        on_change: std::sync::Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<bool> {
+        let url = self.url.clone();
+        std::thread::Builder::new()
+            .name("lagesbild-listen".into())
+            .spawn(move || listen_loop(&url, &*on_change))
+            .map_err(|e| StoreError::Database(format!("cannot start the LISTEN thread: {e}")))?;
+        Ok(true)
+    }
+
     fn add_action(&self, spec: &InterventionSpec, action: &ActionSpec) -> Result<Intervention> {
         let id = self.in_transaction(|tx| {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
@@ -1032,5 +1044,35 @@ impl Backend for PgStore {
                 detail: r.get(8),
             })
             .collect())
+    }
+}
+
+/// `LISTEN lagesbild_data_version` on a connection of its own, forever: every
+/// notification calls `on_change`; a lost connection is retried every second (and
+/// `on_change` called once it is back, since notifications may have been missed).
+fn listen_loop(url: &str, on_change: &(dyn Fn() + Send + Sync)) {
+    use postgres::fallible_iterator::FallibleIterator;
+    let mut lost = false;
+    loop {
+        let listened = Client::connect(url, NoTls).and_then(|mut client| {
+            client.batch_execute("LISTEN lagesbild_data_version")?;
+            if lost {
+                tracing::info!("LISTEN connection to the database is back");
+                on_change();
+            }
+            let mut notifications = client.notifications();
+            let mut it = notifications.blocking_iter();
+            while it.next()?.is_some() {
+                on_change();
+            }
+            Ok(())
+        });
+        if let Err(e) = listened {
+            if !lost {
+                tracing::warn!(error = %e, "LISTEN for data versions failed; polling until it is back");
+            }
+            lost = true;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
     }
 }
