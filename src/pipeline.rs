@@ -18,8 +18,9 @@ use serde::Serialize;
 use crate::config::{Config, SWEDEN};
 use crate::index::{AreaIndex, cells_for};
 use crate::ingest::{
-    AreaError, AreaImportOptions, Format, IngestError, Rejection, RowOutcome, RowPos, RowRules,
-    read_area_layer, read_csv, read_geojson,
+    AreaError, AreaImportOptions, CsvOptions, Encoding, Format, ImportProfile, IngestError,
+    MappedColumn, Rejection, RowOutcome, RowPos, RowRules, read_area_layer, read_csv,
+    read_geojson,
 };
 use crate::model::access::AuditEntry;
 use crate::model::{Crs, Incident, Partner};
@@ -66,6 +67,16 @@ pub struct IngestRequest {
     pub audit: Option<AuditEntry>,
 }
 
+/// How to read the file beyond [`IngestRequest`]: an import profile and the encoding.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The import profile to read the file with (CSV only): its columns, formats and
+    /// partner. The request's `partner` and `crs`, when given, must agree with it.
+    pub profile: Option<ImportProfile>,
+    /// The file's encoding, overriding the profile's (`--encoding`).
+    pub encoding: Option<Encoding>,
+}
+
 /// The outcome of one ingest, printed as the summary (`--json` prints it as is).
 #[derive(Debug, Clone, Serialize)]
 pub struct IngestReport {
@@ -82,6 +93,11 @@ pub struct IngestReport {
     pub counts: BatchCounts,
     /// Data rows read.
     pub rows: u64,
+    /// The import profile used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Which file column fed which field, and how it was found (CSV).
+    pub mapping: Vec<MappedColumn>,
     /// The first rejections, in file order.
     pub rejections: Vec<Rejection>,
     /// True when more rejections happened than are listed.
@@ -135,7 +151,19 @@ pub fn ingest<R: Read + Send>(
     input: R,
     req: &IngestRequest,
 ) -> Result<IngestReport, PipelineError> {
+    ingest_with(store, config, input, req, &ReadOptions::default())
+}
+
+/// [`ingest`] with an import profile or an encoding.
+pub fn ingest_with<R: Read + Send>(
+    store: &Store,
+    config: &Config,
+    input: R,
+    req: &IngestRequest,
+    read: &ReadOptions,
+) -> Result<IngestReport, PipelineError> {
     let started = Instant::now();
+    let (partner, crs, csv_options, date_format) = apply_profile(req, read)?;
     let index = AreaIndex::build(&store.areas(None)?);
     let rules = RowRules {
         categories: config.categories.clone(),
@@ -144,18 +172,21 @@ pub fn ingest<R: Read + Send>(
             .or_else(|| index.default_region())
             .unwrap_or(SWEDEN),
         timezone: config.timezone,
-        partner: req.partner.clone(),
-        crs: req.crs,
+        partner,
+        crs,
         now: req.now,
+        date_format,
         cleaned_descriptions: std::sync::Arc::default(),
     };
     let cleaned = std::sync::Arc::clone(&rules.cleaned_descriptions);
     let resolutions = config.h3_resolutions.clone();
     let mut warnings = Vec::new();
+    let mut mapping = Vec::new();
     let rows: Box<dyn Iterator<Item = Result<RowOutcome, IngestError>> + Send + '_> =
         match req.format {
             Format::Csv => {
-                let (layout, rows) = read_csv(input, rules)?;
+                let (layout, rows) = read_csv(input, rules, &csv_options)?;
+                mapping = layout.mapping;
                 if !layout.ignored_columns.is_empty() {
                     warnings.push(format!(
                         "ignored column(s): {}",
@@ -349,6 +380,8 @@ pub fn ingest<R: Read + Send>(
         batch,
         counts,
         rows: total_rows,
+        profile: read.profile.as_ref().map(|p| p.name.clone()),
+        mapping,
         rejections,
         rejections_truncated,
         outside_rows,
@@ -356,6 +389,51 @@ pub fn ingest<R: Read + Send>(
         data_version,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The partner, CRS, CSV options and time format an ingest reads with: the request's,
+/// completed by its profile; a conflict between the two is an error.
+fn apply_profile(
+    req: &IngestRequest,
+    read: &ReadOptions,
+) -> Result<(Option<Partner>, Option<Crs>, CsvOptions, Option<String>), IngestError> {
+    let Some(p) = &read.profile else {
+        let opts = CsvOptions {
+            encoding: read.encoding.unwrap_or_default(),
+            ..CsvOptions::default()
+        };
+        return Ok((req.partner.clone(), req.crs, opts, None));
+    };
+    if req.format != Format::Csv {
+        return Err(IngestError::Options(format!(
+            "the import profile {:?} reads CSV files; a GeoJSON file is read without a profile / importprofilen {:?} läser CSV-filer",
+            p.name, p.name
+        )));
+    }
+    let own = Partner::parse(&p.partner).map_err(IngestError::Options)?;
+    if let Some(given) = &req.partner
+        && *given != own
+    {
+        return Err(IngestError::Options(format!(
+            "the import profile {:?} belongs to partner {own}, but the file is filed for {given}; use that partner's own profile / importprofilen {:?} hör till {own}, men filen lämnas in för {given}",
+            p.name, p.name
+        )));
+    }
+    if let (Some(given), Some(own_crs)) = (req.crs, p.crs)
+        && given != own_crs
+    {
+        return Err(IngestError::Options(format!(
+            "--crs {} differs from the import profile's CRS {}; leave --crs out or change the profile",
+            given.name(),
+            own_crs.name()
+        )));
+    }
+    let opts = CsvOptions {
+        map: Some((p.name.clone(), p.map.clone())),
+        decimal: p.decimal,
+        encoding: read.encoding.unwrap_or(p.encoding),
+    };
+    Ok((Some(own), req.crs.or(p.crs), opts, p.date_format.clone()))
 }
 
 fn assign(o: RowOutcome, index: &AreaIndex, resolutions: &[Resolution]) -> Ready {
@@ -495,6 +573,7 @@ pub fn correct_incident(
         partner: Some(partner.clone()),
         crs: Some(Crs::Wgs84),
         now,
+        date_format: None,
         cleaned_descriptions: std::sync::Arc::default(),
     };
     let text =

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use h3o::{CellIndex, Resolution};
 
+use crate::ingest::ImportProfile;
 use crate::intervention::{Intervention, InterventionId, InterventionSpec};
 use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, TokenInfo};
 use crate::model::{Area, Incident, Wgs84};
@@ -413,6 +414,18 @@ pub trait Backend: Send + Sync {
     ) -> Result<Option<TokenInfo>>;
     /// Appends an audit entry on its own (reads, logins); returns its id.
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64>;
+
+    // ---- import profiles ----------------------------------------------------------------
+
+    /// Adds or replaces an import profile (by name) with its audit entry, atomically.
+    fn put_profile(&self, profile: &ImportProfile, audit: &AuditEntry) -> Result<()>;
+    /// Every import profile, by name.
+    fn profiles(&self) -> Result<Vec<ImportProfile>>;
+    /// One import profile.
+    fn profile(&self, name: &str) -> Result<Option<ImportProfile>>;
+    /// Deletes an import profile with its audit entry, atomically; false (and no audit
+    /// entry) when there was none.
+    fn delete_profile(&self, name: &str, audit: &AuditEntry) -> Result<bool>;
     /// Audit entries matching `filter`, newest first.
     fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
 }

@@ -6,6 +6,7 @@
 //! schema is migrated under the same lock when a store is opened (`schema.rs`). Incident
 //! inserts go in chunks through `unnest` arrays: one round trip per chunk, not per row.
 
+mod profiles;
 mod schema;
 mod tx;
 
@@ -20,6 +21,7 @@ use super::{
     Backend, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
     WriteTx, redact,
 };
+use crate::ingest::ImportProfile;
 use crate::intervention::{Intervention, InterventionError, InterventionId, InterventionSpec};
 use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, Role, TokenInfo};
 use crate::model::{Area, Incident, Wgs84};
@@ -842,6 +844,22 @@ impl Backend for PgStore {
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
         append_audit(&mut *self.conn()?, entry)
+    }
+
+    fn put_profile(&self, profile: &ImportProfile, audit: &AuditEntry) -> Result<()> {
+        self.put_profile_impl(profile, audit)
+    }
+
+    fn profiles(&self) -> Result<Vec<ImportProfile>> {
+        self.profiles_impl()
+    }
+
+    fn profile(&self, name: &str) -> Result<Option<ImportProfile>> {
+        self.profile_impl(name)
+    }
+
+    fn delete_profile(&self, name: &str, audit: &AuditEntry) -> Result<bool> {
+        self.delete_profile_impl(name, audit)
     }
 
     fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {

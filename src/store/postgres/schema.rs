@@ -129,4 +129,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
         FOR EACH STATEMENT EXECUTE FUNCTION lagesbild_audit_append_only();
     "#,
+    // 2: import profiles: a partner's columns and formats, as JSON.
+    r#"
+    CREATE TABLE import_profiles (
+        name text PRIMARY KEY,
+        partner text NOT NULL,
+        spec text NOT NULL,
+        updated_at bigint NOT NULL
+    );
+    "#,
 ];

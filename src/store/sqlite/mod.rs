@@ -13,6 +13,7 @@
 mod access;
 mod interventions;
 mod notes;
+mod profiles;
 mod read;
 mod schema;
 mod tx;
@@ -28,6 +29,7 @@ use super::{
     Backend, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
     WriteTx,
 };
+use crate::ingest::ImportProfile;
 use crate::intervention::{Intervention, InterventionId, InterventionSpec};
 use crate::model::Incident;
 use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, TokenInfo};
@@ -356,6 +358,22 @@ impl Backend for SqliteStore {
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
         access::append_audit(&*self.conn()?, entry)
+    }
+
+    fn put_profile(&self, profile: &ImportProfile, audit: &AuditEntry) -> Result<()> {
+        profiles::put_profile(&*self.conn()?, profile, audit)
+    }
+
+    fn profiles(&self) -> Result<Vec<ImportProfile>> {
+        profiles::profiles(&*self.conn()?)
+    }
+
+    fn profile(&self, name: &str) -> Result<Option<ImportProfile>> {
+        profiles::profile(&*self.conn()?, name)
+    }
+
+    fn delete_profile(&self, name: &str, audit: &AuditEntry) -> Result<bool> {
+        profiles::delete_profile(&*self.conn()?, name, audit)
     }
 
     fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {

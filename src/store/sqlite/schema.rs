@@ -129,4 +129,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
+    // 6: import profiles (see `profiles.rs`): a partner's columns and formats, as JSON.
+    r#"
+    CREATE TABLE import_profiles (
+        name TEXT PRIMARY KEY,
+        partner TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];

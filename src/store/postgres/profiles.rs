@@ -1,0 +1,52 @@
+//! Import profiles (migration 2): one row per profile, its content as JSON (see
+//! `ingest::profile`). A change and its audit entry commit together.
+
+use chrono::Utc;
+
+use super::{PgStore, append_audit};
+use crate::ingest::ImportProfile;
+use crate::model::access::AuditEntry;
+use crate::store::Result;
+use crate::store::codec::{decode_profile, encode_profile};
+
+impl PgStore {
+    pub(super) fn put_profile_impl(&self, p: &ImportProfile, audit: &AuditEntry) -> Result<()> {
+        let spec = encode_profile(p)?;
+        self.in_transaction(|tx| {
+            tx.execute(
+                "INSERT INTO import_profiles (name, partner, spec, updated_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (name) DO UPDATE SET partner = excluded.partner, spec = excluded.spec,
+                     updated_at = excluded.updated_at",
+                &[&p.name, &p.partner, &spec, &Utc::now().timestamp()],
+            )?;
+            append_audit(tx, audit)?;
+            Ok(())
+        })
+    }
+
+    pub(super) fn profiles_impl(&self) -> Result<Vec<ImportProfile>> {
+        self.query(
+            "SELECT name, spec FROM import_profiles ORDER BY name COLLATE \"C\"",
+            &[],
+        )?
+        .into_iter()
+        .map(|r| decode_profile(r.get(0), r.get(1)))
+        .collect()
+    }
+
+    pub(super) fn profile_impl(&self, name: &str) -> Result<Option<ImportProfile>> {
+        self.query_opt("SELECT spec FROM import_profiles WHERE name = $1", &[&name])?
+            .map(|r| decode_profile(name, r.get(0)))
+            .transpose()
+    }
+
+    pub(super) fn delete_profile_impl(&self, name: &str, audit: &AuditEntry) -> Result<bool> {
+        self.in_transaction(|tx| {
+            let n = tx.execute("DELETE FROM import_profiles WHERE name = $1", &[&name])?;
+            if n > 0 {
+                append_audit(tx, audit)?;
+            }
+            Ok(n > 0)
+        })
+    }
+}

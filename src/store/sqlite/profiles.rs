@@ -1,0 +1,58 @@
+//! Import profiles (migration 6): one row per profile, its content as JSON (see
+//! `ingest::profile`). A change and its audit entry commit together.
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::access::append_audit;
+use super::in_transaction;
+use crate::ingest::ImportProfile;
+use crate::model::access::AuditEntry;
+use crate::store::Result;
+use crate::store::codec::{decode_profile, encode_profile};
+
+pub(super) fn put_profile(conn: &Connection, p: &ImportProfile, audit: &AuditEntry) -> Result<()> {
+    let spec = encode_profile(p)?;
+    in_transaction(conn, |tx| {
+        tx.execute(
+            "INSERT INTO import_profiles (name, partner, spec, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE SET partner = excluded.partner, spec = excluded.spec,
+                 updated_at = excluded.updated_at",
+            params![p.name, p.partner, spec, Utc::now().timestamp()],
+        )?;
+        append_audit(tx, audit)?;
+        Ok(())
+    })
+}
+
+pub(super) fn profiles(conn: &Connection) -> Result<Vec<ImportProfile>> {
+    let mut stmt = conn.prepare("SELECT name, spec FROM import_profiles ORDER BY name")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, spec) = row?;
+        out.push(decode_profile(&name, &spec)?);
+    }
+    Ok(out)
+}
+
+pub(super) fn profile(conn: &Connection, name: &str) -> Result<Option<ImportProfile>> {
+    let spec: Option<String> = conn
+        .query_row(
+            "SELECT spec FROM import_profiles WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    spec.map(|s| decode_profile(name, &s)).transpose()
+}
+
+pub(super) fn delete_profile(conn: &Connection, name: &str, audit: &AuditEntry) -> Result<bool> {
+    in_transaction(conn, |tx| {
+        let n = tx.execute("DELETE FROM import_profiles WHERE name = ?1", [name])?;
+        if n > 0 {
+            append_audit(tx, audit)?;
+        }
+        Ok(n > 0)
+    })
+}
