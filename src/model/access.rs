@@ -205,3 +205,20 @@ pub struct AuditFilter {
     /// At most this many, newest first.
     pub limit: usize,
 }
+
+/// A signed-in browser session as stored: the SHA-256 of its cookie value (never the value
+/// itself), the token it acts for and its CSRF token. Sessions live in the database, so
+/// every server on it knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the cookie value.
+    pub key: [u8; 32],
+    /// The token the session acts for.
+    pub token_id: i64,
+    /// The CSRF token state changes must send.
+    pub csrf: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}

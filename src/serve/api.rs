@@ -528,7 +528,7 @@ async fn post_incidents(
         .token()
         .cloned()
         .ok_or_else(|| ApiError::Unauthorized("sign in to file incidents".into()))?;
-    state.auth().ingest_allowed(token.id)?;
+    super::session::ingest_allowed(&state, token.id).await?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(format!(

@@ -18,21 +18,17 @@
 //! message here prints a header or a body.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::handler::Handler;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use chrono::Utc;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{ApiError, AppState};
@@ -40,6 +36,7 @@ use crate::access::suppress::Suppression;
 use crate::access::tokens::{self, TokenInfo};
 use crate::access::{Role, audit};
 use crate::analysis::window::TimeWindow;
+use crate::model::access::SessionRecord;
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -556,62 +553,13 @@ impl Default for AuthSettings {
     }
 }
 
-/// A signed-in browser session.
-struct Session {
-    token_id: i64,
-    csrf: String,
-    expires: Instant,
-}
-
-/// A token bucket per key: `per_minute` requests, refilled evenly.
-struct RateLimiter<K> {
-    per_minute: u32,
-    buckets: Mutex<HashMap<K, (f64, Instant)>>,
-}
-
-impl<K: std::hash::Hash + Eq> RateLimiter<K> {
-    fn new(per_minute: u32) -> Self {
-        RateLimiter {
-            per_minute,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// `Ok` when allowed, else the seconds until the next request is.
-    fn check(&self, key: K) -> Result<(), u64> {
-        let cap = f64::from(self.per_minute.max(1));
-        let rate = cap / 60.0;
-        let now = Instant::now();
-        let mut map = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() > 100_000 {
-            // Forget full buckets so the map cannot grow without bound.
-            map.retain(|_, (t, at)| *t + at.elapsed().as_secs_f64() * rate < cap);
-        }
-        let (tokens, at) = map.entry(key).or_insert((cap, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(cap);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
-        }
-    }
-}
-
 /// The server's authentication state.
 pub(crate) struct AuthState {
     settings: AuthSettings,
     /// Public access can be switched off at run time (a demo database that gets real data).
     public: std::sync::atomic::AtomicBool,
-    sessions: Mutex<HashMap<[u8; 32], Session>>,
-    logins: RateLimiter<Option<IpAddr>>,
-    ingests: RateLimiter<i64>,
-    /// Tokens verified in the last [`CREDENTIAL_TTL`], by SHA-256 of the bearer token or by
-    /// token id (sessions), so a signed-in request for a cached tile does not touch SQLite.
+    /// Tokens and sessions verified in the last [`CREDENTIAL_TTL`], so a signed-in request
+    /// for a cached tile does not touch the database.
     verified: Mutex<VerifiedCache>,
 }
 
@@ -623,9 +571,11 @@ const VERIFIED_MAX: usize = 10_000;
 
 /// Recently verified tokens.
 #[derive(Default)]
-struct VerifiedCache {
+pub(super) struct VerifiedCache {
     by_hash: HashMap<[u8; 32], (TokenInfo, Instant)>,
     by_id: HashMap<i64, (TokenInfo, Instant)>,
+    /// Sessions (stored in the database, shared by every server) by SHA-256 of the cookie.
+    pub(super) sessions: HashMap<[u8; 32], (SessionRecord, Instant)>,
 }
 
 impl VerifiedCache {
@@ -635,16 +585,23 @@ impl VerifiedCache {
             .map(|(t, _)| t.clone())
     }
 
-    fn make_room(&mut self) {
-        if self.by_hash.len() + self.by_id.len() >= VERIFIED_MAX {
+    fn len(&self) -> usize {
+        self.by_hash.len() + self.by_id.len() + self.sessions.len()
+    }
+
+    pub(super) fn make_room(&mut self) {
+        if self.len() >= VERIFIED_MAX {
             self.by_hash
                 .retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
             self.by_id
                 .retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
+            self.sessions
+                .retain(|_, (_, at)| at.elapsed() < CREDENTIAL_TTL);
         }
-        if self.by_hash.len() + self.by_id.len() >= VERIFIED_MAX {
+        if self.len() >= VERIFIED_MAX {
             self.by_hash.clear();
             self.by_id.clear();
+            self.sessions.clear();
         }
     }
 }
@@ -653,15 +610,12 @@ impl AuthState {
     pub fn new(settings: AuthSettings) -> AuthState {
         AuthState {
             public: std::sync::atomic::AtomicBool::new(settings.public),
-            logins: RateLimiter::new(settings.login_per_minute),
-            ingests: RateLimiter::new(settings.ingest_per_minute),
             settings,
-            sessions: Mutex::new(HashMap::new()),
             verified: Mutex::new(VerifiedCache::default()),
         }
     }
 
-    fn verified(&self) -> std::sync::MutexGuard<'_, VerifiedCache> {
+    pub(super) fn verified(&self) -> std::sync::MutexGuard<'_, VerifiedCache> {
         self.verified
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -684,55 +638,9 @@ impl AuthState {
         self.public
             .store(false, std::sync::atomic::Ordering::Relaxed);
     }
-
-    /// Checks the ingest rate of a token.
-    pub fn ingest_allowed(&self, token_id: i64) -> Result<(), ApiError> {
-        self.ingests.check(token_id).map_err(|secs| {
-            ApiError::TooMany(
-                format!(
-                    "too many uploads with this token; at most {} per minute",
-                    self.settings.ingest_per_minute
-                ),
-                secs,
-            )
-        })
-    }
 }
 
-/// The login routes.
-pub(crate) fn routes() -> Routes {
-    Routes::new()
-        .post("/api/login", login)
-        .post("/api/logout", logout)
-        .get("/api/me", me)
-}
-
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "lagesbild_session";
-/// The CSRF header for cookie-authenticated state changes.
-pub const CSRF_HEADER: &str = "x-csrf-token";
-
-fn session_key(id: &str) -> [u8; 32] {
-    Sha256::digest(id.as_bytes()).into()
-}
-
-fn random_hex(bytes: usize) -> String {
-    use rand::RngCore;
-    let mut b = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
+pub use super::session::{CSRF_HEADER, SESSION_COOKIE};
 
 fn bearer(headers: &HeaderMap) -> Option<Result<String, ()>> {
     let v = headers.get(header::AUTHORIZATION)?;
@@ -780,25 +688,14 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
             Err(e) => return Err(ApiError::Internal(e.to_string())),
         });
     }
-    let Some(id) = cookie(headers, SESSION_COOKIE) else {
+    let Some(id) = super::session::cookie(headers, SESSION_COOKIE) else {
         return Ok(Credential::None);
     };
-    let key = session_key(&id);
-    let (token_id, csrf) = {
-        let mut sessions = auth
-            .sessions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match sessions.get(&key) {
-            Some(s) if s.expires > Instant::now() => (s.token_id, s.csrf.clone()),
-            Some(_) => {
-                sessions.remove(&key);
-                return Ok(Credential::None);
-            }
-            // A stale cookie (server restarted, logged out): treat as not signed in.
-            None => return Ok(Credential::None),
-        }
+    let Some(session) = super::session::lookup(state, &id)? else {
+        // A stale cookie (ended, expired): treat as not signed in.
+        return Ok(Credential::None);
     };
+    let token_id = session.token_id;
     let cached = VerifiedCache::fresh(auth.verified().by_id.get(&token_id));
     let info = match cached {
         Some(t) => Ok(Some(t)),
@@ -816,14 +713,8 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Credential, Api
         }
     };
     match info {
-        Ok(Some(t)) if t.is_active(now) => Ok(Credential::Session(t, csrf)),
-        Ok(_) => {
-            auth.sessions
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(&key);
-            Ok(Credential::None)
-        }
+        Ok(Some(t)) if t.is_active(now) => Ok(Credential::Session(t, session.csrf)),
+        Ok(_) => Ok(Credential::None),
         Err(e) => Err(ApiError::Internal(e.to_string())),
     }
 }
@@ -905,169 +796,4 @@ pub(crate) async fn authorize(
     }
     req.extensions_mut().insert(access);
     next.run(req).await
-}
-
-/// The client address for login limits, when the server knows it.
-fn client_ip(req_ext: Option<&ConnectInfo<SocketAddr>>) -> Option<IpAddr> {
-    req_ext.map(|c| c.0.ip())
-}
-
-/// Whether the request came over HTTPS (directly or through a proxy that says so).
-fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
-    state.auth().settings.secure_cookies
-        || state.base_url().is_some_and(|b| b.starts_with("https://"))
-        || headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|p| p.eq_ignore_ascii_case("https"))
-}
-
-/// `POST /api/login` with `{"token": "..."}`: sets the session cookie and returns
-/// `{partner, role, csrf_token}`.
-pub(crate) async fn login(
-    State(state): State<AppState>,
-    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let ip = client_ip(connect.as_ref().map(|c| &c.0));
-    state.auth().logins.check(ip).map_err(|secs| {
-        ApiError::TooMany(
-            format!(
-                "too many login attempts from this address; at most {} per minute",
-                state.auth().settings.login_per_minute
-            ),
-            secs,
-        )
-    })?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct
-        .trim()
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
-        return Err(ApiError::BadRequest(
-            "send the token as JSON: Content-Type application/json, body {\"token\": \"...\"}"
-                .into(),
-        ));
-    }
-    if body.len() > 4096 {
-        return Err(ApiError::TooLarge("a login body is at most 4 KiB".into()));
-    }
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
-    let token = v
-        .get("token")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::BadRequest("field token: missing or not a string".into()))?
-        .to_owned();
-    let info = state
-        .blocking(move |store, _| {
-            tokens::verify(store, &token, Utc::now()).map_err(|e| ApiError::Internal(e.to_string()))
-        })
-        .await?
-        .ok_or_else(|| {
-            ApiError::Unauthorized("the token is not valid (unknown, expired or revoked)".into())
-        })?;
-    let id = random_hex(32);
-    let csrf = random_hex(32);
-    let ttl = state.auth().settings.session_ttl;
-    {
-        let mut sessions = state
-            .auth()
-            .sessions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        sessions.retain(|_, s| s.expires > Instant::now());
-        sessions.insert(
-            session_key(&id),
-            Session {
-                token_id: info.id,
-                csrf: csrf.clone(),
-                expires: Instant::now() + ttl,
-            },
-        );
-    }
-    let secure = if is_https(&state, &headers) {
-        "; Secure"
-    } else {
-        ""
-    };
-    let set = format!(
-        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        ttl.as_secs()
-    );
-    let entry = Access::Token(info.clone()).audit("login", "/api/login", 0);
-    state
-        .blocking(move |store, _| {
-            audit::append(store, &entry).map_err(|e| ApiError::Internal(e.to_string()))
-        })
-        .await?;
-    let mut h = HeaderMap::new();
-    h.insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&set).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok((
-        h,
-        Json(json!({ "partner": info.partner, "role": info.role, "csrf_token": csrf })),
-    )
-        .into_response())
-}
-
-/// `POST /api/logout`: ends the session and clears the cookie.
-pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
-        state
-            .auth()
-            .sessions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&session_key(&id));
-    }
-    let secure = if is_https(&state, &headers) {
-        "; Secure"
-    } else {
-        ""
-    };
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}");
-    let mut h = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&clear) {
-        h.insert(header::SET_COOKIE, v);
-    }
-    (StatusCode::NO_CONTENT, h).into_response()
-}
-
-/// `GET /api/me`: `{partner, role, csrf_token}` (the CSRF token only for sessions).
-pub(crate) async fn me(
-    State(state): State<AppState>,
-    axum::Extension(access): axum::Extension<Access>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let t = access
-        .token()
-        .ok_or_else(|| ApiError::Unauthorized("not signed in".into()))?;
-    let csrf = cookie(&headers, SESSION_COOKIE).and_then(|id| {
-        state
-            .auth()
-            .sessions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&session_key(&id))
-            .map(|s| s.csrf.clone())
-    });
-    Ok((
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({
-            "partner": t.partner,
-            "role": t.role,
-            "expires_at": t.expires_at,
-            "csrf_token": csrf,
-        })),
-    )
-        .into_response())
 }

@@ -31,6 +31,7 @@ pub mod params;
 mod profile;
 mod publish;
 mod reports;
+mod session;
 mod tiles;
 pub mod web;
 
@@ -476,7 +477,7 @@ fn cors_origins() -> Option<Vec<HeaderValue>> {
 /// Every route, recorded with its method (see [`auth::Routes`]).
 fn routes(web: &web::WebConfig) -> auth::Routes {
     auth::Routes::new()
-        .merge(auth::routes())
+        .merge(session::routes())
         .merge(api::routes())
         .merge(profile::routes())
         .merge(web::routes(web))

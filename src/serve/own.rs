@@ -85,7 +85,7 @@ async fn correct(
         .token()
         .cloned()
         .ok_or_else(|| ApiError::Unauthorized("sign in to correct your reports".into()))?;
-    state.auth().ingest_allowed(token.id)?;
+    super::session::ingest_allowed(&state, token.id).await?;
     let body =
         body.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {}", e.body_text())))?;
     if body.len() > CORRECTION_MAX_BYTES {

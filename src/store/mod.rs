@@ -29,7 +29,9 @@ use h3o::{CellIndex, Resolution};
 
 use crate::ingest::ImportProfile;
 use crate::intervention::{Intervention, InterventionId, InterventionSpec};
-use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, TokenInfo};
+use crate::model::access::{
+    AuditEntry, AuditFilter, NewToken, PartnerSettings, SessionRecord, TokenInfo,
+};
 use crate::model::{Area, Incident, Wgs84};
 
 /// A storage failure.
@@ -383,6 +385,19 @@ pub trait Backend: Send + Sync {
     ) -> Result<()>;
 
     // ---- partners, tokens, audit -------------------------------------------------------
+
+    /// Stores a new sign-in session with the login's audit entry, in one transaction;
+    /// sessions that ended or expired more than a day ago are removed.
+    fn create_session(&self, session: &SessionRecord, audit: &AuditEntry) -> Result<()>;
+    /// The session with this key, unless it has ended or expired at `now`.
+    fn session(&self, key: &[u8; 32], now: DateTime<Utc>) -> Result<Option<SessionRecord>>;
+    /// Ends a session at `at`; whether it was live.
+    fn end_session(&self, key: &[u8; 32], at: DateTime<Utc>) -> Result<bool>;
+    /// Counts one request of `key` (e.g. `login:ADDRESS`) in the one-minute window that
+    /// starts at `window_start` (Unix seconds) and returns the window's count including it.
+    /// Windows before the previous one are removed. Every server on the database shares the
+    /// counts, so a rate limit holds across them.
+    fn count_request(&self, key: &str, window_start: i64) -> Result<i64>;
 
     /// Adds a partner or updates its name and sharing, with its audit entry, atomically.
     fn put_partner(&self, partner: &PartnerSettings, audit: &AuditEntry) -> Result<()>;

@@ -452,3 +452,150 @@ fn two_servers_on_one_postgres_database_see_each_others_uploads() {
     );
     assert_eq!(status, 200, "{body}");
 }
+
+/// One HTTP/1.1 request over a fresh connection: status, the response head, and the body.
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    write!(s, "{head}Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Two servers on one PostgreSQL database share sign-in sessions (made through one, used
+/// and ended through the other) and the login rate limit.
+#[test]
+fn two_servers_on_one_postgres_database_share_sessions_and_rate_limits() {
+    let pg = pg_database();
+    ok(
+        &pg,
+        &[
+            "partner", "add", "polisen", "--name", "Polisen", "--shares", "yes",
+        ],
+    );
+    let token = ok(
+        &pg,
+        &[
+            "token",
+            "create",
+            "--partner",
+            "polisen",
+            "--role",
+            "analyst",
+        ],
+    );
+    let token = token
+        .split_whitespace()
+        .find(|w| w.starts_with("lgb_"))
+        .expect("the token is printed")
+        .to_owned();
+    let (a, addr_a) = serve_on(&pg);
+    let (b, addr_b) = serve_on(&pg);
+    struct Servers(Vec<std::process::Child>);
+    impl Drop for Servers {
+        fn drop(&mut self) {
+            for c in &mut self.0 {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let _servers = Servers(vec![a, b]);
+    let json_ct = ("Content-Type", "application/json");
+    // Sign in through A.
+    let (status, head, body) = request(
+        &addr_a,
+        "POST",
+        "/api/login",
+        &[json_ct],
+        &format!(r#"{{"token": "{token}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or(l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let csrf = serde_json::from_str::<Value>(&body).unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The session works through B, with the same CSRF token.
+    let (status, _, body) = request(&addr_b, "GET", "/api/me", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "{body}");
+    let me: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(me["role"], "analyst");
+    assert_eq!(me["csrf_token"], csrf.as_str());
+    // Sign out through B: within the credential cache's 2 s, A refuses the cookie too.
+    let (status, _, body) = request(
+        &addr_b,
+        "POST",
+        "/api/logout",
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+        "",
+    );
+    assert_eq!(status, 204, "{body}");
+    let ended = std::time::Instant::now();
+    loop {
+        let (status, _, _) = request(&addr_a, "GET", "/api/me", &[("Cookie", &cookie)], "");
+        if status == 401 {
+            break;
+        }
+        assert!(
+            ended.elapsed() < std::time::Duration::from_secs(4),
+            "server A still accepts a session ended through B"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The login limit (10 a minute per address) counts attempts through both servers. Two
+    // logins were made above (or one, if a minute boundary fell between): alternate until
+    // one is refused; it must happen by the 11th attempt of the minute, and the refusal
+    // says when to try again.
+    let into_minute = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if into_minute > 45 {
+        // Start in a fresh window, so that no window boundary falls among the attempts.
+        std::thread::sleep(std::time::Duration::from_secs(61 - into_minute));
+    }
+    let mut refused = None;
+    for i in 0..12 {
+        let addr = if i % 2 == 0 { &addr_a } else { &addr_b };
+        let (status, head, _) = request(
+            addr,
+            "POST",
+            "/api/login",
+            &[json_ct],
+            r#"{"token": "lgb_wrong"}"#,
+        );
+        if status == 429 {
+            refused = Some((i, head));
+            break;
+        }
+        assert_eq!(status, 401);
+    }
+    let (attempt, head) = refused.expect("the login limit held across both servers");
+    assert!(attempt <= 10, "refused only after {attempt} attempts");
+    assert!(head.to_ascii_lowercase().contains("retry-after:"), "{head}");
+}

@@ -8,6 +8,7 @@
 
 mod profiles;
 mod schema;
+mod sessions;
 mod tx;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,7 +24,9 @@ use super::{
 };
 use crate::ingest::ImportProfile;
 use crate::intervention::{Intervention, InterventionError, InterventionId, InterventionSpec};
-use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, Role, TokenInfo};
+use crate::model::access::{
+    AuditEntry, AuditFilter, NewToken, PartnerSettings, Role, SessionRecord, TokenInfo,
+};
 use crate::model::{Area, Incident, Wgs84};
 
 /// The advisory lock key that serialises writers (and migrations).
@@ -840,6 +843,22 @@ impl Backend for PgStore {
             append_audit(tx, &audit(&info, changed > 0))?;
             Ok(Some(info))
         })
+    }
+
+    fn create_session(&self, session: &SessionRecord, audit: &AuditEntry) -> Result<()> {
+        self.create_session_row(session, audit)
+    }
+
+    fn session(&self, key: &[u8; 32], now: DateTime<Utc>) -> Result<Option<SessionRecord>> {
+        self.session_row(key, now)
+    }
+
+    fn end_session(&self, key: &[u8; 32], at: DateTime<Utc>) -> Result<bool> {
+        self.end_session_row(key, at)
+    }
+
+    fn count_request(&self, key: &str, window_start: i64) -> Result<i64> {
+        self.count_request_row(key, window_start)
     }
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {

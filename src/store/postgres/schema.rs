@@ -129,7 +129,26 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
         FOR EACH STATEMENT EXECUTE FUNCTION lagesbild_audit_append_only();
     "#,
-    // 2: import profiles: a partner's columns and formats, as JSON.
+    // 2: sign-in sessions and rate-limit counts, shared by every server (SQLite's 6).
+    r#"
+    CREATE TABLE sessions (
+        key bytea PRIMARY KEY,
+        token_id bigint NOT NULL REFERENCES tokens(id),
+        csrf text NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        ended_at bigint
+    );
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+    CREATE TABLE rate_limits (
+        key text NOT NULL,
+        window_start bigint NOT NULL,
+        count bigint NOT NULL,
+        PRIMARY KEY (key, window_start)
+    );
+    CREATE INDEX rate_limits_by_window ON rate_limits (window_start);
+    "#,
+    // 3: import profiles: a partner's columns and formats, as JSON.
     r#"
     CREATE TABLE import_profiles (
         name text PRIMARY KEY,

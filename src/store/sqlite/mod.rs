@@ -16,6 +16,7 @@ mod notes;
 mod profiles;
 mod read;
 mod schema;
+mod sessions;
 mod tx;
 
 use std::path::{Path, PathBuf};
@@ -32,7 +33,9 @@ use super::{
 use crate::ingest::ImportProfile;
 use crate::intervention::{Intervention, InterventionId, InterventionSpec};
 use crate::model::Incident;
-use crate::model::access::{AuditEntry, AuditFilter, NewToken, PartnerSettings, TokenInfo};
+use crate::model::access::{
+    AuditEntry, AuditFilter, NewToken, PartnerSettings, SessionRecord, TokenInfo,
+};
 
 /// Page size for new databases. Larger pages than SQLite's 4 KiB default mean fewer page
 /// splits in the indexes a big ingest inserts into at random.
@@ -354,6 +357,22 @@ impl Backend for SqliteStore {
         audit: &dyn Fn(&TokenInfo, bool) -> AuditEntry,
     ) -> Result<Option<TokenInfo>> {
         access::revoke_token(&*self.conn()?, id, at, audit)
+    }
+
+    fn create_session(&self, session: &SessionRecord, audit: &AuditEntry) -> Result<()> {
+        sessions::create_session(&*self.conn()?, session, audit)
+    }
+
+    fn session(&self, key: &[u8; 32], now: DateTime<Utc>) -> Result<Option<SessionRecord>> {
+        sessions::session(&*self.conn()?, key, now)
+    }
+
+    fn end_session(&self, key: &[u8; 32], at: DateTime<Utc>) -> Result<bool> {
+        sessions::end_session(&*self.conn()?, key, at)
+    }
+
+    fn count_request(&self, key: &str, window_start: i64) -> Result<i64> {
+        sessions::count_request(&*self.conn()?, key, window_start)
     }
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {

@@ -129,7 +129,27 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
-    // 6: import profiles (see `profiles.rs`): a partner's columns and formats, as JSON.
+    // 6: sign-in sessions and rate-limit counts, in the database so that several servers
+    // share them (see `sessions.rs`).
+    r#"
+    CREATE TABLE sessions (
+        key BLOB PRIMARY KEY,
+        token_id INTEGER NOT NULL REFERENCES tokens(id),
+        csrf TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        ended_at INTEGER
+    ) STRICT;
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+    CREATE TABLE rate_limits (
+        key TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (key, window_start)
+    ) STRICT;
+    CREATE INDEX rate_limits_by_window ON rate_limits (window_start);
+    "#,
+    // 7: import profiles (see `profiles.rs`): a partner's columns and formats, as JSON.
     r#"
     CREATE TABLE import_profiles (
         name TEXT PRIMARY KEY,
