@@ -45,6 +45,38 @@ pub enum PipelineError {
     /// A correction names no stored incident, or its content is invalid.
     #[error("{0}")]
     Correction(String),
+    /// An import profile is invalid, or names an unknown profile.
+    #[error("{0}")]
+    Profile(String),
+}
+
+/// Checks an import profile (name, partner code, date format) and stores it, replacing one
+/// of the same name, with `audit` in the same transaction.
+pub fn put_profile(
+    store: &Store,
+    profile: &ImportProfile,
+    audit: &AuditEntry,
+) -> Result<(), PipelineError> {
+    profile.validate().map_err(PipelineError::Profile)?;
+    Partner::parse(&profile.partner)
+        .map_err(|e| PipelineError::Profile(format!("partner {:?}: {e}", profile.partner)))?;
+    store.put_profile(profile, audit)?;
+    Ok(())
+}
+
+/// The stored import profile `name`, or an error that says how to list or add one.
+pub fn load_profile(store: &Store, name: &str) -> Result<ImportProfile, PipelineError> {
+    store.profile(name)?.ok_or_else(|| {
+        PipelineError::Profile(format!(
+            "there is no import profile {:?}; `lagesbild profile list` (GET /api/profiles) lists them, `lagesbild profile add` makes one / importprofilen {:?} finns inte",
+            super_short(name),
+            super_short(name)
+        ))
+    })
+}
+
+fn super_short(s: &str) -> String {
+    s.chars().take(64).collect()
 }
 
 /// What to ingest and how.

@@ -7,6 +7,7 @@ mod areas;
 mod demo;
 mod ingest;
 mod interventions;
+mod profile;
 mod report;
 mod serve;
 
@@ -28,6 +29,8 @@ Examples:
   lagesbild ingest polisen_v47.csv --partner polisen
   lagesbild ingest avvikelser.geojson --partner bostadsbolaget --strict --json
   lagesbild ingest export_sweref.csv --crs EPSG:3006
+  lagesbild profile add polisen-vecka --partner polisen --map \"id=Händelsenummer,occurred_at=Datum+Klockslag,category=Brottstyp\"
+  lagesbild ingest vecka47.csv --profile polisen-vecka --encoding latin1
   lagesbild areas import stadsdelar.geojson --layer districts --id-field kod --name-field namn --population-field folkmangd
   lagesbild demo load                               # Botkyrka demo: boundaries + synthetic incidents
   lagesbild report week 2026-W47 --out v47.html     # weekly situation picture (also --format json|csv)
@@ -100,12 +103,18 @@ pub enum Command {
     /// Ingest an incident file (CSV or GeoJSON); `-` reads standard input.
     ///
     /// CSV columns: id, occurred_at, category, and lat,lon (WGS 84) or easting,northing
-    /// (SWEREF 99 TM); optional occurred_to, partner, description. Delimiter ',' or ';'.
-    /// Times: RFC 3339, or local YYYY-MM-DD HH:MM (Europe/Stockholm by default).
+    /// (SWEREF 99 TM); optional occurred_to, partner, description. Common Swedish and
+    /// English names are recognised (Händelsenummer, Tidpunkt, Datum + Klockslag,
+    /// Brottstyp, Latitud, Longitud, X, Y, ...; see docs/input-format.md), other names via
+    /// an import profile (--profile). Delimiter ',' or ';'. Times: RFC 3339, or local
+    /// YYYY-MM-DD HH:MM (Europe/Stockholm by default).
     ///
     /// Exit status: 0 all rows stored or already stored; 3 stored, but some rows rejected;
     /// 1 nothing stored (file error, or --strict with rejections).
     Ingest(ingest::IngestArgs),
+    /// Import profiles: a partner's own column names and formats, for `ingest --profile`
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
     /// Manage area layers (neighbourhood polygons)
     #[command(subcommand)]
     Areas(areas::AreasCommand),
@@ -170,6 +179,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::serve_command(config, args, bind_from_file),
         Command::Ingest(args) => ingest::ingest_command(&config, args),
+        Command::Profile(cmd) => profile::profile_command(&config, cmd),
         Command::Areas(cmd) => areas::areas_command(&config, cmd),
         Command::Demo(cmd) => demo::demo_command(&config, cmd),
         Command::Report(cmd) => report::report_command(&config, cmd, report_region),
