@@ -101,14 +101,7 @@ pub fn read_csv<R: Read + Send>(
     let head = head.to_vec();
     let header_len = head.len();
     let stream = Cursor::new(head).chain(buf);
-    let guard = RecordGuard {
-        inner: stream,
-        in_quotes: false,
-        since_record: 0,
-        lines: 0,
-        record_line: 1,
-        limit: MAX_RECORD_BYTES.max(header_len + 1),
-    };
+    let guard = RecordGuard::new(stream, MAX_RECORD_BYTES.max(header_len + 1));
     // Records end at `\n` only: with CRLF as a terminator the reader would start each
     // record at the `\n` of the previous one and number it a line too early. The `\r`
     // left at the end of the last field is trimmed with the other whitespace.
@@ -543,6 +536,10 @@ const GUARD_MESSAGE: &str = "record exceeds the size limit";
 
 /// Fails the read once one record (outside quotes, up to a newline) exceeds `limit` bytes.
 /// Quote tracking treats `""` inside a quoted field as two toggles, which is exact for CSV.
+///
+/// It also turns each blank line into a line holding one space: the CSV reader would skip
+/// a blank line but number the next record from where the blank line began, a line too
+/// early; a one-space record is skipped by [`read_csv`] instead, with the numbering intact.
 struct RecordGuard<R> {
     inner: R,
     in_quotes: bool,
@@ -552,29 +549,61 @@ struct RecordGuard<R> {
     lines: u64,
     /// The 1-based line where the record being read starts.
     record_line: u64,
+    /// Bytes read from `inner` and checked, not yet handed out.
+    pending: std::collections::VecDeque<u8>,
+    scratch: Vec<u8>,
+}
+
+impl<R> RecordGuard<R> {
+    fn new(inner: R, limit: usize) -> RecordGuard<R> {
+        RecordGuard {
+            inner,
+            in_quotes: false,
+            since_record: 0,
+            limit,
+            lines: 0,
+            record_line: 1,
+            pending: std::collections::VecDeque::new(),
+            scratch: vec![0; 1 << 16],
+        }
+    }
 }
 
 impl<R: Read> Read for RecordGuard<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(out)?;
-        for &b in &out[..n] {
-            if b == b'"' {
-                self.in_quotes = !self.in_quotes;
-            } else if b == b'\n' {
-                self.lines += 1;
-                if !self.in_quotes {
-                    self.since_record = 0;
-                    self.record_line = self.lines + 1;
-                    continue;
+        if out.is_empty() {
+            return Ok(0);
+        }
+        if self.pending.is_empty() {
+            let n = self.inner.read(&mut self.scratch)?;
+            for &b in &self.scratch[..n] {
+                if b == b'"' {
+                    self.in_quotes = !self.in_quotes;
+                } else if b == b'\n' {
+                    self.lines += 1;
+                    if !self.in_quotes {
+                        if self.since_record == 0 {
+                            self.pending.push_back(b' ');
+                        }
+                        self.pending.push_back(b);
+                        self.since_record = 0;
+                        self.record_line = self.lines + 1;
+                        continue;
+                    }
+                }
+                self.pending.push_back(b);
+                self.since_record += 1;
+                if self.since_record > self.limit {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        GUARD_MESSAGE,
+                    ));
                 }
             }
-            self.since_record += 1;
-            if self.since_record > self.limit {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    GUARD_MESSAGE,
-                ));
-            }
+        }
+        let n = out.len().min(self.pending.len());
+        for (slot, b) in out.iter_mut().zip(self.pending.drain(..n)) {
+            *slot = b;
         }
         Ok(n)
     }

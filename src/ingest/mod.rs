@@ -328,7 +328,18 @@ impl RowRules {
             }
         };
         let location = self.check_location(pos, xy, crs)?;
-        let description = match raw.description.map(str::trim).filter(|s| !s.is_empty()) {
+        // A line break inside a quoted field of a Windows file is CRLF: one break, not a
+        // control character.
+        let unixed = raw
+            .description
+            .filter(|d| d.contains("\r\n"))
+            .map(|d| d.replace("\r\n", "\n"));
+        let description = match unixed
+            .as_deref()
+            .or(raw.description)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(d) if d.chars().count() > MAX_DESCRIPTION_CHARS => {
                 return Err(reject(
                     "description",

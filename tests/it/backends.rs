@@ -160,6 +160,49 @@ fn scenario(db: &str, dir: &Path) -> Vec<(String, Value)> {
     );
     let partners = ok(db, &["partner", "list"]);
     keep("partners", Value::String(partners));
+    // Import profiles: stored, listed, used, deleted.
+    ok(
+        db,
+        &[
+            "profile",
+            "add",
+            "polis-vecka",
+            "--partner",
+            "polisen",
+            "--map",
+            "id=Händelsenummer,occurred_at=Datum+Klockslag,category=Brottstyp,northing=X,easting=Y",
+            "--decimal",
+            "comma",
+            "--encoding",
+            "latin1",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "profile", "add", "kommun", "--partner", "kommunen", "--map", "id=Nr", "--crs",
+            "EPSG:3006",
+        ],
+    );
+    keep("profiles", json(db, &["profile", "list", "--json"]));
+    keep("profile", json(db, &["profile", "show", "polis-vecka"]));
+    let export = repo().join("tests/fixtures/ingest/polisen_export_synthetic_latin1.csv");
+    let mut with_profile = json(
+        db,
+        &[
+            "ingest",
+            export.to_str().unwrap(),
+            "--profile",
+            "polis-vecka",
+            "--json",
+        ],
+    );
+    // PostgreSQL's batch sequence also counts the rolled-back batch of the re-ingest.
+    with_profile.as_object_mut().unwrap().remove("batch");
+    keep("ingest with a profile", with_profile);
+    ok(db, &["profile", "delete", "kommun"]);
+    assert!(!run(db, &["profile", "delete", "kommun"]).status.success());
+    keep("profiles after delete", json(db, &["profile", "list", "--json"]));
     let token = ok(
         db,
         &[

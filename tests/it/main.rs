@@ -19,6 +19,7 @@ mod demo;
 mod durability;
 mod forecast;
 mod headers;
+mod intake;
 mod interventions;
 mod nearrepeat;
 mod ogc;

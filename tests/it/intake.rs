@@ -1,0 +1,384 @@
+//! Partner data as it really arrives (issue 13): a SYNTHETIC police export with Swedish
+//! headers, `;`, decimal comma, CRLF, X/Y in SWEREF 99 TM, Datum + Klockslag, a Latin-1
+//! variant and 5 broken rows (`tests/fixtures/ingest/make_police_export.py`), read by
+//! header recognition and by an import profile, from the CLI and over the API.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use lagesbild::config::Config;
+use lagesbild::serve::{AppState, router};
+
+use crate::support::*;
+
+fn export(name: &str) -> std::path::PathBuf {
+    repo().join("tests/fixtures/ingest").join(name)
+}
+
+/// The lines (1-based) of the file where a broken row (id `SYNT-BRUTEN-n`) starts.
+fn broken_lines(name: &str) -> Vec<u64> {
+    let bytes = std::fs::read(export(name)).unwrap();
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| l.starts_with(b"SYNT-BRUTEN"))
+        .map(|(i, _)| i as u64 + 1)
+        .collect()
+}
+
+fn rejection_lines(v: &Value) -> Vec<u64> {
+    v["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect()
+}
+
+fn ingest(sb: &Sandbox, file: &std::path::Path, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["ingest", file.to_str().unwrap(), "--json"];
+    args.extend_from_slice(extra);
+    sb.run_json(&args)
+}
+
+#[test]
+fn a_police_export_goes_in_unedited_with_rejections_on_their_own_lines() {
+    let sb = Sandbox::new();
+    sb.import_districts();
+    let file = export("polisen_export_synthetic.csv");
+    let (code, v) = ingest(&sb, &file, &["--partner", "polisen"]);
+    assert_eq!(code, 3, "some rows rejected: {v}");
+    assert_eq!(v["accepted"], 35, "{v}");
+    assert_eq!(v["rejected"], 5, "{v}");
+    let want = broken_lines("polisen_export_synthetic.csv");
+    assert_eq!(want.len(), 5);
+    assert_eq!(rejection_lines(&v), want, "{v}");
+    let fields: Vec<&str> = v["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["category", "occurred_at", "occurred_at", "x", "easting,northing"]
+    );
+    // The report says which mapping it used.
+    let mapping: Vec<(String, String, String)> = v["mapping"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["field"].as_str().unwrap().into(),
+                m["column"].as_str().unwrap().into(),
+                m["how"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for want in [
+        ("id", "Händelsenummer"),
+        ("occurred_at", "Datum+Klockslag"),
+        ("category", "Brottstyp"),
+        ("easting", "X"),
+        ("northing", "Y"),
+        ("description", "Händelsebeskrivning"),
+    ] {
+        assert!(
+            mapping.contains(&(want.0.into(), want.1.into(), "recognised".into())),
+            "{want:?} in {mapping:?}"
+        );
+    }
+    // Every accepted incident lies in Botkyrka: X (north) and Y (east) were told apart.
+    let store = lagesbild::store::Store::open(&sb.db()).unwrap();
+    let all = store.incidents(None, None).unwrap();
+    assert_eq!(all.len(), 35);
+    assert!(all.iter().all(|s| {
+        let p = s.incident.location;
+        (59.15..59.30).contains(&p.lat) && (17.7..18.0).contains(&p.lon)
+    }));
+    let two_lines = all
+        .iter()
+        .find(|s| s.incident.id == "SYNT-2026010")
+        .unwrap();
+    assert_eq!(
+        two_lines.incident.description.as_deref(),
+        Some("Syntetisk; två\nrader"),
+        "CRLF inside a quoted field is kept as one line break"
+    );
+    assert!(
+        !v["warnings"].to_string().contains("control characters"),
+        "CRLF in a quoted field is no control character: {v}"
+    );
+    // The human summary names the mapping too.
+    let out = sb.run(&["ingest", file.to_str().unwrap(), "--partner", "polisen"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("id ← Händelsenummer (recognised)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn latin1_is_refused_with_the_fix_named_and_read_with_encoding_latin1() {
+    let sb = Sandbox::new();
+    sb.import_districts();
+    let file = export("polisen_export_synthetic_latin1.csv");
+    let out = sb.run(&["ingest", file.to_str().unwrap(), "--partner", "polisen"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("--encoding latin1"), "{err}");
+    assert!(err.contains("Latin-1"), "{err}");
+    assert_eq!(count(&sb.db()), 0, "nothing stored");
+    let (code, v) = ingest(&sb, &file, &["--partner", "polisen", "--encoding", "latin1"]);
+    assert_eq!(code, 3, "{v}");
+    assert_eq!(v["accepted"], 35);
+    assert_eq!(
+        rejection_lines(&v),
+        broken_lines("polisen_export_synthetic_latin1.csv")
+    );
+    let store = lagesbild::store::Store::open(&sb.db()).unwrap();
+    let inc = store.incident("polisen", "SYNT-2026000").unwrap().unwrap();
+    assert_eq!(inc.description.as_deref(), Some("Syntetisk händelse 1 – övning"));
+    assert_eq!(inc.category, "assault");
+    // An unknown encoding is refused by name.
+    let out = sb.run(&["ingest", file.to_str().unwrap(), "--encoding", "utf16"]);
+    assert!(stderr(&out).contains("use utf8 or latin1"), "{}", stderr(&out));
+}
+
+#[test]
+fn utf16_is_refused_with_the_fix_named() {
+    let sb = Sandbox::new();
+    let text = std::fs::read_to_string(export("polisen_export_synthetic.csv")).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let f = sb.file("unicode.csv", &bytes);
+    let out = sb.run(&["ingest", f.to_str().unwrap(), "--partner", "polisen"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("UTF-16"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("CSV UTF-8"), "{}", stderr(&out));
+    assert_eq!(count(&sb.db()), 0);
+}
+
+#[test]
+fn an_import_profile_reads_the_export_and_a_reimport_is_all_duplicates() {
+    let sb = Sandbox::new();
+    sb.import_districts();
+    let add = |name: &str, map: &str, extra: &[&str]| {
+        let mut args = vec!["profile", "add", name, "--partner", "polisen", "--map", map];
+        args.extend_from_slice(extra);
+        sb.run(&args)
+    };
+    let out = add(
+        "polis-vecka",
+        "id=Händelsenummer,occurred_at=Datum+Klockslag,category=Brottstyp,northing=X,easting=Y",
+        &["--decimal", "comma", "--encoding", "latin1"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = export("polisen_export_synthetic_latin1.csv");
+    let (code, v) = ingest(&sb, &file, &["--profile", "polis-vecka"]);
+    assert_eq!(code, 3, "{v}");
+    assert_eq!(v["accepted"], 35, "{v}");
+    assert_eq!(v["profile"], "polis-vecka");
+    assert_eq!(v["mapping"][0]["how"], "profile");
+    let (code, v) = ingest(&sb, &file, &["--profile", "polis-vecka"]);
+    assert_eq!(v["accepted"], 0);
+    assert_eq!(v["duplicates"], 35);
+    assert_eq!(code, 3, "the 5 broken rows are still rejected");
+    // list, show, delete.
+    let list = stdout(&sb.run(&["profile", "list"]));
+    assert!(list.contains("polis-vecka\tpolisen\tid=Händelsenummer"), "{list}");
+    let (_, shown) = sb.run_json(&["profile", "show", "polis-vecka"]);
+    assert_eq!(shown["decimal"], "comma");
+    assert_eq!(shown["encoding"], "latin1");
+    // A profile of one partner refuses a file filed for another.
+    let out = sb.run(&[
+        "ingest",
+        file.to_str().unwrap(),
+        "--profile",
+        "polis-vecka",
+        "--partner",
+        "kommunen",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("belongs to partner polisen"), "{}", stderr(&out));
+    assert!(sb.run(&["profile", "delete", "polis-vecka"]).status.success());
+    let out = sb.run(&["ingest", file.to_str().unwrap(), "--profile", "polis-vecka"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no import profile"), "{}", stderr(&out));
+    // The audit log has the profile changes.
+    let (_, audit) = sb.run_json(&["audit", "--json", "--action", "profile"]);
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["profile.delete", "profile.put"]);
+}
+
+#[test]
+fn bad_profiles_are_refused_and_nothing_is_stored() {
+    let sb = Sandbox::new();
+    let add = |name: &str, map: &str, extra: &[&str]| {
+        let mut args = vec!["profile", "add", name, "--partner", "polisen", "--map", map];
+        args.extend_from_slice(extra);
+        sb.run(&args)
+    };
+    // Two columns mapped to one field.
+    let out = add("p", "id=Händelsenummer,id=Brottstyp", &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("mapped twice"), "{}", stderr(&out));
+    // An unknown field, a bad name, a bad date format, a bad decimal mark.
+    assert!(stderr(&add("p", "ident=X", &[])).contains("not a field"));
+    assert!(stderr(&add("Polis Vecka", "id=X", &[])).contains("lower-case"));
+    assert!(stderr(&add("p", "id=X", &["--date-format", "%H:%M"])).contains("year, month or day"));
+    assert!(stderr(&add("p", "id=X", &["--decimal", "semicolon"])).contains("auto, comma or point"));
+    assert!(stdout(&sb.run(&["profile", "list"])).contains("no import profiles"));
+    // A profile naming a column the file lacks: the file is refused whole.
+    assert!(add("p", "id=Diarienummer", &[]).status.success());
+    let file = export("polisen_export_synthetic.csv");
+    let out = sb.run(&["ingest", file.to_str().unwrap(), "--profile", "p"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("\"Diarienummer\"") && err.contains("\"Händelsenummer\""), "{err}");
+    assert_eq!(count(&sb.db()), 0);
+    // A profile is for CSV.
+    let gj = sb.file("x.geojson", br#"{"type":"FeatureCollection","features":[]}"#);
+    let out = sb.run(&["ingest", gj.to_str().unwrap(), "--profile", "p"]);
+    assert!(stderr(&out).contains("reads CSV files"), "{}", stderr(&out));
+    // Deleting an absent profile fails.
+    assert!(!sb.run(&["profile", "delete", "absent"]).status.success());
+}
+
+#[test]
+fn unknown_headers_suggest_a_profile() {
+    let sb = Sandbox::new();
+    let f = sb.file("odd.csv", "Nr;När;Vad;Var\r\n1;2026-11-01 10:00;Stöld;x\r\n".as_bytes());
+    let out = sb.run(&["ingest", f.to_str().unwrap(), "--partner", "polisen"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("lagesbild profile add"), "{err}");
+    assert!(err.contains("\"När\""), "{err}");
+}
+
+async fn call(state: &AppState, req: Request<Body>) -> (StatusCode, Value) {
+    let db = state.config().db.clone();
+    let res = router(state.clone()).oneshot(as_admin(req, &db)).await.unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn profiles_over_the_api_and_an_upload_with_one() {
+    let sb = Sandbox::new();
+    sb.import_districts();
+    let state = AppState::new(Config::with_db(sb.db()), None);
+    let post = |body: String| {
+        Request::post("/api/profiles")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let profile = json!({
+        "name": "polis-vecka", "partner": "polisen",
+        "map": "id=Händelsenummer,occurred_at=Datum+Klockslag,category=Brottstyp,northing=X,easting=Y",
+        "decimal": "comma", "encoding": "latin1"
+    });
+    let (s, v) = call(&state, post(profile.to_string())).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // Malformed, hostile and oversized bodies.
+    for (body, want) in [
+        (json!({"name": "x", "partner": "polisen", "map": "id=A,id=B"}).to_string(), "mapped twice"),
+        (json!({"name": "x", "partner": "polisen"}).to_string(), "map"),
+        (json!({"name": "../etc", "partner": "polisen", "map": "id=A"}).to_string(), "lower-case"),
+        (json!({"name": "x", "partner": "okänd", "map": "id=A"}).to_string(), "partner"),
+        (json!({"name": "x", "partner": "polisen", "map": "id=A", "date_format": "%Q"}).to_string(), "strftime"),
+        ("{not json".to_owned(), "not a valid import profile"),
+    ] {
+        let (s, v) = call(&state, post(body.clone())).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {v}");
+        assert!(v.to_string().contains(want), "{body}: {v}");
+    }
+    let big = json!({"name": "x", "partner": "polisen", "map": format!("id={}", "A".repeat(20_000))});
+    let (s, _) = call(&state, post(big.to_string())).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    let (s, v) = call(&state, Request::get("/api/profiles").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    let (s, v) = call(&state, Request::get("/api/profiles/polis-vecka").body(Body::empty()).unwrap()).await;
+    assert_eq!((s, v["encoding"].as_str()), (StatusCode::OK, Some("latin1")));
+    // Upload with the profile.
+    let bytes = std::fs::read(export("polisen_export_synthetic_latin1.csv")).unwrap();
+    let upload = |uri: &str| {
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(bytes.clone()))
+            .unwrap()
+    };
+    let (s, v) = call(&state, upload("/api/incidents")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v.to_string().contains("encoding=latin1"), "{v}");
+    let (s, v) = call(&state, upload("/api/incidents?profile=absent")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (s, v) = call(&state, upload("/api/incidents?encoding=ebcdic")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, v) = call(&state, upload("/api/incidents?profile=polis-vecka")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["accepted"], 35, "{v}");
+    assert_eq!(v["profile"], "polis-vecka");
+    assert_eq!(rejection_lines(&v), broken_lines("polisen_export_synthetic_latin1.csv"));
+    // Without a profile, with the encoding named: recognised headers.
+    let (s, v) = call(&state, upload("/api/incidents?encoding=latin1")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["duplicates"], 35, "{v}");
+    let (s, _) = call(&state, Request::delete("/api/profiles/polis-vecka").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = call(&state, Request::delete("/api/profiles/polis-vecka").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_reporter_uses_only_its_own_partners_profiles() {
+    let sb = Sandbox::new();
+    let db = sb.db();
+    let state = AppState::new(Config::with_db(&db), None);
+    let admin = admin_token(&db);
+    let store = lagesbild::store::Store::open(&db).unwrap();
+    lagesbild::access::put_partner(&store, "kommunen", "Kommunen", true, "test").unwrap();
+    let reporter = make_token(&db, "kommunen", lagesbild::access::Role::Reporter);
+    let body = json!({"name": "polis", "partner": "polisen", "map": "id=Händelsenummer"});
+    let req = |token: &str, body: String| {
+        Request::post("/api/profiles")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let (s, _) = call(&state, req(&reporter, body.to_string())).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = call(&state, req(&admin, body.to_string())).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let get = |uri: &str| {
+        Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {reporter}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (_, v) = call(&state, get("/api/profiles")).await;
+    assert_eq!(v, json!([]), "the police's profile is not listed for the municipality");
+    let (s, _) = call(&state, get("/api/profiles/polis")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let upload = Request::post("/api/incidents?profile=polis")
+        .header(header::CONTENT_TYPE, "text/csv")
+        .header(header::AUTHORIZATION, format!("Bearer {reporter}"))
+        .body(Body::from(std::fs::read(export("polisen_export_synthetic.csv")).unwrap()))
+        .unwrap();
+    let (s, _) = call(&state, upload).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(count(&db), 0);
+}
