@@ -64,6 +64,67 @@ pub fn put_profile(
     Ok(())
 }
 
+/// Stores `partner`'s mappings of its own category codes or labels (`(value, our code)`),
+/// all or none: every code must be in the catalogue, values must be non-empty, at most
+/// [`crate::ingest::profile::MAX_MAPPED_VALUE_CHARS`] long and not mapped twice to
+/// different codes. Returns how many were stored.
+pub fn map_categories(
+    store: &Store,
+    config: &Config,
+    partner: &Partner,
+    pairs: &[(String, String)],
+    audit: &AuditEntry,
+) -> Result<usize, PipelineError> {
+    use crate::ingest::profile::MAX_MAPPED_VALUE_CHARS;
+    if pairs.is_empty() {
+        return Err(PipelineError::Profile(
+            "no mappings given: pass \"Value=code\" pairs or --file FILE / inga mappningar angavs".into(),
+        ));
+    }
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(pairs.len());
+    for (value, code) in pairs {
+        let shown = crate::ingest::profile::shorten_for(value);
+        if value.trim().is_empty() {
+            return Err(PipelineError::Profile(format!(
+                "the value mapped to {code:?} is empty; nothing was stored / värdet är tomt, inget sparades"
+            )));
+        }
+        if value.chars().count() > MAX_MAPPED_VALUE_CHARS {
+            return Err(PipelineError::Profile(format!(
+                "the value {shown:?} is longer than {MAX_MAPPED_VALUE_CHARS} characters; nothing was stored"
+            )));
+        }
+        let Some(category) = config.categories.get(code.trim()) else {
+            let known: Vec<&str> = config.categories.iter().map(|c| c.code.as_str()).collect();
+            return Err(PipelineError::Profile(format!(
+                "{shown:?} is mapped to {:?}, which is not a category code; known codes: {}. Nothing was stored / {:?} är ingen kategorikod, inget sparades",
+                crate::ingest::profile::shorten_for(code),
+                known.join(", "),
+                crate::ingest::profile::shorten_for(code)
+            )));
+        };
+        let key = crate::ingest::category_key(value);
+        if let Some(prev) = seen.get(&key)
+            && *prev != category.code
+        {
+            return Err(PipelineError::Profile(format!(
+                "{shown:?} is mapped twice, to {prev} and to {}; nothing was stored / {shown:?} mappas två gånger",
+                category.code
+            )));
+        }
+        seen.insert(key, &category.code);
+        out.push(crate::store::CategoryMapping {
+            partner: partner.as_str().to_owned(),
+            value: value.trim().to_owned(),
+            category: category.code.clone(),
+        });
+    }
+    let n = out.len();
+    store.put_category_mappings(&out, &audit.clone().with_rows(n as i64))?;
+    Ok(n)
+}
+
 /// The stored import profile `name`, or an error that says how to list or add one.
 pub fn load_profile(store: &Store, name: &str) -> Result<ImportProfile, PipelineError> {
     store.profile(name)?.ok_or_else(|| {
@@ -132,6 +193,8 @@ pub struct IngestReport {
     pub mapping: Vec<MappedColumn>,
     /// The first rejections, in file order.
     pub rejections: Vec<Rejection>,
+    /// One line per category value that is neither a category nor mapped, most rows first.
+    pub unmapped_categories: Vec<UnmappedCategory>,
     /// True when more rejections happened than are listed.
     pub rejections_truncated: bool,
     /// The first rows that fell outside every area (row positions).
@@ -143,6 +206,22 @@ pub struct IngestReport {
     /// Wall time.
     pub seconds: f64,
 }
+
+/// A category value of the file that is neither a category nor a mapped code.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnmappedCategory {
+    /// The value as written (shortened to 80 characters).
+    pub value: String,
+    /// Rows rejected for it.
+    pub rows: u64,
+    /// The first of them.
+    pub first: RowPos,
+    /// The summary line with the fix: `'Bedrägeri' (14 rows): map it with ...`.
+    pub message: String,
+}
+
+/// Distinct unmapped values kept per ingest (a hostile file could hold millions).
+pub const MAX_UNMAPPED_VALUES: usize = 1000;
 
 impl IngestReport {
     /// One line for the audit log: batch and row counts.
@@ -208,9 +287,22 @@ pub fn ingest_with<R: Read + Send>(
         crs,
         now: req.now,
         date_format,
+        mappings: std::sync::Arc::new(
+            store
+                .category_mappings(None)?
+                .into_iter()
+                .map(|m| ((m.partner, crate::ingest::category_key(&m.value)), m.category))
+                .collect(),
+        ),
         cleaned_descriptions: std::sync::Arc::default(),
     };
     let cleaned = std::sync::Arc::clone(&rules.cleaned_descriptions);
+    let partner_hint = rules
+        .partner
+        .as_ref()
+        .map_or_else(|| "PARTNER".to_owned(), |p| p.as_str().to_owned());
+    let mut unmapped: std::collections::HashMap<String, (u64, RowPos)> =
+        std::collections::HashMap::new();
     let resolutions = config.h3_resolutions.clone();
     let mut warnings = Vec::new();
     let mut mapping = Vec::new();
@@ -314,6 +406,19 @@ pub fn ingest_with<R: Read + Send>(
                 match r.result {
                     Err(rej) => {
                         counts.rejected += 1;
+                        if let (Some("category"), Some(value)) =
+                            (rej.field.as_deref(), rej.value.as_deref())
+                            && !value.trim().is_empty()
+                        {
+                            let n = unmapped.len();
+                            match unmapped.get_mut(value) {
+                                Some(e) => e.0 += 1,
+                                None if n < MAX_UNMAPPED_VALUES => {
+                                    unmapped.insert(value.to_owned(), (1, rej.pos));
+                                }
+                                None => {}
+                            }
+                        }
                         if rejections.len() < MAX_REPORTED_REJECTIONS {
                             rejections.push(rej);
                         }
@@ -367,6 +472,19 @@ pub fn ingest_with<R: Read + Send>(
         return Err(e.into());
     }
     let rejections_truncated = counts.rejected as usize > rejections.len();
+    let mut unmapped_categories: Vec<UnmappedCategory> = unmapped
+        .into_iter()
+        .map(|(value, (rows, first))| UnmappedCategory {
+            message: format!(
+                "'{value}' ({rows} row{}, first {first}): map it with `lagesbild categories map --partner {partner_hint} \"{value}=CODE\"` / mappa den med `lagesbild categories map`",
+                if rows == 1 { "" } else { "s" }
+            ),
+            value,
+            rows,
+            first,
+        })
+        .collect();
+    unmapped_categories.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.first.row.cmp(&b.first.row)));
     let commit = !(req.strict && counts.rejected > 0) && counts.accepted > 0;
     let cleaned = cleaned.load(std::sync::atomic::Ordering::Relaxed);
     if cleaned > 0 {
@@ -415,6 +533,7 @@ pub fn ingest_with<R: Read + Send>(
         profile: read.profile.as_ref().map(|p| p.name.clone()),
         mapping,
         rejections,
+        unmapped_categories,
         rejections_truncated,
         outside_rows,
         warnings,
@@ -606,6 +725,7 @@ pub fn correct_incident(
         crs: Some(Crs::Wgs84),
         now,
         date_format: None,
+        mappings: std::sync::Arc::default(),
         cleaned_descriptions: std::sync::Arc::default(),
     };
     let text =

@@ -158,7 +158,23 @@ fn print_summary(r: &IngestReport) {
     for w in &r.warnings {
         println!("note: {w}");
     }
-    for rej in r.rejections.iter().take(50) {
+    // Unmapped categories get one line per value, not one per row.
+    for u in &r.unmapped_categories {
+        println!("rejected: {}: category {}", r.source, u.message);
+    }
+    let summarised = |rej: &&lagesbild::ingest::Rejection| {
+        rej.field.as_deref() == Some("category")
+            && rej
+                .value
+                .as_deref()
+                .is_some_and(|v| r.unmapped_categories.iter().any(|u| u.value == v))
+    };
+    for rej in r
+        .rejections
+        .iter()
+        .filter(|rej| !summarised(rej))
+        .take(50)
+    {
         println!("rejected: {}: {rej}", r.source);
     }
     if r.rejections.len() > 50 || r.rejections_truncated {

@@ -31,6 +31,7 @@ Examples:
   lagesbild ingest export_sweref.csv --crs EPSG:3006
   lagesbild profile add polisen-vecka --partner polisen --map \"id=Händelsenummer,occurred_at=Datum+Klockslag,category=Brottstyp\"
   lagesbild ingest vecka47.csv --profile polisen-vecka --encoding latin1
+  lagesbild categories map --partner polisen \"Bedrägeri via internet=fraud\" \"0901=fraud\"
   lagesbild areas import stadsdelar.geojson --layer districts --id-field kod --name-field namn --population-field folkmangd
   lagesbild demo load                               # Botkyrka demo: boundaries + synthetic incidents
   lagesbild report week 2026-W47 --out v47.html     # weekly situation picture (also --format json|csv)
@@ -131,12 +132,8 @@ pub enum Command {
     /// against seeded permutations of the times. Bands are lo < x ≤ hi (the first time band
     /// is [0, hi]); "same location" is distance 0.
     Nearrepeat(analysis::NearrepeatArgs),
-    /// List the incident categories
-    Categories {
-        /// Print as JSON
-        #[arg(long)]
-        json: bool,
-    },
+    /// List the incident categories; map a partner's own codes and labels onto them
+    Categories(profile::CategoriesArgs),
     /// Partner organisations and whether they share incidents with the collaboration
     #[command(subcommand)]
     Partner(access::PartnerCommand),
@@ -188,7 +185,10 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Command::Token(cmd) => access::token_command(&config, cmd),
         Command::Audit(args) => access::audit_command(&config, args),
         Command::Nearrepeat(args) => analysis::nearrepeat_command(&config, args),
-        Command::Categories { json } => analysis::categories_command(&config, json),
+        Command::Categories(args) => match args.command {
+            None => analysis::categories_command(&config, args.json),
+            Some(cmd) => profile::mapping_command(&config, cmd),
+        },
     }
 }
 

@@ -1,14 +1,17 @@
 //! `lagesbild profile`: import profiles, a partner's own columns and formats
-//! (`profile add|list|show|delete`); `ingest FILE --profile NAME` reads with one.
+//! (`profile add|list|show|delete`); `ingest FILE --profile NAME` reads with one. And
+//! `lagesbild categories map|mappings`: a partner's own category codes and labels.
 
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 use lagesbild::access::audit;
 use lagesbild::config::Config;
+use lagesbild::ingest::profile::{parse_mapping_pairs, read_mapping_file};
 use lagesbild::ingest::{ColumnMap, Decimal, Encoding, ImportProfile};
+use lagesbild::model::Partner;
 use lagesbild::pipeline;
 
 use super::{open_store, parse_crs};
@@ -120,6 +123,92 @@ pub(crate) fn profile_command(config: &Config, cmd: ProfileCommand) -> Result<Ex
                 );
             }
             println!("import profile {name} deleted / importprofilen {name} togs bort");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct CategoriesArgs {
+    /// Print as JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+    #[command(subcommand)]
+    pub(crate) command: Option<MappingCommand>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum MappingCommand {
+    /// Map a partner's own category codes or labels to category codes:
+    /// `categories map --partner polisen "Bedrägeri via internet=fraud" "0901=fraud"`
+    Map {
+        /// The partner whose codes these are
+        #[arg(long)]
+        partner: String,
+        /// Value=code pairs
+        pairs: Vec<String>,
+        /// A CSV file of value;code rows (optional header value;category)
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
+    /// List the stored mappings
+    Mappings {
+        /// Only this partner's
+        #[arg(long)]
+        partner: Option<String>,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(crate) fn mapping_command(config: &Config, cmd: MappingCommand) -> Result<ExitCode> {
+    let store = open_store(config)?;
+    match cmd {
+        MappingCommand::Map {
+            partner,
+            pairs,
+            file,
+        } => {
+            let partner = Partner::parse(&partner)
+                .map_err(|e| anyhow::anyhow!("--partner {partner:?}: {e}"))?;
+            let mut all = parse_mapping_pairs(&pairs).map_err(anyhow::Error::msg)?;
+            if let Some(f) = &file {
+                let bytes =
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                let more = read_mapping_file(&bytes)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+                all.extend(more);
+            }
+            let entry = audit::Entry::by_cli(
+                &audit::cli_user(),
+                "categories.map",
+                partner.as_str(),
+                0,
+            )
+            .with_detail(
+                all.iter()
+                    .map(|(v, c)| format!("{v}={c}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            let n = pipeline::map_categories(&store, config, &partner, &all, &entry)?;
+            println!(
+                "{n} mapping(s) stored for {partner}; later imports read these values as the categories given / {n} mappning(ar) sparades för {partner}"
+            );
+        }
+        MappingCommand::Mappings { partner, json } => {
+            let list = store.category_mappings(partner.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("no category mappings / inga kategorimappningar");
+            } else {
+                for m in list {
+                    println!("{}\t{}\t{}", m.partner, m.value, m.category);
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

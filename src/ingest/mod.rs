@@ -131,6 +131,16 @@ impl std::fmt::Display for Rejection {
     }
 }
 
+/// The lookup key of a partner's category code or label: trimmed, whitespace runs as one
+/// space, lower case (`" Bedrägeri  via internet"` → `"bedrägeri via internet"`).
+pub fn category_key(value: &str) -> String {
+    value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 /// Shortens a value for messages: at most 80 characters.
 pub(crate) fn shorten(s: &str) -> String {
     if s.chars().count() <= 80 {
@@ -211,6 +221,9 @@ pub struct RowRules {
     pub now: DateTime<Utc>,
     /// The import profile's time format (strftime), tried before the standard forms.
     pub date_format: Option<String>,
+    /// Partners' own category codes and labels: `(partner, category_key(value))` → code,
+    /// looked up before the catalogue.
+    pub mappings: std::sync::Arc<std::collections::HashMap<(String, String), String>>,
     /// Counts the descriptions from which control characters were removed (shared with
     /// the caller, which reports it).
     pub cleaned_descriptions: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -303,14 +316,27 @@ impl RowRules {
             }
         };
         let category_text = raw.category.map(str::trim).unwrap_or("");
-        let category = self.categories.resolve(category_text).ok_or_else(|| {
-            let known: Vec<&str> = self.categories.iter().map(|c| c.code.as_str()).collect();
-            reject(
-                "category",
-                Some(category_text),
-                format!("is not a known category; known codes: {}", known.join(", ")),
-            )
-        })?;
+        let mapped = if self.mappings.is_empty() {
+            None
+        } else {
+            self.mappings
+                .get(&(partner.as_str().to_owned(), category_key(category_text)))
+                .and_then(|code| self.categories.get(code))
+        };
+        let category = mapped
+            .or_else(|| self.categories.resolve(category_text))
+            .ok_or_else(|| {
+                let reason = if category_text.is_empty() {
+                    "is missing: every row needs a category (`lagesbild categories` lists them)"
+                        .to_owned()
+                } else {
+                    format!(
+                        "is neither a category nor one of {partner}'s mapped codes; map it with `lagesbild categories map --partner {partner} \"{}=CODE\"` (`lagesbild categories` lists the codes)",
+                        shorten(category_text)
+                    )
+                };
+                reject("category", Some(category_text), reason)
+            })?;
         let occurred_at_text = raw.occurred_at.unwrap_or("");
         let occurred_at = self.check_time(pos, "occurred_at", occurred_at_text)?;
         let occurred_to = match raw.occurred_to.map(str::trim).filter(|s| !s.is_empty()) {

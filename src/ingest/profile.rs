@@ -620,6 +620,76 @@ pub fn mapping_summary(mapping: &[MappedColumn]) -> String {
     )
 }
 
+/// A value shortened for messages (80 characters).
+pub fn shorten_for(s: &str) -> String {
+    super::shorten(s)
+}
+
+/// Longest accepted mapped value (a partner's code or label).
+pub const MAX_MAPPED_VALUE_CHARS: usize = 200;
+
+/// Parses `Value=code` pairs (`Bedrägeri=fraud`; the last `=` splits, so a value may hold
+/// one). The error names the pair.
+pub fn parse_mapping_pairs(pairs: &[String]) -> Result<Vec<(String, String)>, String> {
+    pairs
+        .iter()
+        .map(|p| {
+            let (v, c) = p.rsplit_once('=').ok_or_else(|| {
+                format!(
+                    "{:?} is not Value=code (e.g. \"Bedrägeri=fraud\") / {:?} är inte Värde=kod",
+                    super::shorten(p),
+                    super::shorten(p)
+                )
+            })?;
+            Ok((v.trim().to_owned(), c.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// Reads a mapping file: CSV with the partner's value and our code per row, `;` or `,`
+/// separated, UTF-8, optionally with a header row (`value;category`, `värde;kategori`).
+/// The error names the line.
+pub fn read_mapping_file(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
+        .map_err(|_| "the mapping file is not UTF-8; save it as \"CSV UTF-8\" / mappningsfilen är inte UTF-8".to_owned())?;
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = if first.matches(';').count() >= first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 1;
+        let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
+        let cells: Vec<&str> = rec.iter().map(str::trim).collect();
+        if cells.iter().all(|c| c.is_empty()) {
+            continue;
+        }
+        let [value, code] = cells[..] else {
+            return Err(format!(
+                "line {line}: expected two columns, the partner's value and our category code (Bedrägeri;fraud), found {} / rad {line}: två kolumner väntades",
+                cells.len()
+            ));
+        };
+        if line == 1
+            && matches!(
+                normalise(code).as_str(),
+                "category" | "kategori" | "code" | "kod"
+            )
+        {
+            continue;
+        }
+        out.push((value.to_owned(), code.to_owned()));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 #[path = "profile_tests.rs"]
 mod tests;

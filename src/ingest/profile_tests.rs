@@ -157,3 +157,28 @@ fn decimal_and_encoding_names_parse() {
     assert_eq!(Encoding::parse("UTF-8"), Some(Encoding::Utf8));
     assert_eq!(Encoding::parse("utf16"), None);
 }
+
+#[test]
+fn mapping_pairs_and_files_parse_with_errors_by_line() {
+    let pairs = parse_mapping_pairs(&["Bedrägeri via internet=fraud".into(), "a=b=theft".into()])
+        .unwrap();
+    assert_eq!(pairs[0], ("Bedrägeri via internet".into(), "fraud".into()));
+    assert_eq!(pairs[1], ("a=b".into(), "theft".into()));
+    assert!(parse_mapping_pairs(&["Bedrägeri".into()]).unwrap_err().contains("Value=code"));
+    let file = "\u{feff}Värde;Kategori\r\n0901;fraud\r\n\r\n\"Olaga hot; grovt\";unlawful_threat\r\n";
+    let m = read_mapping_file(file.as_bytes()).unwrap();
+    assert_eq!(
+        m,
+        [
+            ("0901".to_owned(), "fraud".to_owned()),
+            ("Olaga hot; grovt".to_owned(), "unlawful_threat".to_owned())
+        ]
+    );
+    let m = read_mapping_file(b"value,category\n0901,fraud\n").unwrap();
+    assert_eq!(m.len(), 1);
+    let e = read_mapping_file(b"0901;fraud\n0902\n").unwrap_err();
+    assert!(e.starts_with("line 2"), "{e}");
+    assert!(read_mapping_file(b"0901;fraud;x\n").unwrap_err().contains("two columns"));
+    assert!(read_mapping_file(b"Bedr\xe4geri;fraud\n").unwrap_err().contains("UTF-8"));
+    assert_eq!(crate::ingest::category_key("  Bedrägeri   VIA internet "), "bedrägeri via internet");
+}

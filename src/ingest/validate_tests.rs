@@ -10,6 +10,7 @@ fn rules() -> RowRules {
         crs: None,
         now: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
         date_format: None,
+        mappings: std::sync::Arc::default(),
         cleaned_descriptions: std::sync::Arc::default(),
     }
 }

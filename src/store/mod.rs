@@ -252,6 +252,24 @@ impl Change {
     }
 }
 
+/// A partner's own category code or label and the category it means.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CategoryMapping {
+    /// The partner.
+    pub partner: String,
+    /// Its code or label, as given (`Bedrägeri`, `0901`).
+    pub value: String,
+    /// Our category code.
+    pub category: String,
+}
+
+impl CategoryMapping {
+    /// The lookup key of a value: trimmed, lower case, inner whitespace runs as one space.
+    pub fn key(value: &str) -> String {
+        crate::ingest::category_key(value)
+    }
+}
+
 /// Meeting notes as stored with a report.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ReportNotes {
@@ -441,6 +459,18 @@ pub trait Backend: Send + Sync {
     /// Deletes an import profile with its audit entry, atomically; false (and no audit
     /// entry) when there was none.
     fn delete_profile(&self, name: &str, audit: &AuditEntry) -> Result<bool>;
+
+    // ---- category code mappings ----------------------------------------------------------
+
+    /// Adds or replaces a partner's mappings of its own codes or labels to category codes
+    /// (keyed by [`CategoryMapping::key`]), with the audit entry, atomically.
+    fn put_category_mappings(
+        &self,
+        mappings: &[CategoryMapping],
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// The mappings of one partner (or all), by partner then value.
+    fn category_mappings(&self, partner: Option<&str>) -> Result<Vec<CategoryMapping>>;
     /// Audit entries matching `filter`, newest first.
     fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
 }

@@ -203,6 +203,28 @@ fn scenario(db: &str, dir: &Path) -> Vec<(String, Value)> {
     ok(db, &["profile", "delete", "kommun"]);
     assert!(!run(db, &["profile", "delete", "kommun"]).status.success());
     keep("profiles after delete", json(db, &["profile", "list", "--json"]));
+    ok(
+        db,
+        &[
+            "categories",
+            "map",
+            "--partner",
+            "polisen",
+            "Bedrägeri via internet=fraud",
+            "0901=fraud",
+            "Olaga hot=unlawful_threat",
+        ],
+    );
+    ok(db, &["categories", "map", "--partner", "kommunen", "A1=graffiti"]);
+    ok(db, &["categories", "map", "--partner", "polisen", "0901=theft"]);
+    keep(
+        "category mappings",
+        json(db, &["categories", "mappings", "--json"]),
+    );
+    keep(
+        "category mappings of one partner",
+        json(db, &["categories", "mappings", "--partner", "kommunen", "--json"]),
+    );
     let token = ok(
         db,
         &[
@@ -259,7 +281,18 @@ fn scenario(db: &str, dir: &Path) -> Vec<(String, Value)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| Value::from(format!("{} {} {}", e["action"], e["rows"], e["detail"])))
+        .map(|e| {
+            // Batch numbers differ after a rolled-back batch: PostgreSQL sequences do not
+            // roll back.
+            let detail = e["detail"].to_string();
+            let detail = match (detail.find("batch "), detail.find(':')) {
+                (Some(b), Some(c)) if b < c && detail[b + 6..c].parse::<i64>().is_ok() => {
+                    format!("{}batch N{}", &detail[..b], &detail[c..])
+                }
+                _ => detail,
+            };
+            Value::from(format!("{} {} {detail}", e["action"], e["rows"]))
+        })
         .collect();
     keep("audit", Value::Array(actions));
     answers

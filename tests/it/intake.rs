@@ -382,3 +382,53 @@ async fn a_reporter_uses_only_its_own_partners_profiles() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(count(&db), 0);
 }
+
+#[test]
+fn unmapped_codes_get_one_line_each_and_mappings_let_them_in() {
+    let sb = Sandbox::new();
+    sb.import_districts();
+    let mut csv = String::from("Händelsenummer;Tidpunkt;Brottstyp;Latitud;Longitud\r\n");
+    for i in 0..14 {
+        csv.push_str(&format!("b{i};2026-11-02 10:00;Bedrägeri via internet;59,2395;17,8453\r\n"));
+    }
+    csv.push_str("c1;2026-11-02 10:00;0901;59,2395;17,8453\r\n");
+    csv.push_str("c2;2026-11-02 10:00;Bedrägeri;59,2395;17,8453\r\n"); // in the catalogue now
+    let f = sb.file("v45.csv", csv.as_bytes());
+    let out = sb.run(&["ingest", f.to_str().unwrap(), "--partner", "polisen"]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("Bedrägeri via internet")).collect();
+    assert_eq!(lines.len(), 1, "one line for 14 rows: {text}");
+    assert!(lines[0].contains("'Bedrägeri via internet' (14 rows"), "{text}");
+    assert!(lines[0].contains("lagesbild categories map --partner polisen"), "{text}");
+    assert!(text.contains("'0901' (1 row,"), "{text}");
+    let (_, v) = sb.run_json(&["ingest", f.to_str().unwrap(), "--partner", "polisen", "--json"]);
+    assert_eq!(v["unmapped_categories"][0]["rows"], 14, "{v}");
+    assert_eq!(v["unmapped_categories"][0]["first"]["line"], 2, "{v}");
+    // A mapping to an unknown category is refused and stores nothing.
+    let out = sb.run(&["categories", "map", "--partner", "polisen", "0901=fraud", "Bedrägeri via internet=bedrageri"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not a category code"), "{}", stderr(&out));
+    let (_, list) = sb.run_json(&["categories", "mappings", "--json"]);
+    assert_eq!(list, json!([]));
+    // Pairs and a mapping file.
+    let m = sb.file("map.csv", "värde;kategori\r\n0901;fraud\r\n".as_bytes());
+    let out = sb.run(&[
+        "categories", "map", "--partner", "polisen", "bedrägeri  VIA internet=fraud", "--file",
+        m.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (code, v) = sb.run_json(&["ingest", f.to_str().unwrap(), "--partner", "polisen", "--json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["accepted"], 15, "{v}");
+    assert_eq!(v["duplicates"], 1, "{v}");
+    let store = lagesbild::store::Store::open(&sb.db()).unwrap();
+    assert_eq!(store.incident("polisen", "b3").unwrap().unwrap().category, "fraud");
+    // Mappings are per partner: another partner's rows are still refused.
+    let g = sb.file("k.csv", "id;Tidpunkt;Brottstyp;lat;lon\n1;2026-11-02 10:00;0901;59.2395;17.8453\n".as_bytes());
+    let (code, v) = sb.run_json(&["ingest", g.to_str().unwrap(), "--partner", "kommunen", "--json"]);
+    assert_eq!(code, 3, "{v}");
+    assert_eq!(v["unmapped_categories"][0]["value"], "0901");
+    let (_, audit) = sb.run_json(&["audit", "--json", "--action", "categories"]);
+    assert_eq!(audit[0]["rows"], 2, "{audit}");
+}

@@ -19,7 +19,7 @@ use postgres::{Client, NoTls, Row};
 use super::codec;
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
+    Backend, CategoryMapping, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
     WriteTx, redact,
 };
 use crate::ingest::ImportProfile;
@@ -879,6 +879,18 @@ impl Backend for PgStore {
 
     fn delete_profile(&self, name: &str, audit: &AuditEntry) -> Result<bool> {
         self.delete_profile_impl(name, audit)
+    }
+
+    fn put_category_mappings(
+        &self,
+        mappings: &[CategoryMapping],
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        self.put_category_mappings_impl(mappings, audit)
+    }
+
+    fn category_mappings(&self, partner: Option<&str>) -> Result<Vec<CategoryMapping>> {
+        self.category_mappings_impl(partner)
     }
 
     fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {

@@ -6,7 +6,7 @@ use chrono::Utc;
 use super::{PgStore, append_audit};
 use crate::ingest::ImportProfile;
 use crate::model::access::AuditEntry;
-use crate::store::Result;
+use crate::store::{CategoryMapping, Result};
 use crate::store::codec::{decode_profile, encode_profile};
 
 impl PgStore {
@@ -48,5 +48,47 @@ impl PgStore {
             }
             Ok(n > 0)
         })
+    }
+
+    pub(super) fn put_category_mappings_impl(
+        &self,
+        mappings: &[CategoryMapping],
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        self.in_transaction(|tx| {
+            let stmt = tx.prepare(
+                "INSERT INTO category_mappings (partner, value_key, value, category, updated_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (partner, value_key) DO UPDATE SET value = excluded.value,
+                     category = excluded.category, updated_at = excluded.updated_at",
+            )?;
+            let now = Utc::now().timestamp();
+            for m in mappings {
+                let key = CategoryMapping::key(&m.value);
+                tx.execute(&stmt, &[&m.partner, &key, &m.value, &m.category, &now])?;
+            }
+            append_audit(tx, audit)?;
+            Ok(())
+        })
+    }
+
+    pub(super) fn category_mappings_impl(
+        &self,
+        partner: Option<&str>,
+    ) -> Result<Vec<CategoryMapping>> {
+        Ok(self
+            .query(
+                "SELECT partner, value, category FROM category_mappings
+                 WHERE $1::text IS NULL OR partner = $1
+                 ORDER BY partner COLLATE \"C\", value_key COLLATE \"C\"",
+                &[&partner],
+            )?
+            .into_iter()
+            .map(|r| CategoryMapping {
+                partner: r.get(0),
+                value: r.get(1),
+                category: r.get(2),
+            })
+            .collect())
     }
 }

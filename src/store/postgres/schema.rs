@@ -157,4 +157,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_at bigint NOT NULL
     );
     "#,
+    // 4: partners' own category codes and labels mapped to category codes.
+    r#"
+    CREATE TABLE category_mappings (
+        partner text NOT NULL,
+        value_key text NOT NULL,
+        value text NOT NULL,
+        category text NOT NULL,
+        updated_at bigint NOT NULL,
+        PRIMARY KEY (partner, value_key)
+    );
+    "#,
 ];

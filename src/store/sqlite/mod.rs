@@ -27,7 +27,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
+    Backend, CategoryMapping, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
     WriteTx,
 };
 use crate::ingest::ImportProfile;
@@ -393,6 +393,18 @@ impl Backend for SqliteStore {
 
     fn delete_profile(&self, name: &str, audit: &AuditEntry) -> Result<bool> {
         profiles::delete_profile(&*self.conn()?, name, audit)
+    }
+
+    fn put_category_mappings(
+        &self,
+        mappings: &[CategoryMapping],
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        profiles::put_category_mappings(&*self.conn()?, mappings, audit)
+    }
+
+    fn category_mappings(&self, partner: Option<&str>) -> Result<Vec<CategoryMapping>> {
+        profiles::category_mappings(&*self.conn()?, partner)
     }
 
     fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {

@@ -1,5 +1,6 @@
 //! Import profiles (migration 7): one row per profile, its content as JSON (see
-//! `ingest::profile`). A change and its audit entry commit together.
+//! `ingest::profile`), and partners' category code mappings (migration 8). A change and its
+//! audit entry commit together.
 
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -8,7 +9,7 @@ use super::access::append_audit;
 use super::in_transaction;
 use crate::ingest::ImportProfile;
 use crate::model::access::AuditEntry;
-use crate::store::Result;
+use crate::store::{CategoryMapping, Result};
 use crate::store::codec::{decode_profile, encode_profile};
 
 pub(super) fn put_profile(conn: &Connection, p: &ImportProfile, audit: &AuditEntry) -> Result<()> {
@@ -55,4 +56,49 @@ pub(super) fn delete_profile(conn: &Connection, name: &str, audit: &AuditEntry) 
         }
         Ok(n > 0)
     })
+}
+
+pub(super) fn put_category_mappings(
+    conn: &Connection,
+    mappings: &[CategoryMapping],
+    audit: &AuditEntry,
+) -> Result<()> {
+    in_transaction(conn, |tx| {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO category_mappings (partner, value_key, value, category, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (partner, value_key) DO UPDATE SET value = excluded.value,
+                 category = excluded.category, updated_at = excluded.updated_at",
+        )?;
+        let now = Utc::now().timestamp();
+        for m in mappings {
+            stmt.execute(params![
+                m.partner,
+                CategoryMapping::key(&m.value),
+                m.value,
+                m.category,
+                now
+            ])?;
+        }
+        append_audit(tx, audit)?;
+        Ok(())
+    })
+}
+
+pub(super) fn category_mappings(
+    conn: &Connection,
+    partner: Option<&str>,
+) -> Result<Vec<CategoryMapping>> {
+    let mut stmt = conn.prepare(
+        "SELECT partner, value, category FROM category_mappings
+         WHERE ?1 IS NULL OR partner = ?1 ORDER BY partner, value_key",
+    )?;
+    let rows = stmt.query_map([partner], |r| {
+        Ok(CategoryMapping {
+            partner: r.get(0)?,
+            value: r.get(1)?,
+            category: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

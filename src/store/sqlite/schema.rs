@@ -158,4 +158,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 8: partners' own category codes and labels mapped to category codes.
+    r#"
+    CREATE TABLE category_mappings (
+        partner TEXT NOT NULL,
+        value_key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        category TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (partner, value_key)
+    ) STRICT;
+    "#,
 ];
