@@ -4,6 +4,7 @@
 mod access;
 mod analysis;
 mod areas;
+mod database;
 mod demo;
 mod ingest;
 mod interventions;
@@ -41,6 +42,8 @@ Examples:
   lagesbild partner add polisen --name Polisen --shares yes
   lagesbild token create --partner polisen --role analyst --expires 90d --label anna-lpo
   lagesbild audit --since 2026-11-01 --action incidents
+  lagesbild backup /var/backups/lagesbild.db         # online copy of the SQLite database
+  lagesbild migrate --to postgres://lagesbild@db/lagesbild   # move to PostgreSQL + PostGIS
 
 Configuration: flags win over LAGESBILD_* environment variables, which win over the TOML file
 given by --config (keys: db, categories, timezone, region, h3_resolutions, study_area, bind,
@@ -132,6 +135,16 @@ pub enum Command {
     /// against seeded permutations of the times. Bands are lo < x ≤ hi (the first time band
     /// is [0, hi]); "same location" is distance 0.
     Nearrepeat(analysis::NearrepeatArgs),
+    /// Copy the whole database into an empty one of either backend (SQLite file or
+    /// PostgreSQL URL), then check every table's rows and checksum
+    #[command(after_help = database::MIGRATE_EXAMPLES)]
+    Migrate(database::MigrateArgs),
+    /// Write a consistent copy of the SQLite database to a new file while it is in use
+    #[command(after_help = database::MIGRATE_EXAMPLES)]
+    Backup(database::BackupArgs),
+    /// Read-only views of weekly aggregates for GIS clients (PostgreSQL + PostGIS)
+    #[command(subcommand, after_help = database::GIS_EXAMPLES)]
+    Gis(database::GisCommand),
     /// List the incident categories; map a partner's own codes and labels onto them
     Categories(profile::CategoriesArgs),
     /// Partner organisations and whether they share incidents with the collaboration
@@ -185,6 +198,9 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Command::Token(cmd) => access::token_command(&config, cmd),
         Command::Audit(args) => access::audit_command(&config, args),
         Command::Nearrepeat(args) => analysis::nearrepeat_command(&config, args),
+        Command::Migrate(args) => database::migrate_command(&config, args),
+        Command::Backup(args) => database::backup_command(&config, args),
+        Command::Gis(cmd) => database::gis_command(&config, cmd),
         Command::Categories(args) => match args.command {
             None => analysis::categories_command(&config, args.json),
             Some(cmd) => profile::mapping_command(&config, cmd),

@@ -16,6 +16,7 @@
 
 pub mod csv_out;
 pub mod figures;
+pub mod gis;
 pub mod html;
 pub mod interventions;
 pub mod map_svg;

@@ -120,17 +120,35 @@ async fn index() -> Json<Value> {
     }))
 }
 
-async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    state
-        .blocking(|store, _| {
-            Ok(Json(json!({
-                "status": "ok",
-                "version": env!("CARGO_PKG_VERSION"),
-                "data_version": store.data_version()?,
-                "incidents": store.incident_count()?,
-            })))
-        })
-        .await
+async fn health(State(state): State<AppState>) -> Response {
+    let checked = state
+        .blocking(|store, _| Ok((store.data_version()?, store.incident_count()?)))
+        .await;
+    match checked {
+        Ok((version, incidents)) => Json(json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "data_version": version,
+            "incidents": incidents,
+        }))
+        .into_response(),
+        // The database is gone (stopped, unreachable, refusing): 503, so a load balancer
+        // takes this server out until the database answers again; the pool reconnects by
+        // itself on the next request.
+        Err(e) => {
+            tracing::warn!(error = %e, "health: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::CACHE_CONTROL, "no-store")],
+                Json(json!({
+                    "status": "unavailable",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "reason": "the database does not answer; see the server log / databasen svarar inte; se serverloggen",
+                })),
+            )
+                .into_response()
+        }
+    }
 }
 
 async fn layers(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {

@@ -37,6 +37,9 @@ pub enum ApiError {
     /// A rate limit was hit; retry after this many seconds.
     #[error("{0}")]
     TooMany(String, u64),
+    /// The database cannot be reached now; the client may retry (503 with `Retry-After`).
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed on our side.
     #[error("internal error: {0}")]
     Internal(String),
@@ -61,6 +64,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Intervention(e) => ApiError::from(e),
+            e @ (StoreError::Unavailable(_) | StoreError::Open { .. }) => {
+                ApiError::Unavailable(e.to_string())
+            }
             e => ApiError::Internal(e.to_string()),
         }
     }
@@ -99,6 +105,9 @@ impl IntoResponse for ApiError {
             ApiError::TooMany(_, secs) => {
                 extra.insert(axum::http::header::RETRY_AFTER, (*secs).into());
             }
+            ApiError::Unavailable(_) => {
+                extra.insert(axum::http::header::RETRY_AFTER, 5u64.into());
+            }
             _ => {}
         }
         let (status, message) = match &self {
@@ -109,6 +118,13 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone()),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
             ApiError::TooMany(m, _) => (StatusCode::TOO_MANY_REQUESTS, m.clone()),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(%cause, "request failed: the database is unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the database is unavailable; nothing was changed, try again shortly / databasen svarar inte; inget ändrades, försök igen om en stund".to_owned(),
+                )
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (

@@ -17,6 +17,7 @@
 //! analysis caches key on it, and [`Backend::changes_since`] says what each version changed.
 
 mod codec;
+pub mod copy;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
@@ -60,6 +61,12 @@ pub enum StoreError {
         /// The newest version this build knows.
         known: i64,
     },
+    /// The database cannot be reached now (stopped, restarting, connection lost); try again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The backend does not do this.
+    #[error("{0}")]
+    Unsupported(String),
     /// A stored value could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -355,6 +362,39 @@ pub trait Backend: Send + Sync {
     /// The sources of ingest batches that hold synthetic (demo) incidents, oldest first.
     fn synthetic_sources(&self) -> Result<Vec<String>>;
     /// Starts a write transaction. Dropping it without [`WriteTx::commit`] rolls back.
+    /// Every row of a table in primary-key order, in backend-neutral form (for copies
+    /// between backends, [`copy`]).
+    fn read_rows(
+        &self,
+        table: &copy::CopyTable,
+        each: &mut dyn FnMut(Vec<copy::Value>) -> Result<()>,
+    ) -> Result<()>;
+    /// The number of rows of a table.
+    fn table_rows(&self, table: &copy::CopyTable) -> Result<u64>;
+    /// Replaces the aggregates behind the read-only GIS views (schema `lagesbild_gis`) for
+    /// the weeks given, in one transaction. PostgreSQL only: SQLite answers
+    /// [`StoreError::Unsupported`].
+    fn replace_gis_weeks(
+        &self,
+        weeks: &[String],
+        areas: &[GisAreaWeek],
+        hexes: &[GisHexWeek],
+    ) -> Result<()> {
+        let _ = (weeks, areas, hexes);
+        Err(StoreError::Unsupported(
+            "the GIS views are a PostgreSQL + PostGIS feature; on SQLite, GIS clients read the OGC API (/ogc) / GIS-vyerna finns bara i PostgreSQL".into(),
+        ))
+    }
+    /// Lets database role `role` read the GIS views (and nothing else lagesbild stores).
+    fn grant_gis_reader(&self, role: &str) -> Result<()> {
+        let _ = role;
+        Err(StoreError::Unsupported(
+            "the GIS views are a PostgreSQL + PostGIS feature / GIS-vyerna finns bara i PostgreSQL"
+                .into(),
+        ))
+    }
+    /// A writer that fills this (empty) database in one transaction.
+    fn copy_writer(&self) -> Result<Box<dyn copy::CopyWriter + '_>>;
     fn transaction(&self) -> Result<Box<dyn WriteTx + '_>>;
 
     // ---- interventions ------------------------------------------------------------------
@@ -513,4 +553,46 @@ pub trait WriteTx {
     fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
     /// Bumps `data_version`, logs the change and commits; returns the new data version.
     fn commit(self: Box<Self>) -> Result<i64>;
+}
+
+/// One area in one ISO week, for the GIS views (`lagesbild gis refresh`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GisAreaWeek {
+    /// Layer name.
+    pub layer: String,
+    /// Area id within the layer.
+    pub area: String,
+    /// ISO week, `YYYY-Www`.
+    pub week: String,
+    /// Incidents (aoristic: an incident spanning several weeks counts in parts).
+    pub incidents: f64,
+    /// Harm (the category weights).
+    pub harm: f64,
+    /// Gi* z, when the layer has enough areas for it.
+    pub gi_z: Option<f64>,
+    /// Gi* confidence class −3..3.
+    pub gi_bin: i8,
+    /// The small-area significance class (`hot_95`, `none`, ...).
+    pub significance: String,
+}
+
+/// One H3 cell in one ISO week, for the GIS views.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GisHexWeek {
+    /// H3 resolution.
+    pub res: u8,
+    /// H3 cell id (hex string).
+    pub cell: String,
+    /// ISO week, `YYYY-Www`.
+    pub week: String,
+    /// Incidents (aoristic).
+    pub incidents: f64,
+    /// Harm.
+    pub harm: f64,
+    /// Gi* z.
+    pub gi_z: Option<f64>,
+    /// Gi* confidence class −3..3.
+    pub gi_bin: i8,
+    /// The cell's outline (lon, lat), WGS 84, not closed.
+    pub boundary: Vec<(f64, f64)>,
 }

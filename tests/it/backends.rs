@@ -675,3 +675,229 @@ fn two_servers_on_one_postgres_database_share_sessions_and_rate_limits() {
     assert!(attempt <= 10, "refused only after {attempt} attempts");
     assert!(head.to_ascii_lowercase().contains("retry-after:"), "{head}");
 }
+
+/// `migrate` copies the demo SQLite → PostgreSQL → SQLite, checks every table, and the
+/// reports of the copies equal the original's; a second copy into the now filled database
+/// is refused.
+#[test]
+fn migrate_round_trip_sqlite_postgres_sqlite_keeps_every_report() {
+    let src = demo_db().db();
+    let src = src.to_str().unwrap();
+    let pg = pg_database();
+    let sb = Sandbox::new();
+    let back = sb.dir.path().join("back.db");
+    let back = back.to_str().unwrap();
+    let to_pg = json(src, &["migrate", "--to", &pg, "--json"]);
+    assert_eq!(to_pg["identical"], true, "{to_pg}");
+    let tables = to_pg["tables"].as_array().unwrap();
+    let rows = |name: &str| {
+        tables.iter().find(|t| t["table"] == name).unwrap()["rows"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(rows("incidents") > 10_000, "{to_pg}");
+    assert!(rows("incident_areas") > 10_000, "{to_pg}");
+    assert!(rows("areas") >= 6, "{to_pg}");
+    let to_sqlite = json(&pg, &["migrate", "--to", back, "--json"]);
+    assert_eq!(to_sqlite["identical"], true, "{to_sqlite}");
+    // The same checksums both ways: nothing changed on the trip.
+    for (a, b) in tables.iter().zip(to_sqlite["tables"].as_array().unwrap()) {
+        assert_eq!(a["checksum"], b["checksum"], "{} changed", a["table"]);
+    }
+    let as_of = "--as-of=2026-11-23T00:00:00Z";
+    for args in [
+        ["report", "week", "2026-W46", "--format", "json", as_of],
+        ["report", "tertial", "2026-T3", "--format", "json", as_of],
+    ] {
+        let want = stable(json(src, &args));
+        assert_eq!(stable(json(&pg, &args)), want, "{args:?} on PostgreSQL");
+        assert_eq!(
+            stable(json(back, &args)),
+            want,
+            "{args:?} after the round trip"
+        );
+    }
+    let again = run(src, &["migrate", "--to", &pg]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("not empty"), "{err}");
+    // A backup of the copy is a consistent SQLite file with the same content.
+    let copy = sb.dir.path().join("backup.db");
+    ok(back, &["backup", copy.to_str().unwrap()]);
+    let check = json(
+        copy.to_str().unwrap(),
+        &["migrate", "--to", &pg_database(), "--json"],
+    );
+    assert_eq!(check["identical"], true);
+    for (a, b) in tables.iter().zip(check["tables"].as_array().unwrap()) {
+        assert_eq!(
+            a["checksum"], b["checksum"],
+            "{} differs in the backup",
+            a["table"]
+        );
+    }
+    let refused = run(&pg, &["backup", copy.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("pg_dump"));
+}
+
+/// GDAL's PostgreSQL driver reads the GIS views with a role that `gis grant` allowed, and
+/// that role is refused the incident table.
+#[test]
+fn gdal_reads_the_gis_views_with_a_read_only_role_that_cannot_read_incidents() {
+    let pg = pg_database();
+    let sb = Sandbox::new();
+    let districts = districts_path();
+    ok(
+        &pg,
+        &[
+            "areas",
+            "import",
+            districts.to_str().unwrap(),
+            "--layer",
+            "districts",
+            "--id-field",
+            "id",
+            "--name-field",
+            "name",
+        ],
+    );
+    sb.file(
+        "rows.csv",
+        format!("{HEADER}{}", (0..40).map(row).collect::<String>()).as_bytes(),
+    );
+    ok(
+        &pg,
+        &[
+            "ingest",
+            sb.dir.path().join("rows.csv").to_str().unwrap(),
+            "--partner",
+            "polisen",
+        ],
+    );
+    let r = json(
+        &pg,
+        &[
+            "gis", "refresh", "--weeks", "4", "--to", "2026-W47", "--json",
+        ],
+    );
+    assert_eq!(
+        r["weeks"],
+        serde_json::json!(["2026-W44", "2026-W45", "2026-W46", "2026-W47"])
+    );
+    assert!(r["hex_rows"].as_u64().unwrap() > 0, "{r}");
+    assert_eq!(r["area_rows"], 4 * 6, "{r}");
+    // A login role for QGIS, allowed the views only.
+    let role = format!(
+        "gis_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let base = std::env::var("LAGESBILD_TEST_PG_URL").unwrap();
+    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE ROLE {role} LOGIN"))
+        .unwrap();
+    ok(&pg, &["gis", "grant", &role]);
+    let refused = run(&pg, &["gis", "grant", "no_such_role_x"]);
+    assert!(!refused.status.success());
+    let hostport = base
+        .split('@')
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap();
+    let (host, port) = hostport.split_once(':').unwrap();
+    let dbname = pg.rsplit('/').next().unwrap();
+    let conn = format!("PG:host={host} port={port} dbname={dbname} user={role}");
+    let ogrinfo = |args: &[&str]| {
+        Command::new("ogrinfo")
+            .args(args)
+            .output()
+            .expect("ogrinfo (gdal-bin; scripts/test installs it)")
+    };
+    // The views are listed as layers and read with their geometries. (Table names are in
+    // the catalogue every role can read; `schemas=lagesbild_gis` lists the views only.)
+    let out = ogrinfo(&["-ro", "-q", &format!("{conn} schemas=lagesbild_gis")]);
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(listing.contains("area_weeks"), "{listing}");
+    assert!(listing.contains("hex_weeks"), "{listing}");
+    assert!(
+        !listing.contains("incidents"),
+        "the role sees the incident table: {listing}"
+    );
+    let out = ogrinfo(&[
+        "-ro",
+        "-q",
+        &conn,
+        "-sql",
+        "SELECT sum(incidents) AS n, count(*) AS rows FROM lagesbild_gis.area_weeks WHERE week = '2026-W46'",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same week through the analysis: the views hold an analyst's numbers.
+    let areas = json(
+        &pg,
+        &[
+            "report",
+            "week",
+            "2026-W46",
+            "--format",
+            "json",
+            "--as-of=2026-12-01T00:00:00Z",
+        ],
+    );
+    let total = areas["totals"]["count"]
+        .as_f64()
+        .or_else(|| areas["totals"]["current"].as_f64());
+    assert!(
+        text.contains("rows (Integer") || text.contains("rows (Integer64"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rows (Integer64) = 6") || text.contains("rows (Integer) = 6"),
+        "{text}"
+    );
+    if let Some(total) = total {
+        assert!(
+            text.contains(&format!("n (Real) = {total}")),
+            "{text} vs {total}"
+        );
+    }
+    let out = ogrinfo(&[
+        "-ro",
+        "-q",
+        &conn,
+        "lagesbild_gis.hex_weeks",
+        "-where",
+        "incidents > 0",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("POLYGON (("), "{text}");
+    // The incident table is refused.
+    let out = ogrinfo(&["-ro", "-q", &conn, "-sql", "SELECT * FROM incidents"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_lowercase()
+        + &String::from_utf8_lossy(&out.stdout).to_lowercase();
+    assert!(err.contains("permission denied"), "{err}");
+    // SQLite has no GIS views and says what to use instead.
+    let lite = sb.db();
+    let out = run(lite.to_str().unwrap(), &["gis", "refresh"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/ogc"));
+}

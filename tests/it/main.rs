@@ -25,6 +25,7 @@ mod nearrepeat;
 mod ogc;
 mod operations;
 mod periods;
+mod pg_outage;
 mod reference;
 mod report_form;
 mod reports;

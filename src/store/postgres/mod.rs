@@ -6,6 +6,8 @@
 //! schema is migrated under the same lock when a store is opened (`schema.rs`). Incident
 //! inserts go in chunks through `unnest` arrays: one round trip per chunk, not per row.
 
+mod copy;
+mod gis;
 mod profiles;
 mod schema;
 mod sessions;
@@ -35,7 +37,22 @@ const WRITE_LOCK: i64 = 0x6c61_6765_7362_696c; // "lagesbil"
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
         match e.as_db_error() {
+            // Class 08 (connection exception), 57P (operator intervention: shut down,
+            // terminated, cannot connect now), and a database that refuses connections.
+            Some(db)
+                if db.code().code().starts_with("08")
+                    || db.code().code().starts_with("57P")
+                    || db.code()
+                        == &postgres::error::SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE =>
+            {
+                StoreError::Unavailable(format!("{}: {}", db.code().code(), db.message()))
+            }
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
+            None if e.is_closed()
+                || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
             None => StoreError::Database(e.to_string()),
         }
     }
@@ -579,6 +596,35 @@ impl Backend for PgStore {
 
     fn transaction(&self) -> Result<Box<dyn WriteTx + '_>> {
         Ok(Box::new(tx::PgTx::begin(self.conn()?)?))
+    }
+
+    fn read_rows(
+        &self,
+        table: &crate::store::copy::CopyTable,
+        each: &mut dyn FnMut(Vec<crate::store::copy::Value>) -> Result<()>,
+    ) -> Result<()> {
+        self.read_table(table, each)
+    }
+
+    fn table_rows(&self, table: &crate::store::copy::CopyTable) -> Result<u64> {
+        self.count_table(table)
+    }
+
+    fn copy_writer(&self) -> Result<Box<dyn crate::store::copy::CopyWriter + '_>> {
+        Ok(Box::new(copy::PgCopy::begin(self.conn()?)?))
+    }
+
+    fn replace_gis_weeks(
+        &self,
+        weeks: &[String],
+        areas: &[crate::store::GisAreaWeek],
+        hexes: &[crate::store::GisHexWeek],
+    ) -> Result<()> {
+        self.replace_gis(weeks, areas, hexes)
+    }
+
+    fn grant_gis_reader(&self, role: &str) -> Result<()> {
+        self.grant_gis(role)
     }
 
     fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {

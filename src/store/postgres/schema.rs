@@ -148,7 +148,45 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX rate_limits_by_window ON rate_limits (window_start);
     "#,
-    // 3: import profiles: a partner's columns and formats, as JSON.
+    // 3: aggregates for GIS clients (`lagesbild gis refresh`) and read-only views of them in
+    // schema lagesbild_gis; `lagesbild gis grant ROLE` lets a role read the views only.
+    r#"
+    CREATE TABLE gis_area_weeks (
+        id bigserial PRIMARY KEY,
+        layer text NOT NULL,
+        area text NOT NULL,
+        week text NOT NULL,
+        incidents double precision NOT NULL,
+        harm double precision NOT NULL,
+        gi_z double precision,
+        gi_bin smallint NOT NULL,
+        significance text NOT NULL,
+        UNIQUE (layer, area, week)
+    );
+    CREATE TABLE gis_hex_weeks (
+        id bigserial PRIMARY KEY,
+        res smallint NOT NULL,
+        cell text NOT NULL,
+        week text NOT NULL,
+        incidents double precision NOT NULL,
+        harm double precision NOT NULL,
+        gi_z double precision,
+        gi_bin smallint NOT NULL,
+        geom geometry(Polygon, 4326) NOT NULL,
+        UNIQUE (res, cell, week)
+    );
+    CREATE INDEX gis_hex_weeks_geom ON gis_hex_weeks USING gist (geom);
+    CREATE SCHEMA lagesbild_gis;
+    CREATE VIEW lagesbild_gis.area_weeks AS
+        SELECT g.id, g.layer, g.area, a.name AS area_name, g.week, g.incidents, g.harm, g.gi_z,
+               g.gi_bin, g.significance, a.geom
+        FROM gis_area_weeks g
+        JOIN area_layers l ON l.name = g.layer
+        JOIN areas a ON a.layer_id = l.id AND a.code = g.area;
+    CREATE VIEW lagesbild_gis.hex_weeks AS
+        SELECT id, res, cell, week, incidents, harm, gi_z, gi_bin, geom FROM gis_hex_weeks;
+    "#,
+    // 4: import profiles: a partner's columns and formats, as JSON.
     r#"
     CREATE TABLE import_profiles (
         name text PRIMARY KEY,
@@ -157,7 +195,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_at bigint NOT NULL
     );
     "#,
-    // 4: partners' own category codes and labels mapped to category codes.
+    // 5: partners' own category codes and labels mapped to category codes.
     r#"
     CREATE TABLE category_mappings (
         partner text NOT NULL,

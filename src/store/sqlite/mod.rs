@@ -11,6 +11,7 @@
 //! call borrows a connection and gives it back.
 
 mod access;
+mod copy;
 mod interventions;
 mod notes;
 mod profiles;
@@ -256,6 +257,22 @@ impl Backend for SqliteStore {
 
     fn transaction(&self) -> Result<Box<dyn WriteTx + '_>> {
         Ok(Box::new(tx::SqliteTx::begin(self.conn()?)?))
+    }
+
+    fn read_rows(
+        &self,
+        table: &crate::store::copy::CopyTable,
+        each: &mut dyn FnMut(Vec<crate::store::copy::Value>) -> Result<()>,
+    ) -> Result<()> {
+        copy::read_rows(&*self.conn()?, table, each)
+    }
+
+    fn table_rows(&self, table: &crate::store::copy::CopyTable) -> Result<u64> {
+        copy::table_rows(&*self.conn()?, table)
+    }
+
+    fn copy_writer(&self) -> Result<Box<dyn crate::store::copy::CopyWriter + '_>> {
+        Ok(Box::new(copy::SqliteCopy::begin(self.conn()?)?))
     }
 
     fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {

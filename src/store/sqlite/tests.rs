@@ -355,3 +355,56 @@ fn tokens_are_stored_as_hashes_and_the_audit_log_is_append_only_in_the_database(
     assert!(raw.execute("UPDATE audit SET rows = 0", []).is_err());
     assert!(raw.execute("DELETE FROM audit", []).is_err());
 }
+
+/// `migrate` copies the tables listed in `store::copy::TABLES`: a table or column added
+/// to the schema but not to the list would be lost silently by a copy, so this fails then.
+#[test]
+fn every_table_and_column_is_copied_by_migrate() {
+    use crate::store::copy::{NOT_COPIED, TABLES};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    drop(Store::open(&path).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
+    let tables: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for table in &tables {
+        if NOT_COPIED.contains(&table.as_str()) {
+            continue;
+        }
+        let listed = TABLES
+            .iter()
+            .find(|t| t.name == table)
+            .unwrap_or_else(|| panic!("table {table} is not in store::copy::TABLES"));
+        let mut cols = conn
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+            ))
+            .unwrap();
+        let columns: Vec<String> = cols
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut want: Vec<&str> = listed.columns.to_vec();
+        let mut have: Vec<&str> = columns.iter().map(String::as_str).collect();
+        want.sort_unstable();
+        have.sort_unstable();
+        assert_eq!(
+            have, want,
+            "columns of {table} differ from store::copy::TABLES"
+        );
+    }
+    for t in TABLES {
+        assert!(
+            tables.iter().any(|n| n == t.name),
+            "{} is not a table",
+            t.name
+        );
+    }
+}
