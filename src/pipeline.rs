@@ -19,8 +19,7 @@ use crate::config::{Config, SWEDEN};
 use crate::index::{AreaIndex, cells_for};
 use crate::ingest::{
     AreaError, AreaImportOptions, CsvOptions, Encoding, Format, ImportProfile, IngestError,
-    MappedColumn, Rejection, RowOutcome, RowPos, RowRules, read_area_layer, read_csv,
-    read_geojson,
+    MappedColumn, Rejection, RowOutcome, RowPos, RowRules, read_area_layer, read_csv, read_geojson,
 };
 use crate::model::access::AuditEntry;
 use crate::model::{Crs, Incident, Partner};
@@ -78,7 +77,8 @@ pub fn map_categories(
     use crate::ingest::profile::MAX_MAPPED_VALUE_CHARS;
     if pairs.is_empty() {
         return Err(PipelineError::Profile(
-            "no mappings given: pass \"Value=code\" pairs or --file FILE / inga mappningar angavs".into(),
+            "no mappings given: pass \"Value=code\" pairs or --file FILE / inga mappningar angavs"
+                .into(),
         ));
     }
     let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
@@ -274,7 +274,12 @@ pub fn ingest_with<R: Read + Send>(
     read: &ReadOptions,
 ) -> Result<IngestReport, PipelineError> {
     let started = Instant::now();
-    let (partner, crs, csv_options, date_format) = apply_profile(req, read)?;
+    let ReadPlan {
+        partner,
+        crs,
+        csv: csv_options,
+        date_format,
+    } = apply_profile(req, read)?;
     let index = AreaIndex::build(&store.areas(None)?);
     let rules = RowRules {
         categories: config.categories.clone(),
@@ -291,7 +296,12 @@ pub fn ingest_with<R: Read + Send>(
             store
                 .category_mappings(None)?
                 .into_iter()
-                .map(|m| ((m.partner, crate::ingest::category_key(&m.value)), m.category))
+                .map(|m| {
+                    (
+                        (m.partner, crate::ingest::category_key(&m.value)),
+                        m.category,
+                    )
+                })
                 .collect(),
         ),
         cleaned_descriptions: std::sync::Arc::default(),
@@ -542,18 +552,28 @@ pub fn ingest_with<R: Read + Send>(
     })
 }
 
+/// What an ingest reads with: the request's settings completed by its profile.
+struct ReadPlan {
+    partner: Option<Partner>,
+    crs: Option<Crs>,
+    csv: CsvOptions,
+    date_format: Option<String>,
+}
+
 /// The partner, CRS, CSV options and time format an ingest reads with: the request's,
 /// completed by its profile; a conflict between the two is an error.
-fn apply_profile(
-    req: &IngestRequest,
-    read: &ReadOptions,
-) -> Result<(Option<Partner>, Option<Crs>, CsvOptions, Option<String>), IngestError> {
+fn apply_profile(req: &IngestRequest, read: &ReadOptions) -> Result<ReadPlan, IngestError> {
     let Some(p) = &read.profile else {
         let opts = CsvOptions {
             encoding: read.encoding.unwrap_or_default(),
             ..CsvOptions::default()
         };
-        return Ok((req.partner.clone(), req.crs, opts, None));
+        return Ok(ReadPlan {
+            partner: req.partner.clone(),
+            crs: req.crs,
+            csv: opts,
+            date_format: None,
+        });
     };
     if req.format != Format::Csv {
         return Err(IngestError::Options(format!(
@@ -584,7 +604,12 @@ fn apply_profile(
         decimal: p.decimal,
         encoding: read.encoding.unwrap_or(p.encoding),
     };
-    Ok((Some(own), req.crs.or(p.crs), opts, p.date_format.clone()))
+    Ok(ReadPlan {
+        partner: Some(own),
+        crs: req.crs.or(p.crs),
+        csv: opts,
+        date_format: p.date_format.clone(),
+    })
 }
 
 fn assign(o: RowOutcome, index: &AreaIndex, resolutions: &[Resolution]) -> Ready {

@@ -153,7 +153,10 @@ fn print_summary(r: &IngestReport) {
         println!("import profile / importprofil: {p}");
     }
     if !r.mapping.is_empty() {
-        println!("{}", lagesbild::ingest::profile::mapping_summary(&r.mapping));
+        println!(
+            "{}",
+            lagesbild::ingest::profile::mapping_summary(&r.mapping)
+        );
     }
     for w in &r.warnings {
         println!("note: {w}");
@@ -169,12 +172,7 @@ fn print_summary(r: &IngestReport) {
                 .as_deref()
                 .is_some_and(|v| r.unmapped_categories.iter().any(|u| u.value == v))
     };
-    for rej in r
-        .rejections
-        .iter()
-        .filter(|rej| !summarised(rej))
-        .take(50)
-    {
+    for rej in r.rejections.iter().filter(|rej| !summarised(rej)).take(50) {
         println!("rejected: {}: {rej}", r.source);
     }
     if r.rejections.len() > 50 || r.rejections_truncated {

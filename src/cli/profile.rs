@@ -181,18 +181,14 @@ pub(crate) fn mapping_command(config: &Config, cmd: MappingCommand) -> Result<Ex
                     .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
                 all.extend(more);
             }
-            let entry = audit::Entry::by_cli(
-                &audit::cli_user(),
-                "categories.map",
-                partner.as_str(),
-                0,
-            )
-            .with_detail(
-                all.iter()
-                    .map(|(v, c)| format!("{v}={c}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
+            let entry =
+                audit::Entry::by_cli(&audit::cli_user(), "categories.map", partner.as_str(), 0)
+                    .with_detail(
+                        all.iter()
+                            .map(|(v, c)| format!("{v}={c}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    );
             let n = pipeline::map_categories(&store, config, &partner, &all, &entry)?;
             println!(
                 "{n} mapping(s) stored for {partner}; later imports read these values as the categories given / {n} mappning(ar) sparades för {partner}"

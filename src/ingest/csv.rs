@@ -77,8 +77,7 @@ pub fn read_csv<R: Read + Send>(
 > {
     let mut raw = BufReader::with_capacity(SNIFF_BYTES, input);
     let start = raw.fill_buf()?;
-    if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) || looks_utf16(start)
-    {
+    if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) || looks_utf16(start) {
         return Err(IngestError::Utf16);
     }
     if opts.encoding == Encoding::Utf8 && looks_latin1(start) {
@@ -197,7 +196,10 @@ impl Columns {
         match self.xy {
             Xy::Fixed(x, y, _) | Xy::BySize(x, y) => v.extend([x, y]),
         }
-        for t in [Some(self.occurred_at), self.occurred_to].into_iter().flatten() {
+        for t in [Some(self.occurred_at), self.occurred_to]
+            .into_iter()
+            .flatten()
+        {
             match t {
                 TimeColumns::One(i) => v.push(i),
                 TimeColumns::DateAndClock(d, c) => v.extend([d, c]),
@@ -221,7 +223,7 @@ fn read_row(record: &csv::ByteRecord, pos: RowPos, ctx: &RowContext<'_>) -> RowO
         pos,
         result: Err(Rejection::new(pos, Some(field), value, reason)),
     };
-    let text = |idx: usize, name: &str| -> Result<Option<&str>, RowOutcome> {
+    let text = |idx: usize, name: &str| -> Result<Option<&str>, Box<RowOutcome>> {
         let Some(bytes) = record.get(idx) else {
             return Ok(None);
         };
@@ -231,18 +233,18 @@ fn read_row(record: &csv::ByteRecord, pos: RowPos, ctx: &RowContext<'_>) -> RowO
             } else {
                 "; if the file comes from Excel it is probably Latin-1: ingest it with --encoding latin1 (API: encoding=latin1), or save it as \"CSV UTF-8\""
             };
-            reject(
+            Box::new(reject(
                 name,
                 Some(&String::from_utf8_lossy(bytes)),
                 format!("is not valid UTF-8{hint}"),
-            )
+            ))
         })
     };
     macro_rules! field {
         ($idx:expr, $name:expr) => {
             match text($idx, $name) {
                 Ok(t) => t,
-                Err(o) => return o,
+                Err(o) => return *o,
             }
         };
     }
@@ -271,8 +273,7 @@ fn read_row(record: &csv::ByteRecord, pos: RowPos, ctx: &RowContext<'_>) -> RowO
                 if name == "occurred_to" && date.trim().is_empty() && clock.trim().is_empty() {
                     continue;
                 }
-                match super::time::join_date_clock(date, clock, ctx.rules.date_format.as_deref())
-                {
+                match super::time::join_date_clock(date, clock, ctx.rules.date_format.as_deref()) {
                     Ok(t) => *slot = Some(t.into()),
                     Err(e) => {
                         return reject(name, Some(&format!("{} {}", date.trim(), clock.trim())), e);
@@ -434,8 +435,8 @@ fn looks_latin1(start: &[u8]) -> bool {
 /// undefined five map to U+FFFD.
 const CP1252_HIGH: [char; 32] = [
     '€', '\u{FFFD}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{FFFD}', 'Ž',
-    '\u{FFFD}', '\u{FFFD}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ',
-    '\u{FFFD}', 'ž', 'Ÿ',
+    '\u{FFFD}', '\u{FFFD}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{FFFD}',
+    'ž', 'Ÿ',
 ];
 
 /// The input as UTF-8.
@@ -472,7 +473,9 @@ impl<R: Read> Read for Latin1Reader<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         if self.pending.is_empty() {
             let mut raw = [0u8; 8192];
-            let n = self.inner.read(&mut raw[..(out.len() / 3).clamp(1, 8192)])?;
+            let n = self
+                .inner
+                .read(&mut raw[..(out.len() / 3).clamp(1, 8192)])?;
             if n == 0 {
                 return Ok(0);
             }

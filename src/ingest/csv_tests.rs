@@ -1,7 +1,7 @@
 use super::*;
-use crate::ingest::profile::{ColumnMap, Decimal, Encoding};
 use crate::config::SWEDEN;
 use crate::ingest::RowRules;
+use crate::ingest::profile::{ColumnMap, Decimal, Encoding};
 use crate::model::{Categories, Partner};
 use chrono::{TimeZone, Utc};
 
@@ -23,10 +23,7 @@ fn read(bytes: &[u8]) -> Result<(CsvLayout, Vec<RowOutcome>), IngestError> {
     read_with(bytes, &CsvOptions::default())
 }
 
-fn read_with(
-    bytes: &[u8],
-    opts: &CsvOptions,
-) -> Result<(CsvLayout, Vec<RowOutcome>), IngestError> {
+fn read_with(bytes: &[u8], opts: &CsvOptions) -> Result<(CsvLayout, Vec<RowOutcome>), IngestError> {
     let (layout, rows) = read_csv(std::io::Cursor::new(bytes.to_vec()), rules(), opts)?;
     let rows = rows.collect::<Result<Vec<_>, _>>()?;
     Ok((layout, rows))
@@ -106,10 +103,9 @@ fn missing_columns_and_wrong_delimiter_are_explained() {
 
 #[test]
 fn extra_columns_are_ignored_and_reported() {
-    let (layout, rows) = read(
-        b"id,occurred_at,category,lat,lon,extra,x\n1,2026-11-20 21:15,theft,59.2,17.8,a,b\n",
-    )
-    .unwrap();
+    let (layout, rows) =
+        read(b"id,occurred_at,category,lat,lon,extra,x\n1,2026-11-20 21:15,theft,59.2,17.8,a,b\n")
+            .unwrap();
     assert_eq!(
         layout.ignored_columns,
         vec!["extra".to_string(), "x".to_string()]
@@ -151,7 +147,8 @@ fn invalid_utf8_past_the_start_rejects_the_row_only() {
 #[test]
 fn latin1_is_detected_and_read_when_asked() {
     // "Händelsenummer;Tidpunkt;Brottstyp;Latitud;Longitud" and "Stöld" in Windows-1252.
-    let mut bytes = b"H\xe4ndelsenummer;Tidpunkt;Brottstyp;Latitud;Longitud;Beskrivning\r\n".to_vec();
+    let mut bytes =
+        b"H\xe4ndelsenummer;Tidpunkt;Brottstyp;Latitud;Longitud;Beskrivning\r\n".to_vec();
     bytes.extend_from_slice(b"P-1;2026-11-20 21.15;theft;59,2;17,8;St\xf6ld \x96 cykel \x80\r\n");
     let e = read(&bytes).unwrap_err();
     assert!(matches!(e, IngestError::Latin1), "{e}");
@@ -201,7 +198,10 @@ fn x_y_columns_read_either_order_and_degrees() {
     assert_eq!(rows[2].result.as_ref().unwrap().location.lat, 59.2);
     assert!(rows[3].result.is_ok(), "{:?}", rows[3].result);
     let fields: Vec<_> = layout.mapping.iter().map(|m| m.field).collect();
-    assert_eq!(fields, ["id", "occurred_at", "category", "easting", "northing"]);
+    assert_eq!(
+        fields,
+        ["id", "occurred_at", "category", "easting", "northing"]
+    );
 }
 
 #[test]
@@ -220,7 +220,10 @@ fn a_profile_with_date_clock_and_decimal_comma() {
     let (_, rows) = read_csv(std::io::Cursor::new(text.as_bytes().to_vec()), r, &opts).unwrap();
     let rows: Vec<_> = rows.collect::<Result<_, _>>().unwrap();
     let inc = rows[0].result.as_ref().unwrap();
-    assert_eq!(inc.occurred_at, Utc.with_ymd_and_hms(2026, 11, 20, 20, 15, 0).unwrap());
+    assert_eq!(
+        inc.occurred_at,
+        Utc.with_ymd_and_hms(2026, 11, 20, 20, 15, 0).unwrap()
+    );
     let rej = rows[1].result.as_ref().unwrap_err();
     assert_eq!(rej.field.as_deref(), Some("occurred_at"));
     assert!(rej.reason.contains("time of day"), "{}", rej.reason);
@@ -258,8 +261,8 @@ fn easting_northing_columns_mean_sweref() {
         r,
         &CsvOptions::default(),
     )
-        .err()
-        .unwrap();
+    .err()
+    .unwrap();
     assert!(err.to_string().contains("easting,northing"), "{err}");
 }
 

@@ -25,8 +25,8 @@ use crate::model::{Categories, Crs, Incident, Partner, Wgs84};
 pub use areas::{AreaError, AreaImportOptions, read_area_layer};
 pub use crs::{looks_like_sweref99tm, sweref99tm_to_wgs84, wgs84_to_sweref99tm};
 pub use csv::{CsvLayout, CsvOptions, MAX_RECORD_BYTES, read_csv};
-pub use profile::{ColumnMap, Decimal, Encoding, Field, ImportProfile, MappedColumn};
 pub use geojson::{MAX_GEOJSON_BYTES, read_geojson};
+pub use profile::{ColumnMap, Decimal, Encoding, Field, ImportProfile, MappedColumn};
 
 /// Longest accepted id.
 pub const MAX_ID_CHARS: usize = 128;
@@ -499,7 +499,10 @@ pub(crate) fn parse_number(text: &str, decimal: Decimal) -> Option<f64> {
         .chars()
         .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
         .collect();
-    if t.is_empty() || t.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+    if t.is_empty()
+        || t.chars()
+            .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+    {
         // No "NaN", "inf" or hex: only digits, signs, marks and an exponent.
         return None;
     }

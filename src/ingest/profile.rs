@@ -242,7 +242,12 @@ pub enum Encoding {
 impl Encoding {
     /// Parses `utf8`/`utf-8` or `latin1`/`latin-1`/`iso-8859-1`/`windows-1252`/`cp1252`.
     pub fn parse(s: &str) -> Option<Encoding> {
-        match s.trim().to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "")
+            .as_str()
+        {
             "utf8" => Some(Encoding::Utf8),
             "latin1" | "iso88591" | "windows1252" | "cp1252" => Some(Encoding::Latin1),
             _ => None,
@@ -481,7 +486,10 @@ pub(crate) fn resolve(
         let exact = names.iter().position(|n| n.trim() == want);
         exact.or_else(|| {
             let w = normalise(want);
-            folded.iter().enumerate().position(|(i, f)| *f == w && !taken[i])
+            folded
+                .iter()
+                .enumerate()
+                .position(|(i, f)| *f == w && !taken[i])
         })
     };
     if let Some((profile, map)) = map {
@@ -540,12 +548,15 @@ pub(crate) fn resolve(
         // `tidpunkt` next to a `datum` column is a time of day; leave it for the pair below.
         if *field == Field::OccurredAt
             && CLOCK_NAMES.contains(&folded[i].as_str())
-            && (0..names.len()).any(|j| !taken[j] && DATE_NAMES.iter().any(|d| normalise(d) == folded[j]))
+            && (0..names.len())
+                .any(|j| !taken[j] && DATE_NAMES.iter().any(|d| normalise(d) == folded[j]))
         {
             continue;
         }
         taken[i] = true;
-        if matches!(*field, Field::Easting | Field::Northing) && matches!(folded[i].as_str(), "x" | "y") {
+        if matches!(*field, Field::Easting | Field::Northing)
+            && matches!(folded[i].as_str(), "x" | "y")
+        {
             r.xy_by_size = true;
         }
         r.mapping.push(MappedColumn {
@@ -614,10 +625,7 @@ pub fn mapping_summary(mapping: &[MappedColumn]) -> String {
         .iter()
         .map(|m| format!("{} ← {} ({})", m.field, m.column, m.how))
         .collect();
-    format!(
-        "columns read / kolumner som lästes: {}",
-        parts.join(", ")
-    )
+    format!("columns read / kolumner som lästes: {}", parts.join(", "))
 }
 
 /// A value shortened for messages (80 characters).
@@ -650,8 +658,12 @@ pub fn parse_mapping_pairs(pairs: &[String]) -> Result<Vec<(String, String)>, St
 /// separated, UTF-8, optionally with a header row (`value;category`, `värde;kategori`).
 /// The error names the line.
 pub fn read_mapping_file(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
-        .map_err(|_| "the mapping file is not UTF-8; save it as \"CSV UTF-8\" / mappningsfilen är inte UTF-8".to_owned())?;
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).map_err(
+        |_| {
+            "the mapping file is not UTF-8; save it as \"CSV UTF-8\" / mappningsfilen är inte UTF-8"
+                .to_owned()
+        },
+    )?;
     let first = text.lines().next().unwrap_or("");
     let delimiter = if first.matches(';').count() >= first.matches(',').count() {
         b';'

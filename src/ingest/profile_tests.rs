@@ -13,7 +13,13 @@ fn mapped(r: &Resolved) -> Vec<(String, String, String)> {
 
 #[test]
 fn swedish_police_headers_are_recognised() {
-    let h = names(&["Händelsenummer", "Tidpunkt", "Brottstyp", "Latitud", "Longitud"]);
+    let h = names(&[
+        "Händelsenummer",
+        "Tidpunkt",
+        "Brottstyp",
+        "Latitud",
+        "Longitud",
+    ]);
     let r = resolve(&h, None).unwrap();
     assert_eq!(r.id, Some(0));
     assert_eq!(r.occurred_at, Some(TimeColumns::One(1)));
@@ -37,18 +43,23 @@ fn our_own_names_are_exact_and_diacritics_and_case_fold() {
 
 #[test]
 fn date_and_clock_columns_make_one_time() {
-    let h = names(&["Ärendenummer", "Datum", "Klockslag", "Avvikelsetyp", "X", "Y"]);
+    let h = names(&[
+        "Ärendenummer",
+        "Datum",
+        "Klockslag",
+        "Avvikelsetyp",
+        "X",
+        "Y",
+    ]);
     let r = resolve(&h, None).unwrap();
     assert_eq!(r.occurred_at, Some(TimeColumns::DateAndClock(1, 2)));
     assert!(r.xy_by_size);
     assert_eq!((r.easting, r.northing), (Some(4), Some(5)));
-    assert!(
-        mapped(&r).contains(&(
-            "occurred_at".into(),
-            "Datum+Klockslag".into(),
-            "recognised".into()
-        ))
-    );
+    assert!(mapped(&r).contains(&(
+        "occurred_at".into(),
+        "Datum+Klockslag".into(),
+        "recognised".into()
+    )));
     // Datum next to Tidpunkt: Tidpunkt is the time of day.
     let r = resolve(&names(&["Datum", "Tidpunkt"]), None).unwrap();
     assert_eq!(r.occurred_at, Some(TimeColumns::DateAndClock(0, 1)));
@@ -63,14 +74,25 @@ fn the_first_alias_wins_and_the_rest_are_left() {
 #[test]
 fn a_profile_names_columns_and_the_rest_is_recognised() {
     let map = ColumnMap::parse("id=Nr, occurred_at=Dag+Kl ,category=Rubricering").unwrap();
-    let h = names(&["Nr", "Dag", "Kl", "Rubricering", "Latitud", "Longitud", "Händelsenummer"]);
+    let h = names(&[
+        "Nr",
+        "Dag",
+        "Kl",
+        "Rubricering",
+        "Latitud",
+        "Longitud",
+        "Händelsenummer",
+    ]);
     let r = resolve(&h, Some(("polis", &map))).unwrap();
     assert_eq!(r.id, Some(0));
     assert_eq!(r.occurred_at, Some(TimeColumns::DateAndClock(1, 2)));
     assert_eq!(r.category, Some(3));
     assert_eq!((r.lat, r.lon), (Some(4), Some(5)));
     let m = mapped(&r);
-    assert!(m.contains(&("id".into(), "Nr".into(), "profile".into())), "{m:?}");
+    assert!(
+        m.contains(&("id".into(), "Nr".into(), "profile".into())),
+        "{m:?}"
+    );
     assert!(m.contains(&("lat".into(), "Latitud".into(), "recognised".into())));
     // A column name that holds `+` is matched whole.
     let map = ColumnMap::parse("occurred_at=Datum+tid").unwrap();
@@ -98,7 +120,10 @@ fn malformed_mappings_are_refused() {
     let e = ColumnMap::parse("id=A,id=B").unwrap_err();
     assert!(e.contains("mapped twice"), "{e}");
     let e = ColumnMap::parse("ident=A").unwrap_err();
-    assert!(e.contains("not a field") && e.contains("occurred_at"), "{e}");
+    assert!(
+        e.contains("not a field") && e.contains("occurred_at"),
+        "{e}"
+    );
     assert!(ColumnMap::parse("id").unwrap_err().contains("field=Column"));
     assert!(ColumnMap::parse("id=").unwrap_err().contains("empty"));
     assert!(ColumnMap::parse(" , ").unwrap_err().contains("empty"));
@@ -109,7 +134,10 @@ fn malformed_mappings_are_refused() {
 #[test]
 fn mapping_round_trips_through_text_and_json() {
     let map = ColumnMap::parse("id=Händelsenummer, occurred_at=Datum+Klockslag").unwrap();
-    assert_eq!(map.to_string(), "id=Händelsenummer,occurred_at=Datum+Klockslag");
+    assert_eq!(
+        map.to_string(),
+        "id=Händelsenummer,occurred_at=Datum+Klockslag"
+    );
     let p = ImportProfile {
         name: "polisen-vecka".into(),
         partner: "polisen".into(),
@@ -122,7 +150,10 @@ fn mapping_round_trips_through_text_and_json() {
     let json = serde_json::to_string(&p).unwrap();
     let back: ImportProfile = serde_json::from_str(&json).unwrap();
     assert_eq!(back, p);
-    assert!(serde_json::from_str::<ImportProfile>(r#"{"name":"a","partner":"p","map":"id=A,id=B"}"#).is_err());
+    assert!(
+        serde_json::from_str::<ImportProfile>(r#"{"name":"a","partner":"p","map":"id=A,id=B"}"#)
+            .is_err()
+    );
 }
 
 #[test]
@@ -160,12 +191,17 @@ fn decimal_and_encoding_names_parse() {
 
 #[test]
 fn mapping_pairs_and_files_parse_with_errors_by_line() {
-    let pairs = parse_mapping_pairs(&["Bedrägeri via internet=fraud".into(), "a=b=theft".into()])
-        .unwrap();
+    let pairs =
+        parse_mapping_pairs(&["Bedrägeri via internet=fraud".into(), "a=b=theft".into()]).unwrap();
     assert_eq!(pairs[0], ("Bedrägeri via internet".into(), "fraud".into()));
     assert_eq!(pairs[1], ("a=b".into(), "theft".into()));
-    assert!(parse_mapping_pairs(&["Bedrägeri".into()]).unwrap_err().contains("Value=code"));
-    let file = "\u{feff}Värde;Kategori\r\n0901;fraud\r\n\r\n\"Olaga hot; grovt\";unlawful_threat\r\n";
+    assert!(
+        parse_mapping_pairs(&["Bedrägeri".into()])
+            .unwrap_err()
+            .contains("Value=code")
+    );
+    let file =
+        "\u{feff}Värde;Kategori\r\n0901;fraud\r\n\r\n\"Olaga hot; grovt\";unlawful_threat\r\n";
     let m = read_mapping_file(file.as_bytes()).unwrap();
     assert_eq!(
         m,
@@ -178,7 +214,18 @@ fn mapping_pairs_and_files_parse_with_errors_by_line() {
     assert_eq!(m.len(), 1);
     let e = read_mapping_file(b"0901;fraud\n0902\n").unwrap_err();
     assert!(e.starts_with("line 2"), "{e}");
-    assert!(read_mapping_file(b"0901;fraud;x\n").unwrap_err().contains("two columns"));
-    assert!(read_mapping_file(b"Bedr\xe4geri;fraud\n").unwrap_err().contains("UTF-8"));
-    assert_eq!(crate::ingest::category_key("  Bedrägeri   VIA internet "), "bedrägeri via internet");
+    assert!(
+        read_mapping_file(b"0901;fraud;x\n")
+            .unwrap_err()
+            .contains("two columns")
+    );
+    assert!(
+        read_mapping_file(b"Bedr\xe4geri;fraud\n")
+            .unwrap_err()
+            .contains("UTF-8")
+    );
+    assert_eq!(
+        crate::ingest::category_key("  Bedrägeri   VIA internet "),
+        "bedrägeri via internet"
+    );
 }

@@ -110,7 +110,9 @@ pub(crate) fn join_date_clock(
         .ok_or_else(|| {
             format!(
                 "the date {date:?} is not YYYY-MM-DD{}",
-                format.map_or(String::new(), |f| format!(" nor in the profile's format {f:?}"))
+                format.map_or(String::new(), |f| format!(
+                    " nor in the profile's format {f:?}"
+                ))
             )
         })?;
     if clock.is_empty() {
@@ -132,10 +134,19 @@ pub(crate) fn join_date_clock(
     } else {
         vec![c, "00"]
     };
-    if parts.len() > 3 || parts.iter().any(|p| p.is_empty() || p.len() > 2 || !p.chars().all(|ch| ch.is_ascii_digit())) {
+    if parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 2 || !p.chars().all(|ch| ch.is_ascii_digit()))
+    {
         return Err(bad());
     }
-    let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
+    let num = |i: usize| {
+        parts
+            .get(i)
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
     let (h, m, s) = (num(0), num(1), num(2));
     if h > 23 || m > 59 || s > 59 {
         return Err(bad());
@@ -208,7 +219,11 @@ mod tests {
             ("kl 21.15", "2026-11-20 21:15:00"),
             ("21:15:30", "2026-11-20 21:15:30"),
         ] {
-            assert_eq!(join_date_clock("2026-11-20", clock, None).unwrap(), want, "{clock}");
+            assert_eq!(
+                join_date_clock("2026-11-20", clock, None).unwrap(),
+                want,
+                "{clock}"
+            );
         }
         assert_eq!(
             join_date_clock("2026-11-20 00:00:00", "08:05", None).unwrap(),
@@ -222,9 +237,21 @@ mod tests {
             let e = join_date_clock("2026-11-20", bad, None).unwrap_err();
             assert!(e.contains("time of day"), "{bad}: {e}");
         }
-        assert!(join_date_clock("2026-11-20", "", None).unwrap_err().contains("empty"));
-        assert!(join_date_clock("20/11/2026", "10:00", None).unwrap_err().contains("YYYY-MM-DD"));
-        assert!(join_date_clock("", "10:00", None).unwrap_err().contains("empty"));
+        assert!(
+            join_date_clock("2026-11-20", "", None)
+                .unwrap_err()
+                .contains("empty")
+        );
+        assert!(
+            join_date_clock("20/11/2026", "10:00", None)
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
+        assert!(
+            join_date_clock("", "10:00", None)
+                .unwrap_err()
+                .contains("empty")
+        );
     }
 
     #[test]

@@ -160,8 +160,15 @@ pub const TABLES: &[CopyTable] = &[
     },
     CopyTable {
         name: "category_mappings",
-        columns: &["partner", "value_key", "value", "category", "updated_at"],
-        order_by: "partner, value_key",
+        columns: &[
+            "id",
+            "partner",
+            "value_key",
+            "value",
+            "category",
+            "updated_at",
+        ],
+        order_by: "id",
     },
 ];
 

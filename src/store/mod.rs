@@ -504,11 +504,8 @@ pub trait Backend: Send + Sync {
 
     /// Adds or replaces a partner's mappings of its own codes or labels to category codes
     /// (keyed by [`CategoryMapping::key`]), with the audit entry, atomically.
-    fn put_category_mappings(
-        &self,
-        mappings: &[CategoryMapping],
-        audit: &AuditEntry,
-    ) -> Result<()>;
+    fn put_category_mappings(&self, mappings: &[CategoryMapping], audit: &AuditEntry)
+    -> Result<()>;
     /// The mappings of one partner (or all), by partner then value.
     fn category_mappings(&self, partner: Option<&str>) -> Result<Vec<CategoryMapping>>;
     /// Audit entries matching `filter`, newest first.

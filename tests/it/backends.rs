@@ -180,7 +180,14 @@ fn scenario(db: &str, dir: &Path) -> Vec<(String, Value)> {
     ok(
         db,
         &[
-            "profile", "add", "kommun", "--partner", "kommunen", "--map", "id=Nr", "--crs",
+            "profile",
+            "add",
+            "kommun",
+            "--partner",
+            "kommunen",
+            "--map",
+            "id=Nr",
+            "--crs",
             "EPSG:3006",
         ],
     );
@@ -202,7 +209,10 @@ fn scenario(db: &str, dir: &Path) -> Vec<(String, Value)> {
     keep("ingest with a profile", with_profile);
     ok(db, &["profile", "delete", "kommun"]);
     assert!(!run(db, &["profile", "delete", "kommun"]).status.success());
-    keep("profiles after delete", json(db, &["profile", "list", "--json"]));
+    keep(
+        "profiles after delete",
+        json(db, &["profile", "list", "--json"]),
+    );
     ok(
         db,
         &[
@@ -215,15 +225,24 @@ fn scenario(db: &str, dir: &Path) -> Vec<(String, Value)> {
             "Olaga hot=unlawful_threat",
         ],
     );
-    ok(db, &["categories", "map", "--partner", "kommunen", "A1=graffiti"]);
-    ok(db, &["categories", "map", "--partner", "polisen", "0901=theft"]);
+    ok(
+        db,
+        &["categories", "map", "--partner", "kommunen", "A1=graffiti"],
+    );
+    ok(
+        db,
+        &["categories", "map", "--partner", "polisen", "0901=theft"],
+    );
     keep(
         "category mappings",
         json(db, &["categories", "mappings", "--json"]),
     );
     keep(
         "category mappings of one partner",
-        json(db, &["categories", "mappings", "--partner", "kommunen", "--json"]),
+        json(
+            db,
+            &["categories", "mappings", "--partner", "kommunen", "--json"],
+        ),
     );
     let token = ok(
         db,

@@ -64,7 +64,13 @@ fn a_police_export_goes_in_unedited_with_rejections_on_their_own_lines() {
         .collect();
     assert_eq!(
         fields,
-        ["category", "occurred_at", "occurred_at", "x", "easting,northing"]
+        [
+            "category",
+            "occurred_at",
+            "occurred_at",
+            "x",
+            "easting,northing"
+        ]
     );
     // The report says which mapping it used.
     let mapping: Vec<(String, String, String)> = v["mapping"]
@@ -116,10 +122,7 @@ fn a_police_export_goes_in_unedited_with_rejections_on_their_own_lines() {
     // The human summary names the mapping too.
     let out = sb.run(&["ingest", file.to_str().unwrap(), "--partner", "polisen"]);
     let text = stdout(&out);
-    assert!(
-        text.contains("id ← Händelsenummer (recognised)"),
-        "{text}"
-    );
+    assert!(text.contains("id ← Händelsenummer (recognised)"), "{text}");
 }
 
 #[test]
@@ -133,7 +136,11 @@ fn latin1_is_refused_with_the_fix_named_and_read_with_encoding_latin1() {
     assert!(err.contains("--encoding latin1"), "{err}");
     assert!(err.contains("Latin-1"), "{err}");
     assert_eq!(count(&sb.db()), 0, "nothing stored");
-    let (code, v) = ingest(&sb, &file, &["--partner", "polisen", "--encoding", "latin1"]);
+    let (code, v) = ingest(
+        &sb,
+        &file,
+        &["--partner", "polisen", "--encoding", "latin1"],
+    );
     assert_eq!(code, 3, "{v}");
     assert_eq!(v["accepted"], 35);
     assert_eq!(
@@ -142,11 +149,18 @@ fn latin1_is_refused_with_the_fix_named_and_read_with_encoding_latin1() {
     );
     let store = lagesbild::store::Store::open(&sb.db()).unwrap();
     let inc = store.incident("polisen", "SYNT-2026000").unwrap().unwrap();
-    assert_eq!(inc.description.as_deref(), Some("Syntetisk händelse 1 – övning"));
+    assert_eq!(
+        inc.description.as_deref(),
+        Some("Syntetisk händelse 1 – övning")
+    );
     assert_eq!(inc.category, "assault");
     // An unknown encoding is refused by name.
     let out = sb.run(&["ingest", file.to_str().unwrap(), "--encoding", "utf16"]);
-    assert!(stderr(&out).contains("use utf8 or latin1"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("use utf8 or latin1"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -190,7 +204,10 @@ fn an_import_profile_reads_the_export_and_a_reimport_is_all_duplicates() {
     assert_eq!(code, 3, "the 5 broken rows are still rejected");
     // list, show, delete.
     let list = stdout(&sb.run(&["profile", "list"]));
-    assert!(list.contains("polis-vecka\tpolisen\tid=Händelsenummer"), "{list}");
+    assert!(
+        list.contains("polis-vecka\tpolisen\tid=Händelsenummer"),
+        "{list}"
+    );
     let (_, shown) = sb.run_json(&["profile", "show", "polis-vecka"]);
     assert_eq!(shown["decimal"], "comma");
     assert_eq!(shown["encoding"], "latin1");
@@ -204,11 +221,23 @@ fn an_import_profile_reads_the_export_and_a_reimport_is_all_duplicates() {
         "kommunen",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("belongs to partner polisen"), "{}", stderr(&out));
-    assert!(sb.run(&["profile", "delete", "polis-vecka"]).status.success());
+    assert!(
+        stderr(&out).contains("belongs to partner polisen"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        sb.run(&["profile", "delete", "polis-vecka"])
+            .status
+            .success()
+    );
     let out = sb.run(&["ingest", file.to_str().unwrap(), "--profile", "polis-vecka"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no import profile"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no import profile"),
+        "{}",
+        stderr(&out)
+    );
     // The audit log has the profile changes.
     let (_, audit) = sb.run_json(&["audit", "--json", "--action", "profile"]);
     let actions: Vec<&str> = audit
@@ -236,7 +265,9 @@ fn bad_profiles_are_refused_and_nothing_is_stored() {
     assert!(stderr(&add("p", "ident=X", &[])).contains("not a field"));
     assert!(stderr(&add("Polis Vecka", "id=X", &[])).contains("lower-case"));
     assert!(stderr(&add("p", "id=X", &["--date-format", "%H:%M"])).contains("year, month or day"));
-    assert!(stderr(&add("p", "id=X", &["--decimal", "semicolon"])).contains("auto, comma or point"));
+    assert!(
+        stderr(&add("p", "id=X", &["--decimal", "semicolon"])).contains("auto, comma or point")
+    );
     assert!(stdout(&sb.run(&["profile", "list"])).contains("no import profiles"));
     // A profile naming a column the file lacks: the file is refused whole.
     assert!(add("p", "id=Diarienummer", &[]).status.success());
@@ -244,10 +275,16 @@ fn bad_profiles_are_refused_and_nothing_is_stored() {
     let out = sb.run(&["ingest", file.to_str().unwrap(), "--profile", "p"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("\"Diarienummer\"") && err.contains("\"Händelsenummer\""), "{err}");
+    assert!(
+        err.contains("\"Diarienummer\"") && err.contains("\"Händelsenummer\""),
+        "{err}"
+    );
     assert_eq!(count(&sb.db()), 0);
     // A profile is for CSV.
-    let gj = sb.file("x.geojson", br#"{"type":"FeatureCollection","features":[]}"#);
+    let gj = sb.file(
+        "x.geojson",
+        br#"{"type":"FeatureCollection","features":[]}"#,
+    );
     let out = sb.run(&["ingest", gj.to_str().unwrap(), "--profile", "p"]);
     assert!(stderr(&out).contains("reads CSV files"), "{}", stderr(&out));
     // Deleting an absent profile fails.
@@ -257,7 +294,10 @@ fn bad_profiles_are_refused_and_nothing_is_stored() {
 #[test]
 fn unknown_headers_suggest_a_profile() {
     let sb = Sandbox::new();
-    let f = sb.file("odd.csv", "Nr;När;Vad;Var\r\n1;2026-11-01 10:00;Stöld;x\r\n".as_bytes());
+    let f = sb.file(
+        "odd.csv",
+        "Nr;När;Vad;Var\r\n1;2026-11-01 10:00;Stöld;x\r\n".as_bytes(),
+    );
     let out = sb.run(&["ingest", f.to_str().unwrap(), "--partner", "polisen"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -267,7 +307,10 @@ fn unknown_headers_suggest_a_profile() {
 
 async fn call(state: &AppState, req: Request<Body>) -> (StatusCode, Value) {
     let db = state.config().db.clone();
-    let res = router(state.clone()).oneshot(as_admin(req, &db)).await.unwrap();
+    let res = router(state.clone())
+        .oneshot(as_admin(req, &db))
+        .await
+        .unwrap();
     let status = res.status();
     let body = res.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
@@ -293,25 +336,55 @@ async fn profiles_over_the_api_and_an_upload_with_one() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     // Malformed, hostile and oversized bodies.
     for (body, want) in [
-        (json!({"name": "x", "partner": "polisen", "map": "id=A,id=B"}).to_string(), "mapped twice"),
-        (json!({"name": "x", "partner": "polisen"}).to_string(), "map"),
-        (json!({"name": "../etc", "partner": "polisen", "map": "id=A"}).to_string(), "lower-case"),
-        (json!({"name": "x", "partner": "okänd", "map": "id=A"}).to_string(), "partner"),
-        (json!({"name": "x", "partner": "polisen", "map": "id=A", "date_format": "%Q"}).to_string(), "strftime"),
+        (
+            json!({"name": "x", "partner": "polisen", "map": "id=A,id=B"}).to_string(),
+            "mapped twice",
+        ),
+        (
+            json!({"name": "x", "partner": "polisen"}).to_string(),
+            "map",
+        ),
+        (
+            json!({"name": "../etc", "partner": "polisen", "map": "id=A"}).to_string(),
+            "lower-case",
+        ),
+        (
+            json!({"name": "x", "partner": "okänd", "map": "id=A"}).to_string(),
+            "partner",
+        ),
+        (
+            json!({"name": "x", "partner": "polisen", "map": "id=A", "date_format": "%Q"})
+                .to_string(),
+            "strftime",
+        ),
         ("{not json".to_owned(), "not a valid import profile"),
     ] {
         let (s, v) = call(&state, post(body.clone())).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {v}");
         assert!(v.to_string().contains(want), "{body}: {v}");
     }
-    let big = json!({"name": "x", "partner": "polisen", "map": format!("id={}", "A".repeat(20_000))});
+    let big =
+        json!({"name": "x", "partner": "polisen", "map": format!("id={}", "A".repeat(20_000))});
     let (s, _) = call(&state, post(big.to_string())).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
-    let (s, v) = call(&state, Request::get("/api/profiles").body(Body::empty()).unwrap()).await;
+    let (s, v) = call(
+        &state,
+        Request::get("/api/profiles").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
-    let (s, v) = call(&state, Request::get("/api/profiles/polis-vecka").body(Body::empty()).unwrap()).await;
-    assert_eq!((s, v["encoding"].as_str()), (StatusCode::OK, Some("latin1")));
+    let (s, v) = call(
+        &state,
+        Request::get("/api/profiles/polis-vecka")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["encoding"].as_str()),
+        (StatusCode::OK, Some("latin1"))
+    );
     // Upload with the profile.
     let bytes = std::fs::read(export("polisen_export_synthetic_latin1.csv")).unwrap();
     let upload = |uri: &str| {
@@ -331,14 +404,29 @@ async fn profiles_over_the_api_and_an_upload_with_one() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["accepted"], 35, "{v}");
     assert_eq!(v["profile"], "polis-vecka");
-    assert_eq!(rejection_lines(&v), broken_lines("polisen_export_synthetic_latin1.csv"));
+    assert_eq!(
+        rejection_lines(&v),
+        broken_lines("polisen_export_synthetic_latin1.csv")
+    );
     // Without a profile, with the encoding named: recognised headers.
     let (s, v) = call(&state, upload("/api/incidents?encoding=latin1")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["duplicates"], 35, "{v}");
-    let (s, _) = call(&state, Request::delete("/api/profiles/polis-vecka").body(Body::empty()).unwrap()).await;
+    let (s, _) = call(
+        &state,
+        Request::delete("/api/profiles/polis-vecka")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = call(&state, Request::delete("/api/profiles/polis-vecka").body(Body::empty()).unwrap()).await;
+    let (s, _) = call(
+        &state,
+        Request::delete("/api/profiles/polis-vecka")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
@@ -370,13 +458,19 @@ async fn a_reporter_uses_only_its_own_partners_profiles() {
             .unwrap()
     };
     let (_, v) = call(&state, get("/api/profiles")).await;
-    assert_eq!(v, json!([]), "the police's profile is not listed for the municipality");
+    assert_eq!(
+        v,
+        json!([]),
+        "the police's profile is not listed for the municipality"
+    );
     let (s, _) = call(&state, get("/api/profiles/polis")).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let upload = Request::post("/api/incidents?profile=polis")
         .header(header::CONTENT_TYPE, "text/csv")
         .header(header::AUTHORIZATION, format!("Bearer {reporter}"))
-        .body(Body::from(std::fs::read(export("polisen_export_synthetic.csv")).unwrap()))
+        .body(Body::from(
+            std::fs::read(export("polisen_export_synthetic.csv")).unwrap(),
+        ))
         .unwrap();
     let (s, _) = call(&state, upload).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -389,7 +483,9 @@ fn unmapped_codes_get_one_line_each_and_mappings_let_them_in() {
     sb.import_districts();
     let mut csv = String::from("Händelsenummer;Tidpunkt;Brottstyp;Latitud;Longitud\r\n");
     for i in 0..14 {
-        csv.push_str(&format!("b{i};2026-11-02 10:00;Bedrägeri via internet;59,2395;17,8453\r\n"));
+        csv.push_str(&format!(
+            "b{i};2026-11-02 10:00;Bedrägeri via internet;59,2395;17,8453\r\n"
+        ));
     }
     csv.push_str("c1;2026-11-02 10:00;0901;59,2395;17,8453\r\n");
     csv.push_str("c2;2026-11-02 10:00;Bedrägeri;59,2395;17,8453\r\n"); // in the catalogue now
@@ -397,36 +493,85 @@ fn unmapped_codes_get_one_line_each_and_mappings_let_them_in() {
     let out = sb.run(&["ingest", f.to_str().unwrap(), "--partner", "polisen"]);
     assert_eq!(out.status.code(), Some(3));
     let text = stdout(&out);
-    let lines: Vec<&str> = text.lines().filter(|l| l.contains("Bedrägeri via internet")).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("Bedrägeri via internet"))
+        .collect();
     assert_eq!(lines.len(), 1, "one line for 14 rows: {text}");
-    assert!(lines[0].contains("'Bedrägeri via internet' (14 rows"), "{text}");
-    assert!(lines[0].contains("lagesbild categories map --partner polisen"), "{text}");
+    assert!(
+        lines[0].contains("'Bedrägeri via internet' (14 rows"),
+        "{text}"
+    );
+    assert!(
+        lines[0].contains("lagesbild categories map --partner polisen"),
+        "{text}"
+    );
     assert!(text.contains("'0901' (1 row,"), "{text}");
-    let (_, v) = sb.run_json(&["ingest", f.to_str().unwrap(), "--partner", "polisen", "--json"]);
+    let (_, v) = sb.run_json(&[
+        "ingest",
+        f.to_str().unwrap(),
+        "--partner",
+        "polisen",
+        "--json",
+    ]);
     assert_eq!(v["unmapped_categories"][0]["rows"], 14, "{v}");
     assert_eq!(v["unmapped_categories"][0]["first"]["line"], 2, "{v}");
     // A mapping to an unknown category is refused and stores nothing.
-    let out = sb.run(&["categories", "map", "--partner", "polisen", "0901=fraud", "Bedrägeri via internet=bedrageri"]);
+    let out = sb.run(&[
+        "categories",
+        "map",
+        "--partner",
+        "polisen",
+        "0901=fraud",
+        "Bedrägeri via internet=bedrageri",
+    ]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("not a category code"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a category code"),
+        "{}",
+        stderr(&out)
+    );
     let (_, list) = sb.run_json(&["categories", "mappings", "--json"]);
     assert_eq!(list, json!([]));
     // Pairs and a mapping file.
     let m = sb.file("map.csv", "värde;kategori\r\n0901;fraud\r\n".as_bytes());
     let out = sb.run(&[
-        "categories", "map", "--partner", "polisen", "bedrägeri  VIA internet=fraud", "--file",
+        "categories",
+        "map",
+        "--partner",
+        "polisen",
+        "bedrägeri  VIA internet=fraud",
+        "--file",
         m.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let (code, v) = sb.run_json(&["ingest", f.to_str().unwrap(), "--partner", "polisen", "--json"]);
+    let (code, v) = sb.run_json(&[
+        "ingest",
+        f.to_str().unwrap(),
+        "--partner",
+        "polisen",
+        "--json",
+    ]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["accepted"], 15, "{v}");
     assert_eq!(v["duplicates"], 1, "{v}");
     let store = lagesbild::store::Store::open(&sb.db()).unwrap();
-    assert_eq!(store.incident("polisen", "b3").unwrap().unwrap().category, "fraud");
+    assert_eq!(
+        store.incident("polisen", "b3").unwrap().unwrap().category,
+        "fraud"
+    );
     // Mappings are per partner: another partner's rows are still refused.
-    let g = sb.file("k.csv", "id;Tidpunkt;Brottstyp;lat;lon\n1;2026-11-02 10:00;0901;59.2395;17.8453\n".as_bytes());
-    let (code, v) = sb.run_json(&["ingest", g.to_str().unwrap(), "--partner", "kommunen", "--json"]);
+    let g = sb.file(
+        "k.csv",
+        "id;Tidpunkt;Brottstyp;lat;lon\n1;2026-11-02 10:00;0901;59.2395;17.8453\n".as_bytes(),
+    );
+    let (code, v) = sb.run_json(&[
+        "ingest",
+        g.to_str().unwrap(),
+        "--partner",
+        "kommunen",
+        "--json",
+    ]);
     assert_eq!(code, 3, "{v}");
     assert_eq!(v["unmapped_categories"][0]["value"], "0901");
     let (_, audit) = sb.run_json(&["audit", "--json", "--action", "categories"]);

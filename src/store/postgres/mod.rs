@@ -21,8 +21,8 @@ use postgres::{Client, NoTls, Row};
 use super::codec;
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, CategoryMapping, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
-    WriteTx, redact,
+    Backend, CategoryMapping, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea,
+    StoredIncident, WriteTx, redact,
 };
 use crate::ingest::ImportProfile;
 use crate::intervention::{Intervention, InterventionError, InterventionId, InterventionSpec};

@@ -6,8 +6,8 @@ use chrono::Utc;
 use super::{PgStore, append_audit};
 use crate::ingest::ImportProfile;
 use crate::model::access::AuditEntry;
-use crate::store::{CategoryMapping, Result};
 use crate::store::codec::{decode_profile, encode_profile};
+use crate::store::{CategoryMapping, Result};
 
 impl PgStore {
     pub(super) fn put_profile_impl(&self, p: &ImportProfile, audit: &AuditEntry) -> Result<()> {

@@ -198,12 +198,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 5: partners' own category codes and labels mapped to category codes.
     r#"
     CREATE TABLE category_mappings (
+        id bigserial PRIMARY KEY,
         partner text NOT NULL,
         value_key text NOT NULL,
         value text NOT NULL,
         category text NOT NULL,
         updated_at bigint NOT NULL,
-        PRIMARY KEY (partner, value_key)
+        UNIQUE (partner, value_key)
     );
     "#,
 ];

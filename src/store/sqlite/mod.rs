@@ -28,8 +28,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, CategoryMapping, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea, StoredIncident,
-    WriteTx,
+    Backend, CategoryMapping, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea,
+    StoredIncident, WriteTx,
 };
 use crate::ingest::ImportProfile;
 use crate::intervention::{Intervention, InterventionId, InterventionSpec};

@@ -9,8 +9,8 @@ use super::access::append_audit;
 use super::in_transaction;
 use crate::ingest::ImportProfile;
 use crate::model::access::AuditEntry;
-use crate::store::{CategoryMapping, Result};
 use crate::store::codec::{decode_profile, encode_profile};
+use crate::store::{CategoryMapping, Result};
 
 pub(super) fn put_profile(conn: &Connection, p: &ImportProfile, audit: &AuditEntry) -> Result<()> {
     let spec = encode_profile(p)?;

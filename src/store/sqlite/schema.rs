@@ -161,12 +161,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 8: partners' own category codes and labels mapped to category codes.
     r#"
     CREATE TABLE category_mappings (
+        id INTEGER PRIMARY KEY,
         partner TEXT NOT NULL,
         value_key TEXT NOT NULL,
         value TEXT NOT NULL,
         category TEXT NOT NULL,
         updated_at INTEGER NOT NULL,
-        PRIMARY KEY (partner, value_key)
+        UNIQUE (partner, value_key)
     ) STRICT;
     "#,
 ];
