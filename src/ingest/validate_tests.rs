@@ -79,7 +79,10 @@ fn each_bad_field_is_named() {
         Crs::Wgs84,
     ));
     assert_eq!(f, "category");
-    assert!(why.contains("known codes"));
+    assert!(
+        why.contains("lagesbild categories map --partner polisen \"stöldförsök=CODE\""),
+        "{why}"
+    );
     let (f, why) = field_of(r.validate(
         POS,
         &row("1", "1899-12-31 10:00", "theft"),
