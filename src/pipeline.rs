@@ -63,6 +63,45 @@ pub fn put_profile(
     Ok(())
 }
 
+/// The outcome of a deletion.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeleteReport {
+    /// Incidents deleted.
+    pub deleted: u64,
+    /// The store's data version after it (analysis caches and tiles recompute from it).
+    pub data_version: i64,
+}
+
+/// Deletes the incidents `what` selects, with `audit` (completed with the count) in the
+/// same transaction; the data version goes up, so every aggregate, tile and cached
+/// analysis is recomputed. An unknown batch is an error and nothing changes.
+pub fn delete_incidents(
+    store: &Store,
+    what: &crate::store::Deletion<'_>,
+    audit: &AuditEntry,
+) -> Result<DeleteReport, PipelineError> {
+    let tx = store.transaction()?;
+    let deleted = tx.delete_incidents(what)?.ok_or_else(|| {
+        PipelineError::Profile(match what {
+            crate::store::Deletion::Batch(b) => format!(
+                "there is no batch {b}; the ingest summary names its batch (`lagesbild audit --action ingest` lists them), nothing was deleted / batch {b} finns inte, inget togs bort"
+            ),
+            _ => "nothing matched".into(),
+        })
+    })?;
+    tx.append_audit(
+        &audit
+            .clone()
+            .with_rows(deleted as i64)
+            .with_detail(format!("{deleted} incident(s) deleted")),
+    )?;
+    let data_version = tx.commit()?;
+    Ok(DeleteReport {
+        deleted,
+        data_version,
+    })
+}
+
 /// Stores `partner`'s mappings of its own category codes or labels (`(value, our code)`),
 /// all or none: every code must be in the catalogue, values must be non-empty, at most
 /// [`crate::ingest::profile::MAX_MAPPED_VALUE_CHARS`] long and not mapped twice to

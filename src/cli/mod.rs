@@ -5,6 +5,7 @@ mod access;
 mod analysis;
 mod areas;
 mod database;
+mod delete;
 mod demo;
 mod ingest;
 mod interventions;
@@ -119,6 +120,9 @@ pub enum Command {
     /// Import profiles: a partner's own column names and formats, for `ingest --profile`
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
+    /// Delete incidents: undo an import (--batch N), a partner's (--partner P [--before
+    /// DATE]) or a list of its ids (--partner P --ids FILE); audited, aggregates recompute
+    Delete(delete::DeleteArgs),
     /// Manage area layers (neighbourhood polygons)
     #[command(subcommand)]
     Areas(areas::AreasCommand),
@@ -190,6 +194,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve::serve_command(config, args, bind_from_file),
         Command::Ingest(args) => ingest::ingest_command(&config, args),
         Command::Profile(cmd) => profile::profile_command(&config, cmd),
+        Command::Delete(args) => delete::delete_command(&config, args),
         Command::Areas(cmd) => areas::areas_command(&config, cmd),
         Command::Demo(cmd) => demo::demo_command(&config, cmd),
         Command::Report(cmd) => report::report_command(&config, cmd, report_region),

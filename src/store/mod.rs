@@ -277,6 +277,27 @@ impl CategoryMapping {
     }
 }
 
+/// Which incidents [`WriteTx::delete_incidents`] deletes.
+#[derive(Debug, Clone, Copy)]
+pub enum Deletion<'a> {
+    /// Everything one ingest stored (undo an import).
+    Batch(i64),
+    /// Everything of a partner, or only what occurred before a time.
+    Partner {
+        /// The partner.
+        partner: &'a str,
+        /// Only incidents whose `occurred_at` is before this.
+        before: Option<DateTime<Utc>>,
+    },
+    /// A partner's incidents by its own ids.
+    Ids {
+        /// The partner.
+        partner: &'a str,
+        /// Its ids.
+        ids: &'a [String],
+    },
+}
+
 /// Meeting notes as stored with a report.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ReportNotes {
@@ -533,6 +554,9 @@ pub trait WriteTx {
         cells: &[CellIndex],
         areas: &[(i64, i64)],
     ) -> Result<Option<Incident>>;
+    /// Deletes the incidents `what` selects (their area assignments go with them); returns
+    /// how many, or `None` for [`Deletion::Batch`] of a batch that does not exist.
+    fn delete_incidents(&self, what: &Deletion<'_>) -> Result<Option<u64>>;
     /// Every incident's key and location, for re-assignment.
     fn incident_locations(&self) -> Result<Vec<(i64, Wgs84)>>;
     /// Rewrites incidents' cells: `(key, cells)`.

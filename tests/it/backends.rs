@@ -295,6 +295,41 @@ fn scenario(db: &str, dir: &Path) -> Vec<(String, Value)> {
         "tertial report",
         json(db, &["report", "tertial", "2026-T3", "--format", "json"]),
     );
+    // Deletion: a list of ids, then what happened before a date.
+    let ids = dir.join("ids.txt");
+    std::fs::write(&ids, "1\n2\nabsent\n").unwrap();
+    keep(
+        "delete ids",
+        json(
+            db,
+            &[
+                "delete",
+                "--partner",
+                "polisen",
+                "--ids",
+                ids.to_str().unwrap(),
+                "--json",
+            ],
+        ),
+    );
+    keep(
+        "delete before",
+        json(
+            db,
+            &[
+                "delete",
+                "--partner",
+                "polisen",
+                "--before",
+                "2026-11-03",
+                "--json",
+            ],
+        ),
+    );
+    keep(
+        "week report after deletion",
+        json(db, &["report", "week", "2026-W45", "--format", "json"]),
+    );
     let audit = json(db, &["audit", "--json"]);
     let actions: Vec<Value> = audit
         .as_array()

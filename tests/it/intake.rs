@@ -577,3 +577,150 @@ fn unmapped_codes_get_one_line_each_and_mappings_let_them_in() {
     let (_, audit) = sb.run_json(&["audit", "--json", "--action", "categories"]);
     assert_eq!(audit[0]["rows"], 2, "{audit}");
 }
+
+/// The week report with the values that name the moment (version, times) removed.
+fn week_report(sb: &Sandbox) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in ["generated_at", "data_version", "as_of", "seconds"] {
+                    m.remove(k);
+                }
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let (code, mut v) = sb.run_json(&["report", "week", "2026-W45", "--format", "json"]);
+    assert_eq!(code, 0, "{v}");
+    strip(&mut v);
+    v
+}
+
+#[test]
+fn deleting_a_batch_puts_every_aggregate_back_and_the_data_is_really_gone() {
+    let sb = Sandbox::new();
+    sb.import_districts();
+    let mut csv = String::from(HEADER);
+    for i in 0..60 {
+        csv.push_str(&format!(
+            "base-{i},2026-11-{:02} 21:15,theft,59.2395,17.8453\n",
+            2 + i % 6
+        ));
+    }
+    let a = sb.file("a.csv", csv.as_bytes());
+    let (_, v) = ingest(&sb, &a, &["--partner", "polisen"]);
+    assert_eq!(v["batch"], 1);
+    let before = week_report(&sb);
+    let counts = |sb: &Sandbox| {
+        let store = lagesbild::store::Store::open(&sb.db()).unwrap();
+        let layer = store.layers().unwrap()[0].key;
+        let mut c = store.area_counts(layer).unwrap();
+        c.sort();
+        c
+    };
+    let counts_before = counts(&sb);
+    // A second import with a unique marker in its descriptions.
+    let mut more = String::from("id,occurred_at,category,lat,lon,description\n");
+    for i in 0..40 {
+        more.push_str(&format!(
+            "wrong-{i},2026-11-0{} 10:00,assault,59.2475,17.8608,HEMLIGMARKÖR{i:03}\n",
+            2 + i % 5
+        ));
+    }
+    let b = sb.file("b.csv", more.as_bytes());
+    let (_, v) = ingest(&sb, &b, &["--partner", "polisen"]);
+    assert_eq!(
+        (v["batch"].as_i64(), v["accepted"].as_i64()),
+        (Some(2), Some(40))
+    );
+    assert_ne!(week_report(&sb), before, "the import shows in the report");
+    // An unknown batch: an error, nothing changes.
+    let out = sb.run(&["delete", "--batch", "99"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no batch 99"), "{}", stderr(&out));
+    assert_eq!(count(&sb.db()), 100);
+    // Undo the import.
+    let (code, v) = sb.run_json(&["delete", "--batch", "2", "--json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["deleted"], 40);
+    assert_eq!(count(&sb.db()), 60);
+    assert_eq!(counts(&sb), counts_before);
+    assert_eq!(
+        week_report(&sb),
+        before,
+        "every figure is back to before the import"
+    );
+    // Really gone from the file (secure_delete), except the audit entry.
+    let bytes = std::fs::read(sb.db()).unwrap();
+    let marker = "HEMLIGMARKÖR".as_bytes();
+    assert!(
+        !bytes.windows(marker.len()).any(|w| w == marker),
+        "deleted text is still in the database file"
+    );
+    let (_, audit) = sb.run_json(&["audit", "--json", "--action", "incidents.delete"]);
+    assert_eq!(audit[0]["rows"], 40);
+    assert_eq!(audit[0]["target"], "batch 2");
+}
+
+#[test]
+fn delete_by_partner_date_and_ids() {
+    let sb = Sandbox::new();
+    let mut csv = String::from(HEADER);
+    for i in 0..20 {
+        csv.push_str(&format!(
+            "{i},2026-11-{:02} 21:15,theft,59.2395,17.8453\n",
+            1 + i
+        ));
+    }
+    let f = sb.file("p.csv", csv.as_bytes());
+    ingest(&sb, &f, &["--partner", "polisen"]);
+    ingest(&sb, &f, &["--partner", "kommunen"]);
+    assert_eq!(count(&sb.db()), 40);
+    // Before 2026-11-06 local midnight: days 1-5 of polisen.
+    let (code, v) = sb.run_json(&[
+        "delete",
+        "--partner",
+        "polisen",
+        "--before",
+        "2026-11-06",
+        "--json",
+    ]);
+    assert_eq!((code, v["deleted"].as_i64()), (0, Some(5)), "{v}");
+    let ids = sb.file("ids.txt", b"10\n11\n\nabsent\n");
+    let (_, v) = sb.run_json(&[
+        "delete",
+        "--partner",
+        "polisen",
+        "--ids",
+        ids.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(v["deleted"], 2);
+    let store = lagesbild::store::Store::open(&sb.db()).unwrap();
+    assert!(store.incident("polisen", "10").unwrap().is_none());
+    assert!(store.incident("kommunen", "10").unwrap().is_some());
+    assert_eq!(count(&sb.db()), 33);
+    let (_, v) = sb.run_json(&["delete", "--partner", "kommunen", "--json"]);
+    assert_eq!(v["deleted"], 20);
+    // Bad input.
+    let empty = sb.file("none.txt", b"\n");
+    let out = sb.run(&[
+        "delete",
+        "--partner",
+        "polisen",
+        "--ids",
+        empty.to_str().unwrap(),
+    ]);
+    assert!(stderr(&out).contains("no ids"), "{}", stderr(&out));
+    let out = sb.run(&["delete", "--partner", "polisen", "--before", "igår"]);
+    assert!(stderr(&out).contains("give a date"), "{}", stderr(&out));
+    assert!(!sb.run(&["delete"]).status.success());
+    assert!(
+        !sb.run(&["delete", "--batch", "1", "--partner", "polisen"])
+            .status
+            .success()
+    );
+    assert_eq!(count(&sb.db()), 13);
+}

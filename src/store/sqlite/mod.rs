@@ -102,6 +102,8 @@ impl SqliteStore {
             .map_err(open)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted incidents are overwritten with zeros in the file, not just unlinked.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         Ok(conn)
     }
