@@ -109,6 +109,9 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("POST", "/api/profiles", Permission::Ingest),
     ("GET", "/api/profiles/{name}", Permission::Ingest),
     ("DELETE", "/api/profiles/{name}", Permission::Ingest),
+    // Deletion of incidents: admins.
+    ("DELETE", "/api/batches/{id}", Permission::Admin),
+    ("POST", "/api/incidents/delete", Permission::Admin),
     ("GET", "/tiles/{name}", Permission::Aggregates),
     (
         "GET",

@@ -1,5 +1,7 @@
 //! Import profiles over HTTP: `GET/POST /api/profiles`, `GET/DELETE /api/profiles/{name}`;
-//! `POST /api/incidents?profile=NAME` reads a file with one (see `api.rs`).
+//! `POST /api/incidents?profile=NAME` reads a file with one (see `api.rs`). And deletion
+//! for admins: `DELETE /api/batches/{id}` undoes an import, `POST /api/incidents/delete`
+//! (`{"partner", "before"?, "ids"?}`) removes a partner's incidents.
 //!
 //! Reporters and analysts see and change their own partner's profiles; admins all. Bodies
 //! are JSON ([`ImportProfile`]: `name`, `partner`, `map`, optional `date_format`,
@@ -30,6 +32,115 @@ pub(crate) fn routes() -> Routes {
         .post("/api/profiles", put)
         .get("/api/profiles/{name}", show)
         .delete("/api/profiles/{name}", remove)
+        .delete("/api/batches/{id}", delete_batch)
+        .post("/api/incidents/delete", delete_incidents)
+}
+
+async fn delete_batch(
+    State(state): State<AppState>,
+    Extension(access): Extension<Access>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let batch = id.parse::<i64>().ok().filter(|b| *b > 0).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "id: {:?} is not a batch number (a positive whole number)",
+            id.chars().take(40).collect::<String>()
+        ))
+    })?;
+    let entry = access.audit("incidents.delete", &format!("batch {batch}"), 0);
+    let report = state
+        .blocking(move |store, _| {
+            pipeline::delete_incidents(store, &crate::store::Deletion::Batch(batch), &entry)
+                .map_err(|e| match e {
+                    PipelineError::Store(s) => ApiError::from(s),
+                    other => ApiError::NotFound(other.to_string()),
+                })
+        })
+        .await?;
+    state.refresh_version();
+    Ok(Json(report).into_response())
+}
+
+/// The body of `POST /api/incidents/delete`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteBody {
+    partner: String,
+    #[serde(default)]
+    before: Option<String>,
+    #[serde(default)]
+    ids: Option<Vec<String>>,
+}
+
+async fn delete_incidents(
+    State(state): State<AppState>,
+    Extension(access): Extension<Access>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body =
+        body.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {}", e.body_text())))?;
+    if body.len() > 4 << 20 {
+        return Err(ApiError::TooLarge(
+            "the body is larger than 4 MiB; delete in parts".into(),
+        ));
+    }
+    let b: DeleteBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body must be {{\"partner\": P, \"before\"?: RFC 3339, \"ids\"?: [..]}}: {e}"
+        ))
+    })?;
+    let partner = crate::model::Partner::parse(&b.partner)
+        .map_err(|e| ApiError::BadRequest(format!("partner: {e}")))?;
+    let before = b
+        .before
+        .as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| {
+                    ApiError::BadRequest(format!(
+                        "before: {:?} is not an RFC 3339 time",
+                        t.chars().take(40).collect::<String>()
+                    ))
+                })
+        })
+        .transpose()?;
+    if b.before.is_some() && b.ids.is_some() {
+        return Err(ApiError::BadRequest("give before or ids, not both".into()));
+    }
+    if b.ids.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ApiError::BadRequest(
+            "ids: the list is empty; nothing was deleted".into(),
+        ));
+    }
+    let target = match (&b.before, &b.ids) {
+        (Some(t), _) => format!("partner {partner} before {t}"),
+        (None, Some(ids)) => format!("partner {partner}, {} id(s)", ids.len()),
+        (None, None) => format!("partner {partner}"),
+    };
+    let entry = access.audit("incidents.delete", &target, 0);
+    let report = state
+        .blocking(move |store, _| {
+            let ids = b.ids.unwrap_or_default();
+            let what = if ids.is_empty() {
+                crate::store::Deletion::Partner {
+                    partner: partner.as_str(),
+                    before,
+                }
+            } else {
+                crate::store::Deletion::Ids {
+                    partner: partner.as_str(),
+                    ids: &ids,
+                }
+            };
+            pipeline::delete_incidents(store, &what, &entry).map_err(|e| match e {
+                PipelineError::Store(s) => ApiError::from(s),
+                other => ApiError::BadRequest(other.to_string()),
+            })
+        })
+        .await?;
+    state.refresh_version();
+    Ok(Json(report).into_response())
 }
 
 fn signed(access: &Access) -> Result<TokenInfo, ApiError> {

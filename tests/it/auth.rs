@@ -342,6 +342,24 @@ async fn every_route_against_every_role() {
             None,
             [401, 401, 403, 404, 404, 404],
         ),
+        // Deletion: admins only (an absent batch, a partner with nothing to delete).
+        (
+            Method::DELETE,
+            "/api/batches/{id}",
+            "/api/batches/999".into(),
+            None,
+            [401, 401, 403, 403, 403, 404],
+        ),
+        (
+            Method::POST,
+            "/api/incidents/delete",
+            "/api/incidents/delete".into(),
+            Some((
+                "application/json",
+                Box::new(|_| json!({"partner": "ingen"}).to_string()),
+            )),
+            [401, 401, 403, 403, 403, 200],
+        ),
         (
             Method::GET,
             "/tiles/{name}",

@@ -724,3 +724,55 @@ fn delete_by_partner_date_and_ids() {
     );
     assert_eq!(count(&sb.db()), 13);
 }
+
+#[tokio::test]
+async fn admins_delete_over_the_api() {
+    let sb = Sandbox::new();
+    let state = AppState::new(Config::with_db(sb.db()), None);
+    let mut csv = String::from(HEADER);
+    for i in 0..10 {
+        csv.push_str(&row(i));
+    }
+    let up = Request::post("/api/incidents")
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(csv))
+        .unwrap();
+    let (s, v) = call(&state, up).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let batch = v["batch"].as_i64().unwrap();
+    let del = |uri: String| Request::delete(uri).body(Body::empty()).unwrap();
+    let (s, _) = call(&state, del("/api/batches/abc".into())).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = call(&state, del("/api/batches/4242".into())).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (s, v) = call(&state, del(format!("/api/batches/{batch}"))).await;
+    assert_eq!(
+        (s, v["deleted"].as_i64()),
+        (StatusCode::OK, Some(10)),
+        "{v}"
+    );
+    assert_eq!(count(&sb.db()), 0);
+    let post = |body: &str| {
+        Request::post("/api/incidents/delete")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    for bad in [
+        r#"{"partner": "polisen", "everything": true}"#,
+        r#"{"partner": "polisen", "before": "yesterday"}"#,
+        r#"{"partner": "polisen", "ids": []}"#,
+        r#"{"partner": "polisen", "ids": ["1"], "before": "2026-01-01T00:00:00Z"}"#,
+        r#"{"partner": "../x"}"#,
+        "[]",
+    ] {
+        let (s, v) = call(&state, post(bad)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+    }
+    let (s, v) = call(
+        &state,
+        post(r#"{"partner": "polisen", "before": "2026-01-01T00:00:00Z"}"#),
+    )
+    .await;
+    assert_eq!((s, v["deleted"].as_i64()), (StatusCode::OK, Some(0)), "{v}");
+}
