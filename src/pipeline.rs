@@ -550,6 +550,12 @@ pub fn ingest_with<R: Read + Send>(
     if total_rows == 0 {
         warnings.push("the file has a header but no data rows".into());
     }
+    if counts.accepted == 0 && counts.rejected == 0 && counts.duplicates > 0 {
+        warnings.push(format!(
+            "nothing new: all {} row(s) were already stored; nothing changed / inget nytt: alla {} rad(er) fanns redan; inget ändrades",
+            counts.duplicates, counts.duplicates
+        ));
+    }
     let audit_detail = |batch: Option<i64>| audit_line(batch, total_rows, &counts);
     let (committed, batch, data_version) = if commit {
         if let Some((from, to)) = span {

@@ -560,6 +560,10 @@ fn unmapped_codes_get_one_line_each_and_mappings_let_them_in() {
         store.incident("polisen", "b3").unwrap().unwrap().category,
         "fraud"
     );
+    // Everything again: all duplicates, exit 0, "nothing new".
+    let out = sb.run(&["ingest", f.to_str().unwrap(), "--partner", "polisen"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("nothing new"), "{}", stdout(&out));
     // Mappings are per partner: another partner's rows are still refused.
     let g = sb.file(
         "k.csv",
