@@ -16,7 +16,7 @@ const VENDOR_FILES: &[&str] = &["maplibre-gl.js", "maplibre-gl.css", "LICENSE.tx
 /// Where `npm ci` puts them.
 const VENDOR_DIR: &str = "node_modules/maplibre-gl/dist";
 /// The pages at the top of `web/`.
-const PAGES: &[&str] = &["index.html", "report.html"];
+const PAGES: &[&str] = &["index.html", "report.html", "meeting.html"];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
@@ -27,6 +27,7 @@ fn main() {
         for watched in [
             "index.html",
             "report.html",
+            "meeting.html",
             "app",
             "node_modules/.package-lock.json",
         ] {

@@ -127,6 +127,87 @@ pub struct FileConfig {
     pub priority_weights: Option<PriorityWeights>,
     /// The period analysis's cadence: `tertial` (default) or `quarter`.
     pub cadence: Option<String>,
+    /// The network's own kinds of action beside the six built-in ones, each with Swedish
+    /// and English labels:
+    /// `[action_kinds] trygghetsvandring = { sv = "Trygghetsvandring", en = "Safety walk" }`.
+    pub action_kinds: Option<std::collections::BTreeMap<String, ActionKindLabels>>,
+}
+
+/// The labels of a configured kind of action.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionKindLabels {
+    /// Swedish label.
+    pub sv: String,
+    /// English label.
+    pub en: String,
+}
+
+/// A kind of action the network configured (`[action_kinds]`), accepted by the
+/// interventions register beside the built-in kinds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ActionKind {
+    /// The code used in JSON, the CLI and the database: lower-case letters `a`–`z`,
+    /// Swedish `åäö`, digits, `_` and `-`, 1–40 characters, starting with a letter.
+    pub code: String,
+    /// Swedish label.
+    pub sv: String,
+    /// English label.
+    pub en: String,
+}
+
+/// The built-in kinds' codes, which a configured kind may not reuse.
+const BUILTIN_KIND_CODES: [&str; 6] = [
+    "patrol", "guards", "lighting", "camera", "clean-up", "dialogue",
+];
+
+impl ActionKind {
+    /// Whether `code` is a well-formed kind code.
+    pub fn valid_code(code: &str) -> bool {
+        let n = code.chars().count();
+        (1..=40).contains(&n)
+            && code
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || "åäö".contains(c))
+            && code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-åäö".contains(c))
+    }
+
+    /// Checks the configured kinds: well-formed codes that are not built in, non-empty
+    /// labels of at most 80 characters. Returned in code order.
+    pub fn from_config(
+        map: std::collections::BTreeMap<String, ActionKindLabels>,
+    ) -> Result<Vec<ActionKind>, ConfigError> {
+        let mut out = Vec::with_capacity(map.len());
+        for (code, labels) in map {
+            if !ActionKind::valid_code(&code) {
+                return Err(ConfigError::ActionKind(format!(
+                    "{code:?} is not a kind code; use 1–40 lower-case letters, digits, _ or -, starting with a letter (e.g. trygghetsvandring)"
+                )));
+            }
+            if BUILTIN_KIND_CODES.contains(&code.as_str()) {
+                return Err(ConfigError::ActionKind(format!(
+                    "{code:?} is a built-in kind; remove it from [action_kinds]"
+                )));
+            }
+            for (lang, label) in [("sv", &labels.sv), ("en", &labels.en)] {
+                let n = label.trim().chars().count();
+                if n == 0 || n > 80 {
+                    return Err(ConfigError::ActionKind(format!(
+                        "{code}.{lang}: the label must have 1–80 characters"
+                    )));
+                }
+            }
+            out.push(ActionKind {
+                code,
+                sv: labels.sv.trim().to_owned(),
+                en: labels.en.trim().to_owned(),
+            });
+        }
+        Ok(out)
+    }
 }
 
 impl FileConfig {
@@ -281,6 +362,8 @@ pub struct Config {
     pub priority_weights: PriorityWeights,
     /// The period analysis's cadence.
     pub cadence: Cadence,
+    /// The network's own kinds of action (`[action_kinds]`), by code.
+    pub action_kinds: Vec<ActionKind>,
 }
 
 /// A setting is invalid.
@@ -325,6 +408,11 @@ pub enum ConfigError {
          (--cadence, LAGESBILD_CADENCE or the config key cadence)"
     )]
     Cadence(String),
+    /// A configured kind of action is invalid.
+    #[error(
+        "[action_kinds] in the config file: {0}; write e.g. trygghetsvandring = {{ sv = \"Trygghetsvandring\", en = \"Safety walk\" }}"
+    )]
+    ActionKind(String),
 }
 
 impl Config {
@@ -377,7 +465,12 @@ impl Config {
             Some(s) => Cadence::parse(&s)?,
             None => Cadence::default(),
         };
+        let action_kinds = match file.action_kinds {
+            Some(map) => ActionKind::from_config(map)?,
+            None => Vec::new(),
+        };
         Ok(Config {
+            action_kinds,
             cadence,
             priority_weights,
             db,
@@ -403,6 +496,7 @@ impl Config {
             study_area: None,
             priority_weights: PriorityWeights::default(),
             cadence: Cadence::default(),
+            action_kinds: Vec::new(),
         }
     }
 }

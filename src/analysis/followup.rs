@@ -340,11 +340,25 @@ pub fn followup(
     let tz = analyzer.timezone();
     let spec = &intervention.spec;
     let mut warnings = Vec::new();
+    // An open-ended action is followed up to the last day with data.
+    let open_until = table
+        .time_range()
+        .and_then(|(_, hi)| DateTime::from_timestamp(hi, 0))
+        .map_or_else(
+            || Utc::now().with_timezone(&tz).date_naive(),
+            |t| t.with_timezone(&tz).date_naive(),
+        );
+    let days = spec.days_until(open_until);
+    if spec.end.is_open() {
+        warnings.push(format!(
+            "the action has no end yet; it is followed up as if it ended {open_until}, the last day with data"
+        ));
+    }
 
     // Windows of whole local days.
     let len = opts
         .window_days
-        .map_or_else(|| spec.days(), i64::from)
+        .map_or(days, i64::from)
         .clamp(1, i64::from(MAX_WINDOW_DAYS));
     let window = |first: NaiveDate| -> DayWindow {
         let last = first + Duration::days(len - 1);
@@ -358,12 +372,11 @@ pub fn followup(
     let before = window(spec.start - Duration::days(len));
     let after = match opts.after {
         AfterWindow::During => window(spec.start),
-        AfterWindow::Following => window(spec.end + Duration::days(1)),
+        AfterWindow::Following => window(spec.end.or(open_until) + Duration::days(1)),
     };
-    if opts.after == AfterWindow::During && len > spec.days() {
+    if opts.after == AfterWindow::During && len > days {
         warnings.push(format!(
-            "the after window ({len} days) is longer than the intervention ({} days), so it includes days after it ended",
-            spec.days()
+            "the after window ({len} days) is longer than the intervention ({days} days), so it includes days after it ended"
         ));
     }
     if let Some((lo, hi)) = table.time_range() {

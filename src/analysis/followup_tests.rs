@@ -136,6 +136,7 @@ fn intervention(target: serde_json::Value) -> Intervention {
     .unwrap();
     Intervention {
         id: InterventionId(1),
+        action: crate::intervention::ActionSpec::defaults_for(&spec, spec.start),
         spec,
         created_at: Utc::now(),
         updated_at: Utc::now(),

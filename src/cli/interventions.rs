@@ -17,12 +17,17 @@ Examples:
   lagesbild interventions add --kind camera --partner bostadsbolaget --polygon gard.geojson --start 2026-01-15 --end 2026-12-31
   lagesbild interventions list --from 2026-03-01 --to 2026-03-31 --json
   lagesbild interventions show 3
+  lagesbild interventions add --kind trygghetsvandring --partner kommunen --area districts:alby --start 2026-12-08 --status planned --responsible 'Trygghetssamordnaren' --goal 'Färre bränder' --decided-at 2026-W49 --hotspot-area districts:alby
   lagesbild interventions update 3 --end 2026-04-15
+  lagesbild interventions update 4 --status active
+  lagesbild interventions close 4 --outcome 'Tre vandringar; belysning anmäld'
+  lagesbild interventions list --status planned,active
   lagesbild interventions delete 3
   lagesbild interventions followup 3 --buffer 400 --control districts:fittja --after during --group crime
 
-Kinds: patrol, guards, lighting, camera, clean-up, dialogue. Days are local calendar days,
-both included. The follow-up compares equal-length windows before and during (or after) the
+Kinds: patrol, guards, lighting, camera, clean-up, dialogue, and the network's own kinds
+from [action_kinds] in the config file. Statuses: planned, active, done, cancelled. Without
+--end an action is open-ended. Days are local calendar days, both included. The follow-up compares equal-length windows before and during (or after) the
 intervention against a control area, with the Weighted Displacement Quotient for the ring
 around it; see docs/interventions.md.";
 
@@ -61,6 +66,30 @@ pub(crate) struct InterventionArgs {
     /// Free text
     #[arg(long)]
     description: Option<String>,
+    /// Make the action open-ended (clears a stored end)
+    #[arg(long, conflicts_with = "end")]
+    open_end: bool,
+    /// planned, active, done or cancelled [default: from the days]
+    #[arg(long)]
+    status: Option<String>,
+    /// Who is responsible: a person or a function
+    #[arg(long)]
+    responsible: Option<String>,
+    /// What the action should achieve
+    #[arg(long)]
+    goal: Option<String>,
+    /// The meeting period it was decided at: 2026-W49, 2026-T3 or 2026-Q4
+    #[arg(long)]
+    decided_at: Option<String>,
+    /// The hotspot that motivated it, as LAYER:ID
+    #[arg(long, conflicts_with = "hotspot_hexes")]
+    hotspot_area: Option<String>,
+    /// The hotspot that motivated it, as H3 cells (comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    hotspot_hexes: Option<Vec<String>>,
+    /// What came of it
+    #[arg(long)]
+    outcome: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -81,7 +110,27 @@ pub(crate) enum InterventionsCommand {
         /// Last day of the range (included), YYYY-MM-DD
         #[arg(long, requires = "from")]
         to: Option<String>,
+        /// Only these statuses (comma-separated): planned, active, done, cancelled
+        #[arg(long)]
+        status: Option<String>,
         /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close an action with an outcome: done (default) or cancelled
+    Close {
+        /// The intervention's id
+        id: i64,
+        /// What came of it (required)
+        #[arg(long)]
+        outcome: String,
+        /// done or cancelled
+        #[arg(long, default_value = "done")]
+        status: String,
+        /// The last day [default: the stored end, or today when open-ended]
+        #[arg(long)]
+        end: Option<String>,
+        /// Print the stored intervention as JSON
         #[arg(long)]
         json: bool,
     },
@@ -140,23 +189,16 @@ pub(crate) enum InterventionsCommand {
     },
 }
 
-/// The intervention's fields as the API's JSON body, from flags (over `base`, for updates).
-fn intervention_input(
+/// The action's fields as the API's JSON body, from flags (over `base`, for updates).
+fn action_input(
     args: InterventionArgs,
-    base: lagesbild::intervention::InterventionInput,
-) -> Result<lagesbild::intervention::InterventionInput> {
-    use lagesbild::intervention::TargetInput;
+    base: lagesbild::intervention::ActionInput,
+) -> Result<lagesbild::intervention::ActionInput> {
+    use lagesbild::intervention::{ActionInput, TargetInput};
     let t = args.target;
+    let b = base.intervention;
     let target = if let Some(area) = t.area {
-        let (layer, id) = area.split_once(':').with_context(|| {
-            format!("--area {area:?} is not LAYER:ID; write e.g. --area districts:alby")
-        })?;
-        Some(TargetInput {
-            kind: Some("area".into()),
-            layer: Some(layer.into()),
-            id: Some(id.into()),
-            ..TargetInput::default()
-        })
+        Some(area_target(&area, "--area")?)
     } else if let Some(cells) = t.hexes {
         Some(TargetInput {
             kind: Some("hexes".into()),
@@ -185,16 +227,72 @@ fn intervention_input(
             ..TargetInput::default()
         })
     } else {
-        base.target
+        b.target
     };
-    Ok(lagesbild::intervention::InterventionInput {
-        kind: args.kind.or(base.kind),
-        partner: args.partner.or(base.partner),
-        target,
-        start: args.start.or(base.start),
-        end: args.end.or(base.end),
-        description: args.description.or(base.description),
+    let hotspot = if let Some(area) = args.hotspot_area {
+        Some(area_target(&area, "--hotspot-area")?)
+    } else if let Some(cells) = args.hotspot_hexes {
+        Some(TargetInput {
+            kind: Some("hexes".into()),
+            cells: Some(cells),
+            ..TargetInput::default()
+        })
+    } else {
+        base.hotspot
+    };
+    Ok(ActionInput {
+        intervention: lagesbild::intervention::InterventionInput {
+            kind: args.kind.or(b.kind),
+            partner: args.partner.or(b.partner),
+            target,
+            start: args.start.or(b.start),
+            end: if args.open_end {
+                None
+            } else {
+                args.end.or(b.end)
+            },
+            description: args.description.or(b.description),
+        },
+        status: args.status.or(base.status),
+        responsible: args.responsible.or(base.responsible),
+        goal: args.goal.or(base.goal),
+        decided_at: args.decided_at.or(base.decided_at),
+        hotspot,
+        outcome: args.outcome.or(base.outcome),
     })
+}
+
+/// `LAYER:ID` as an area target.
+fn area_target(area: &str, flag: &str) -> Result<lagesbild::intervention::TargetInput> {
+    let (layer, id) = area.split_once(':').with_context(|| {
+        format!("{flag} {area:?} is not LAYER:ID; write e.g. {flag} districts:alby")
+    })?;
+    Ok(lagesbild::intervention::TargetInput {
+        kind: Some("area".into()),
+        layer: Some(layer.into()),
+        id: Some(id.into()),
+        ..lagesbild::intervention::TargetInput::default()
+    })
+}
+
+/// A stored intervention as the body that would store it again.
+fn as_input(
+    i: &lagesbild::intervention::Intervention,
+) -> Result<lagesbild::intervention::ActionInput> {
+    let mut v = serde_json::to_value(i)?;
+    if let Some(m) = v.as_object_mut() {
+        for k in ["id", "created_at", "updated_at"] {
+            m.remove(k);
+        }
+    }
+    Ok(lagesbild::intervention::ActionInput::from_value(v)?)
+}
+
+/// Today in the configured time zone.
+fn today(config: &Config) -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&config.timezone)
+        .date_naive()
 }
 
 fn print_intervention(i: &lagesbild::intervention::Intervention, json: bool) -> Result<()> {
@@ -212,8 +310,8 @@ fn print_intervention(i: &lagesbild::intervention::Intervention, json: bool) -> 
             }
         };
         println!(
-            "{:>4}  {:<9} {:<18} {} .. {}  {}  {}",
-            i.id, s.kind, s.partner, s.start, s.end, target, s.description
+            "{:>4}  {:<9} {:<9} {:<18} {} .. {}  {}  {}",
+            i.id, i.action.status, s.kind, s.partner, s.start, s.end, target, s.description
         );
     }
     Ok(())
@@ -223,23 +321,42 @@ pub(crate) fn interventions_command(
     config: &Config,
     cmd: InterventionsCommand,
 ) -> Result<ExitCode> {
-    use lagesbild::intervention::{InterventionId, InterventionInput, parse_day};
+    use lagesbild::intervention::{
+        ActionInput, ActionStatus, CloseInput, InterventionId, parse_day,
+    };
     let store = open_store(config)?;
     match cmd {
         InterventionsCommand::Add { fields, json } => {
-            let spec = intervention_input(fields, InterventionInput::default())?
-                .validate()
+            let (spec, action) = action_input(fields, ActionInput::default())?
+                .validate(&config.action_kinds, today(config))
                 .context("the intervention was not registered; fix the field named")?;
             let stored = store
-                .add_intervention(&spec)
+                .add_action(&spec, &action)
                 .context("the intervention was not registered")?;
             print_intervention(&stored, json)?;
         }
-        InterventionsCommand::List { from, to, json } => {
+        InterventionsCommand::List {
+            from,
+            to,
+            status,
+            json,
+        } => {
             let list = match (from, to) {
                 (Some(f), Some(t)) => store
                     .interventions_overlapping(parse_day(&f, "--from")?, parse_day(&t, "--to")?)?,
                 _ => store.interventions()?,
+            };
+            let list = match status {
+                None => list,
+                Some(s) => {
+                    let want = s
+                        .split(',')
+                        .map(|x| ActionStatus::parse(x, "--status"))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    list.into_iter()
+                        .filter(|i| want.contains(&i.action.status))
+                        .collect()
+                }
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
@@ -261,13 +378,36 @@ pub(crate) fn interventions_command(
             let old = store.intervention(InterventionId(id))?.with_context(|| {
                 format!("there is no intervention {id}; `lagesbild interventions list` shows them")
             })?;
-            let base: InterventionInput = serde_json::from_value(serde_json::to_value(&old.spec)?)?;
-            let spec = intervention_input(fields, base)?
-                .validate()
+            let (spec, action) = action_input(fields, as_input(&old)?)?
+                .validate(&config.action_kinds, today(config))
                 .context("the intervention was not changed; fix the field named")?;
             let stored = store
-                .update_intervention(InterventionId(id), &spec)
+                .update_action(InterventionId(id), &spec, Some(&action))
                 .context("the intervention was not changed")?
+                .with_context(|| format!("intervention {id} was deleted meanwhile"))?;
+            print_intervention(&stored, json)?;
+        }
+        InterventionsCommand::Close {
+            id,
+            outcome,
+            status,
+            end,
+            json,
+        } => {
+            let old = store.intervention(InterventionId(id))?.with_context(|| {
+                format!("there is no intervention {id}; `lagesbild interventions list` shows them")
+            })?;
+            let (mut spec, mut action) = (old.spec, old.action);
+            CloseInput {
+                status: Some(status),
+                outcome: Some(outcome),
+                end,
+            }
+            .apply(&mut spec, &mut action, today(config))
+            .context("the action was not closed; fix the field named")?;
+            let stored = store
+                .update_action(InterventionId(id), &spec, Some(&action))
+                .context("the action was not closed")?
                 .with_context(|| format!("intervention {id} was deleted meanwhile"))?;
             print_intervention(&stored, json)?;
         }

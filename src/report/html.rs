@@ -93,6 +93,7 @@ tr { break-inside: avoid; }
 .map svg { width: 100%; height: auto; max-height: 150mm; border: 1px solid #ccc; }
 .legend span { display: inline-block; margin-right: 3mm; font-size: 8pt; }
 .legend i { display: inline-block; width: 3mm; height: 3mm; margin-right: 1mm; border: 1px solid #999; vertical-align: middle; }
+@media print { .meeting-link { display: none; } }
 .notes { white-space: pre-wrap; border: 1px solid #ccc; padding: 2mm; min-height: 20mm; }
 .formula { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; background: #f7f7f7; padding: 2mm; }
 section { break-inside: auto; }
@@ -186,6 +187,19 @@ impl Page {
 
     fn header(&mut self, title: &str, params: &ReportParameters, synthetic: &[String]) {
         let _ = writeln!(self.out, "<header><h1>{}</h1>", esc(title));
+        // The meeting view of the same period (not printed: it is a page of its own).
+        let lang = if self.lang == Lang::En {
+            "?lang=en"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            self.out,
+            "<p class=\"meeting-link\"><a href=\"/meeting/{}/{}{lang}\">{}</a></p>",
+            esc(params.report),
+            esc(&params.period),
+            self.t("Öppna mötesvyn", "Open the meeting view")
+        );
         let scope = match &params.region {
             Some(r) => format!("{} ({}:{})", r.name, r.layer, r.id),
             None => self
@@ -509,7 +523,14 @@ impl Page {
         self.out.push_str("</p>\n");
     }
 
-    fn notes(&mut self, notes: Option<&crate::store::ReportNotes>, api: &str) {
+    /// The notes; `restricted` when they exist but the reader's role may not see them;
+    /// `meeting` is the meeting view where they are written.
+    fn notes(
+        &mut self,
+        notes: Option<&crate::store::ReportNotes>,
+        restricted: bool,
+        meeting: &str,
+    ) {
         match notes {
             Some(n) => {
                 let _ = writeln!(self.out, "<div class=\"notes\">{}</div>", esc(&n.text));
@@ -520,20 +541,26 @@ impl Page {
                 );
                 self.p("note", &t);
             }
+            None if restricted => {
+                let t = self.t(
+                    "Det finns mötesanteckningar för perioden, men din roll får inte läsa dem.",
+                    "Meeting notes exist for this period, but your role may not read them.",
+                );
+                self.p("note", t);
+            }
             None => {
                 self.out.push_str("<div class=\"notes\"></div>\n");
                 let t = format!(
-                    "{} PUT {api}",
+                    "{} {meeting}",
                     self.t(
-                        "Inga anteckningar sparade. Spara med",
-                        "No notes stored. Store them with"
+                        "Inga anteckningar sparade. Skriv dem i mötesvyn:",
+                        "No notes stored. Write them in the meeting view:"
                     )
                 );
                 self.p("note", &t);
             }
         }
     }
-
     fn method(&mut self, params: &ReportParameters, warnings: &[String]) {
         let lang = self.lang;
         let text = format!(
@@ -593,7 +620,7 @@ impl Page {
                 self.out,
                 "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{} – {}</td><td class=\"text\">{}</td></tr>",
                 a.intervention.id,
-                esc(kind_label(s.kind, self.lang)),
+                esc(kind_label(&s.kind, self.lang)),
                 esc(s.partner.as_str()),
                 esc(&a.place),
                 s.start,
@@ -626,7 +653,7 @@ impl Page {
                 self.out,
                 "<h3>#{} {} · {} · {} · {} – {}</h3>",
                 a.intervention.id,
-                esc(kind_label(s.kind, lang)),
+                esc(kind_label(&s.kind, lang)),
                 esc(s.partner.as_str()),
                 esc(&a.place),
                 s.start,
@@ -712,7 +739,7 @@ fn bin_text(bin: i8, lang: Lang) -> &'static str {
     }
 }
 
-fn kind_label(k: crate::intervention::InterventionKind, lang: Lang) -> &'static str {
+fn kind_label(k: &crate::intervention::InterventionKind, lang: Lang) -> &str {
     use crate::intervention::InterventionKind::*;
     match (k, lang) {
         (Patrol, Lang::Sv) => "patrullering",
@@ -721,7 +748,7 @@ fn kind_label(k: crate::intervention::InterventionKind, lang: Lang) -> &'static 
         (Camera, Lang::Sv) => "kamera",
         (CleanUp, Lang::Sv) => "städning",
         (Dialogue, Lang::Sv) => "dialog",
-        (k, Lang::En) => k.as_str(),
+        (k, _) => k.as_str(),
     }
 }
 
@@ -830,7 +857,8 @@ pub fn week(r: &WeekReport, lang: Lang) -> String {
     p.open(s[8]);
     p.notes(
         r.notes.as_ref(),
-        &format!("/api/reports/week/{}/notes", r.id),
+        r.notes_restricted,
+        &format!("/meeting/week/{}", r.id),
     );
     p.close();
     p.open(s[9]);
@@ -967,7 +995,8 @@ pub fn tertial(r: &TertialReport, lang: Lang) -> String {
     p.open(s[8]);
     p.notes(
         r.notes.as_ref(),
-        &format!("/api/reports/{}/{}/notes", r.parameters.report, r.id),
+        r.notes_restricted,
+        &format!("/meeting/{}/{}", r.parameters.report, r.id),
     );
     p.close();
     p.open(s[9]);

@@ -107,6 +107,7 @@ pub fn active(
     Ok(store
         .interventions_overlapping(first, last)?
         .into_iter()
+        .filter(|i| i.action.status != crate::intervention::ActionStatus::Cancelled)
         .filter(|i| in_scope(analyzer, scope, &i.spec.target))
         .map(|i| ActiveIntervention {
             place: place(analyzer, &i.spec.target),

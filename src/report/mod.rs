@@ -21,6 +21,7 @@ pub mod html;
 pub mod interventions;
 pub mod map_svg;
 pub mod nearrepeat_html;
+pub mod notes;
 pub mod scope;
 pub mod tertial;
 pub mod week;
@@ -35,7 +36,7 @@ use crate::analysis::window::{TimeWindow, WindowKind};
 use crate::store::StoreError;
 
 /// The longest meeting notes accepted, in characters.
-pub const MAX_NOTES_CHARS: usize = 20_000;
+pub const MAX_NOTES_CHARS: usize = 65_536;
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]

@@ -201,6 +201,10 @@ pub struct TertialReport {
     pub followup: Vec<EndedIntervention>,
     /// Meeting notes stored with the report.
     pub notes: Option<ReportNotes>,
+    /// True when notes exist but the caller's role may not read them (`notes` is then
+    /// empty); absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub notes_restricted: bool,
     /// Plain-language notes on the data and methods.
     pub warnings: Vec<String>,
     /// Emerging-hotspot map as an inline SVG (HTML only).
@@ -524,6 +528,7 @@ pub fn build(
         near_repeat,
         followup,
         notes,
+        notes_restricted: false,
         warnings,
         map_svg,
         totals: c.totals,

@@ -262,6 +262,10 @@ pub struct WeekReport {
     pub interventions: Vec<ActiveIntervention>,
     /// Meeting notes stored with the report.
     pub notes: Option<ReportNotes>,
+    /// True when notes exist but the caller's role may not read them (`notes` is then
+    /// empty); absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub notes_restricted: bool,
     /// Plain-language notes on the data and methods.
     pub warnings: Vec<String>,
     /// The week's map as an inline SVG (districts and hexes; HTML only).
@@ -705,6 +709,7 @@ pub fn build(
         hour_weekday: HourWeekday::new(&c.hour_weekday),
         interventions: active,
         notes,
+        notes_restricted: false,
         warnings: c.warnings(),
         map_svg,
         totals: c.totals,

@@ -82,6 +82,10 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("GET", "/", Permission::Public),
     ("GET", "/index.html", Permission::Public),
     ("GET", "/report", Permission::Public),
+    // The meeting view: a page with no data in it; it signs in and reads the API itself.
+    ("GET", "/meeting/week/{id}", Permission::Public),
+    ("GET", "/meeting/tertial/{id}", Permission::Public),
+    ("GET", "/meeting/quarter/{id}", Permission::Public),
     ("GET", "/app/*", Permission::Public),
     ("GET", "/vendor/*", Permission::Public),
     ("GET", "/api", Permission::Public),
@@ -140,10 +144,15 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
         Permission::Aggregates,
     ),
     // Reports: aggregates, suppressed for viewers and the public (`serve::reports`); the
-    // meeting notes are read and written by analysts only (free text may name people).
+    // meeting notes are written by analysts only, and read by them only (free text may
+    // name people): other callers learn that notes exist and are restricted (`serve::notes`).
     ("GET", "/api/reports/week/{id}", Permission::Aggregates),
     ("GET", "/api/reports/week/{id}/csv", Permission::Aggregates),
-    ("GET", "/api/reports/week/{id}/notes", Permission::Analysis),
+    (
+        "GET",
+        "/api/reports/week/{id}/notes",
+        Permission::Aggregates,
+    ),
     ("PUT", "/api/reports/week/{id}/notes", Permission::Analysis),
     ("GET", "/api/reports/tertial/{id}", Permission::Aggregates),
     (
@@ -154,7 +163,7 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     (
         "GET",
         "/api/reports/tertial/{id}/notes",
-        Permission::Analysis,
+        Permission::Aggregates,
     ),
     (
         "PUT",
@@ -172,7 +181,7 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     (
         "GET",
         "/api/reports/quarter/{id}/notes",
-        Permission::Analysis,
+        Permission::Aggregates,
     ),
     (
         "PUT",
@@ -187,6 +196,11 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("GET", "/api/interventions/{id}", Permission::Analysis),
     ("PUT", "/api/interventions/{id}", Permission::Analysis),
     ("DELETE", "/api/interventions/{id}", Permission::Analysis),
+    (
+        "POST",
+        "/api/interventions/{id}/close",
+        Permission::Analysis,
+    ),
     (
         "GET",
         "/api/interventions/{id}/followup",

@@ -1,8 +1,9 @@
-//! The interventions register over HTTP: `GET/POST /api/interventions`,
-//! `GET/PUT/DELETE /api/interventions/{id}` and `GET /api/interventions/{id}/followup`.
+//! The interventions register (the partnership's actions) over HTTP:
+//! `GET/POST /api/interventions`, `GET/PUT/DELETE /api/interventions/{id}`,
+//! `POST /api/interventions/{id}/close` and `GET /api/interventions/{id}/followup`.
 //!
 //! Thin handlers: parse the body or query, call the store or `analysis::followup` on the
-//! blocking pool, encode JSON. Bodies are JSON ([`InterventionInput`]), at most
+//! blocking pool, encode JSON. Bodies are JSON ([`ActionInput`], [`CloseInput`]), at most
 //! [`MAX_INTERVENTION_BODY_BYTES`]; every refusal is a 4xx naming the field.
 
 use axum::body::Bytes;
@@ -16,7 +17,11 @@ use super::auth::Routes;
 use super::params::QueryMap;
 use super::{ApiError, AppState};
 use crate::analysis::followup::{AfterWindow, Control, FollowupOptions, followup};
-use crate::intervention::{InterventionId, InterventionInput, parse_day};
+use crate::analysis::window::TimeWindow;
+use crate::intervention::{
+    ActionInput, ActionStatus, CloseInput, Intervention, InterventionId, InterventionKind,
+    local_days, parse_day,
+};
 
 /// The largest intervention body, bytes (a drawn polygon of [`crate::intervention::MAX_POLYGON_VERTICES`]
 /// vertices fits).
@@ -33,6 +38,7 @@ pub(crate) fn routes() -> Routes {
         .get("/api/interventions/{id}", show)
         .put("/api/interventions/{id}", replace)
         .delete("/api/interventions/{id}", remove)
+        .post("/api/interventions/{id}/close", close)
         .get("/api/interventions/{id}/followup", follow_up)
 }
 
@@ -61,11 +67,18 @@ fn not_found(id: InterventionId) -> ApiError {
     ))
 }
 
-/// The JSON body as an [`InterventionInput`]: JSON content type, size limit, syntax.
+/// The JSON body as an [`ActionInput`]: JSON content type, size limit, syntax, known
+/// fields.
 fn parse_body(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<InterventionInput, ApiError> {
+) -> Result<ActionInput, ApiError> {
+    let body = json_body(headers, body)?;
+    Ok(ActionInput::from_json(&body)?)
+}
+
+/// A JSON body within the size limit.
+fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large()
@@ -90,8 +103,14 @@ fn parse_body(
             "Content-Type {content_type:?}: send the intervention as application/json"
         )));
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not a valid intervention: {e}")))
+    Ok(body)
+}
+
+/// Today in the deployment's time zone.
+fn today(state: &AppState) -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&state.config().timezone)
+        .date_naive()
 }
 
 fn too_large() -> ApiError {
@@ -101,6 +120,22 @@ fn too_large() -> ApiError {
     ))
 }
 
+/// The list's filters: `status` (comma separated), `partner`, `kind`, `period` (a week,
+/// tertial or quarter the action overlaps), `decided_at` (the meeting period it was
+/// decided at), and `from`/`to` (days, together). `format=geojson` answers the actions'
+/// outlines as a GeoJSON FeatureCollection for the map (properties: id, status, kind,
+/// partner, responsible, goal, start, end).
+const LIST_PARAMS: [&str; 8] = [
+    "format",
+    "from",
+    "to",
+    "status",
+    "partner",
+    "kind",
+    "period",
+    "decided_at",
+];
+
 async fn list(
     State(state): State<AppState>,
     q: Result<Params, QueryRejection>,
@@ -108,7 +143,54 @@ async fn list(
     let mut q = query(q)?;
     let from = q.take("from");
     let to = q.take("to");
-    q.finish(&["from", "to"])?;
+    let statuses = match q.take("status") {
+        None => None,
+        Some(list) => Some(
+            list.split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| ActionStatus::parse(s, "status"))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ApiError::BadRequest(format!("parameter {e}")))?,
+        ),
+    };
+    let partner = q.take("partner");
+    let kind = match q.take("kind") {
+        None => None,
+        Some(k) => Some(
+            InterventionKind::parse_with(&k, &state.config().action_kinds)
+                .map_err(|e| ApiError::BadRequest(format!("parameter {e}")))?,
+        ),
+    };
+    let tz = state.config().timezone;
+    let period = match q.take("period") {
+        None => None,
+        Some(p) => {
+            let canonical = crate::intervention::check_period(&p, "period")
+                .map_err(|e| ApiError::BadRequest(format!("parameter {e}")))?;
+            let w = TimeWindow::parse_in(&canonical, tz)
+                .map_err(|e| ApiError::BadRequest(format!("parameter period: {e}")))?;
+            let (f, t) = w.bounds(tz);
+            Some(local_days(f, t, tz))
+        }
+    };
+    let decided_at = match q.take("decided_at") {
+        None => None,
+        Some(p) => Some(
+            crate::intervention::check_period(&p, "decided_at")
+                .map_err(|e| ApiError::BadRequest(format!("parameter {e}")))?,
+        ),
+    };
+    let geojson = match q.take("format").as_deref() {
+        None | Some("json") => false,
+        Some("geojson") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "parameter format: {:?} is not json or geojson",
+                other.chars().take(40).collect::<String>()
+            )));
+        }
+    };
+    q.finish(&LIST_PARAMS)?;
     let range = match (from, to) {
         (None, None) => None,
         (Some(f), Some(t)) => {
@@ -130,18 +212,82 @@ async fn list(
         }
     };
     state
-        .blocking(move |store, _| {
-            let list = match range {
+        .blocking(move |store, state| {
+            let list = match range.or(period) {
                 Some((f, t)) => store.interventions_overlapping(f, t)?,
                 None => store.interventions()?,
             };
+            let keep = |i: &Intervention| {
+                statuses
+                    .as_ref()
+                    .is_none_or(|s| s.contains(&i.action.status))
+                    && partner
+                        .as_ref()
+                        .is_none_or(|p| i.spec.partner.as_str() == p.trim())
+                    && kind.as_ref().is_none_or(|k| &i.spec.kind == k)
+                    && period.is_none_or(|(f, t)| i.spec.overlaps(f, t))
+                    && decided_at
+                        .as_ref()
+                        .is_none_or(|d| i.action.decided_at.as_ref() == Some(d))
+            };
+            let list: Vec<&Intervention> = list.iter().filter(|i| keep(i)).collect();
+            if geojson {
+                let analyzer = state.analysis().analyzer(store)?;
+                let features: Vec<Value> = list
+                    .iter()
+                    .filter_map(|i| {
+                        let g = crate::report::interventions::target_geometry(
+                            &analyzer,
+                            &i.spec.target,
+                        )?;
+                        Some(json!({
+                            "type": "Feature",
+                            "geometry": geojson::Geometry::from(&g),
+                            "properties": {
+                                "id": i.id, "status": i.action.status, "kind": i.spec.kind,
+                                "partner": i.spec.partner.as_str(),
+                                "responsible": i.action.responsible, "goal": i.action.goal,
+                                "start": i.spec.start, "end": i.spec.end,
+                            },
+                        }))
+                    })
+                    .collect();
+                return Ok(
+                    axum::Json(json!({"type": "FeatureCollection", "features": features}))
+                        .into_response(),
+                );
+            }
             Ok(axum::Json(json!({
                 "interventions": list,
                 "interventions_version": store.interventions_version()?,
+                "kinds": kinds_json(state),
+                "statuses": ActionStatus::ALL.map(|s| {
+                    let (sv, en) = s.labels();
+                    json!({ "code": s.as_str(), "sv": sv, "en": en })
+                }),
             }))
             .into_response())
         })
         .await
+}
+
+/// The kinds an action may have: the built-in ones and the configured ones, with labels.
+fn kinds_json(state: &AppState) -> Value {
+    let mut out: Vec<Value> = InterventionKind::ALL
+        .iter()
+        .map(|k| {
+            let (sv, en) = k.builtin_labels().unwrap_or(("", ""));
+            json!({ "code": k.as_str(), "sv": sv, "en": en, "builtin": true })
+        })
+        .collect();
+    out.extend(
+        state
+            .config()
+            .action_kinds
+            .iter()
+            .map(|k| json!({ "code": k.code, "sv": k.sv, "en": k.en, "builtin": false })),
+    );
+    Value::Array(out)
 }
 
 async fn create(
@@ -149,10 +295,11 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let spec = parse_body(&headers, body)?.validate()?;
+    let (spec, action) =
+        parse_body(&headers, body)?.validate(&state.config().action_kinds, today(&state))?;
     state
         .blocking(move |store, _| {
-            let stored = store.add_intervention(&spec)?;
+            let stored = store.add_action(&spec, &action)?;
             let location = format!("/api/interventions/{}", stored.id);
             Ok((
                 StatusCode::CREATED,
@@ -181,11 +328,40 @@ async fn replace(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let spec = parse_body(&headers, body)?.validate()?;
+    let (spec, action) =
+        parse_body(&headers, body)?.validate(&state.config().action_kinds, today(&state))?;
     state
         .blocking(move |store, _| {
             let i = store
-                .update_intervention(id, &spec)?
+                .update_action(id, &spec, Some(&action))?
+                .ok_or_else(|| not_found(id))?;
+            Ok(axum::Json(i).into_response())
+        })
+        .await
+}
+
+/// Closes an action: `{"status": "done"|"cancelled", "outcome": "...", "end": "YYYY-MM-DD"}`.
+async fn close(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let body = json_body(&headers, body)?;
+    let input: CloseInput = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "body: {e}; send {{\"status\": \"done\"|\"cancelled\", \"outcome\": \"...\", \"end\": \"YYYY-MM-DD\"}}"
+        ))
+    })?;
+    let today = today(&state);
+    state
+        .blocking(move |store, _| {
+            let old = store.intervention(id)?.ok_or_else(|| not_found(id))?;
+            let (mut spec, mut action) = (old.spec, old.action);
+            input.apply(&mut spec, &mut action, today)?;
+            let i = store
+                .update_action(id, &spec, Some(&action))?
                 .ok_or_else(|| not_found(id))?;
             Ok(axum::Json(i).into_response())
         })

@@ -23,8 +23,10 @@ mod geojson_out;
 pub mod headers;
 mod interventions;
 pub mod limits;
+mod meeting;
 pub mod metrics;
 mod nearrepeat;
+mod notes;
 mod ogc;
 mod own;
 pub mod params;
@@ -488,6 +490,8 @@ fn routes(web: &web::WebConfig) -> auth::Routes {
         .merge(profiles::routes())
         .merge(reports::routes())
         .merge(interventions::routes())
+        .merge(notes::routes())
+        .merge(meeting::routes())
         .merge(forecast::routes())
         .merge(nearrepeat::routes())
         .merge(metrics::routes())

@@ -7,19 +7,14 @@
 //! - `GET /reports/week/{YYYY-Www}` and `/reports/tertial/{YYYY-Tn}`: HTML, `?lang=sv|en`.
 //! - The same under `quarter/{YYYY-Qn}` for the cadence `quarter`: the tertial analysis's
 //!   content per quarter.
-//! - `GET`/`PUT /api/reports/week/{YYYY-Www}/notes` (and tertial): the meeting notes, as
-//!   `text/plain` or JSON `{"notes": "..."}`; an empty text deletes them.
+//! - The meeting notes under `.../notes` are `serve::notes`'s.
 //!
 //! All take `layer=` and `region=` (e.g. `regions:norra`), `res=` and `k=`.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{SecondsFormat, Utc};
 use h3o::Resolution;
-use serde_json::json;
 
 use super::auth::{Access, Routes};
 use super::params::QueryMap;
@@ -28,16 +23,12 @@ use crate::analysis::window::TimeWindow;
 use crate::report::csv_out::CsvOptions;
 use crate::report::week::ReportOptions;
 use crate::report::{
-    Lang, ReportError, check_notes, csv_out, html, parse_quarter_id, parse_tertial_id,
-    parse_week_id, tertial, week,
+    Lang, ReportError, csv_out, html, parse_quarter_id, parse_tertial_id, parse_week_id, tertial,
+    week,
 };
-use crate::store::Store;
 
-/// The largest notes body accepted, in bytes.
-pub const MAX_NOTES_BODY: usize = 256 << 10;
-
-type Params = Query<Vec<(String, String)>>;
-type QueryResult = Result<Params, axum::extract::rejection::QueryRejection>;
+pub(super) type Params = Query<Vec<(String, String)>>;
+pub(super) type QueryResult = Result<Params, axum::extract::rejection::QueryRejection>;
 
 impl From<ReportError> for ApiError {
     fn from(e: ReportError) -> Self {
@@ -55,23 +46,17 @@ pub(crate) fn routes() -> Routes {
     Routes::new()
         .get("/api/reports/week/{id}", week_api)
         .get("/api/reports/week/{id}/csv", week_csv)
-        .get("/api/reports/week/{id}/notes", week_notes)
-        .put("/api/reports/week/{id}/notes", put_week_notes)
         .get("/api/reports/tertial/{id}", tertial_api)
         .get("/api/reports/tertial/{id}/csv", tertial_csv)
-        .get("/api/reports/tertial/{id}/notes", tertial_notes)
-        .put("/api/reports/tertial/{id}/notes", put_tertial_notes)
         .get("/reports/week/{id}", week_html)
         .get("/reports/tertial/{id}", tertial_html)
         .get("/api/reports/quarter/{id}", quarter_api)
         .get("/api/reports/quarter/{id}/csv", quarter_csv)
-        .get("/api/reports/quarter/{id}/notes", quarter_notes)
-        .put("/api/reports/quarter/{id}/notes", put_quarter_notes)
         .get("/reports/quarter/{id}", quarter_html)
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub(super) enum Kind {
     Week,
     Tertial,
     Quarter,
@@ -86,7 +71,7 @@ enum Out {
 
 const SCOPE_PARAMS: [&str; 4] = ["layer", "region", "res", "k"];
 
-fn query(q: QueryResult) -> Result<QueryMap, ApiError> {
+pub(super) fn query(q: QueryResult) -> Result<QueryMap, ApiError> {
     let Query(pairs) =
         q.map_err(|e| ApiError::BadRequest(format!("malformed query string: {}", e.body_text())))?;
     Ok(QueryMap::new(pairs))
@@ -121,7 +106,7 @@ fn lang(q: &mut QueryMap) -> Result<Lang, ApiError> {
         .unwrap_or_default())
 }
 
-fn parse_id(kind: Kind, id: &str) -> Result<TimeWindow, ApiError> {
+pub(super) fn parse_id(kind: Kind, id: &str) -> Result<TimeWindow, ApiError> {
     Ok(match kind {
         Kind::Week => parse_week_id(id)?,
         Kind::Tertial => parse_tertial_id(id)?,
@@ -196,6 +181,7 @@ async fn report(
                     let mut r = week::build(service, store, &window, &opts)?;
                     if let Some(s) = suppression {
                         r.suppress_small_counts(s.k);
+                        r.notes_restricted = r.notes.is_some();
                         r.notes = None;
                     }
                     let file = format!("veckolagesbild-{}.csv", r.id);
@@ -211,6 +197,7 @@ async fn report(
                     let mut r = tertial::build(service, store, &window, &opts)?;
                     if let Some(s) = suppression {
                         r.suppress_small_counts(s.k);
+                        r.notes_restricted = r.notes.is_some();
                         r.notes = None;
                     }
                     let file = if kind == Kind::Quarter {
@@ -323,150 +310,6 @@ async fn tertial_html(
     report(s, access, Kind::Tertial, id, q, Some(Out::Html)).await
 }
 
-/// The notes scope key from `region=` (and `layer=`, which only checks), resolved against
-/// the loaded layers so that `norra` and `regions:norra` share notes.
-fn notes_scope(store: &Store, state: &AppState, q: &mut QueryMap) -> Result<String, ApiError> {
-    let layer = q.take("layer");
-    let region = q.take("region");
-    q.take("lang");
-    let analyzer = state.analysis().analyzer(store)?;
-    let scope = crate::report::scope::Scope::resolve(
-        analyzer.table(),
-        layer.as_deref(),
-        region.as_deref(),
-    )?;
-    Ok(scope.key())
-}
-
-async fn notes(
-    state: AppState,
-    kind: Kind,
-    id: String,
-    q: QueryResult,
-) -> Result<Response, ApiError> {
-    let mut q = query(q)?;
-    let window = parse_id(kind, &id)?;
-    state
-        .blocking(move |store, state| {
-            let scope = notes_scope(store, state, &mut q)?;
-            q.finish(&["layer", "region"])?;
-            let n = store.report_notes(&window.to_string(), &scope)?;
-            Ok(axum::Json(json!({
-                "report": window.to_string(),
-                "scope": scope,
-                "notes": n.as_ref().map(|n| n.text.clone()),
-                "updated_at": n.map(|n| n.updated_at),
-            }))
-            .into_response())
-        })
-        .await
-}
-
-async fn put_notes(
-    state: AppState,
-    kind: Kind,
-    id: String,
-    q: QueryResult,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let body = body.map_err(|e| {
-        ApiError::BadRequest(format!("cannot read the request body: {}", e.body_text()))
-    })?;
-    if body.len() > MAX_NOTES_BODY {
-        return Err(ApiError::TooLarge(format!(
-            "the notes body is {} bytes; at most {MAX_NOTES_BODY} are accepted",
-            body.len()
-        )));
-    }
-    let mut q = query(q)?;
-    let window = parse_id(kind, &id)?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("text/plain")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let text = match content_type.as_str() {
-        "application/json" => {
-            let v: serde_json::Value = serde_json::from_slice(&body)
-                .map_err(|e| ApiError::BadRequest(format!("body: not JSON: {e}")))?;
-            match v.get("notes") {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Null) => String::new(),
-                _ => {
-                    return Err(ApiError::BadRequest(
-                        "body: give {\"notes\": \"text\"} (a string; \"\" or null deletes)".into(),
-                    ));
-                }
-            }
-        }
-        "text/plain" | "" => String::from_utf8(body.to_vec())
-            .map_err(|_| ApiError::BadRequest("body: notes must be UTF-8 text".into()))?,
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "Content-Type {other:?} is not accepted for notes; send text/plain or application/json"
-            )));
-        }
-    };
-    let text = check_notes(&text)?;
-    state
-        .blocking(move |store, state| {
-            let scope = notes_scope(store, state, &mut q)?;
-            q.finish(&["layer", "region"])?;
-            let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-            store.set_report_notes(&window.to_string(), &scope, &text, &now)?;
-            let n = store.report_notes(&window.to_string(), &scope)?;
-            Ok(axum::Json(json!({
-                "report": window.to_string(),
-                "scope": scope,
-                "notes": n.as_ref().map(|n| n.text.clone()),
-                "updated_at": n.map(|n| n.updated_at),
-            }))
-            .into_response())
-        })
-        .await
-}
-
-async fn week_notes(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    q: QueryResult,
-) -> Result<Response, ApiError> {
-    notes(s, Kind::Week, id, q).await
-}
-
-async fn tertial_notes(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    q: QueryResult,
-) -> Result<Response, ApiError> {
-    notes(s, Kind::Tertial, id, q).await
-}
-
-async fn put_week_notes(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    q: QueryResult,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    put_notes(s, Kind::Week, id, q, headers, body).await
-}
-
-async fn put_tertial_notes(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    q: QueryResult,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    put_notes(s, Kind::Tertial, id, q, headers, body).await
-}
-
 async fn quarter_api(
     State(s): State<AppState>,
     Extension(access): Extension<Access>,
@@ -492,22 +335,4 @@ async fn quarter_html(
     q: QueryResult,
 ) -> Result<Response, ApiError> {
     report(s, access, Kind::Quarter, id, q, Some(Out::Html)).await
-}
-
-async fn quarter_notes(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    q: QueryResult,
-) -> Result<Response, ApiError> {
-    notes(s, Kind::Quarter, id, q).await
-}
-
-async fn put_quarter_notes(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    q: QueryResult,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    put_notes(s, Kind::Quarter, id, q, headers, body).await
 }

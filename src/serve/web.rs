@@ -206,7 +206,7 @@ async fn report_form(State(state): State<AppState>, headers: HeaderMap) -> Respo
 }
 
 /// A page from the web directory, or a 503 page that says how to install what is missing.
-async fn page(state: &AppState, file: &str, headers: &HeaderMap) -> Response {
+pub(super) async fn page(state: &AppState, file: &str, headers: &HeaderMap) -> Response {
     let web = state.web();
     if let Some(missing) = web.missing() {
         tracing::warn!(%missing, "the web map cannot be served");

@@ -6,23 +6,73 @@ use h3o::Resolution;
 
 use super::{Change, Result, StoreError};
 use crate::intervention::{
-    Intervention, InterventionId, InterventionKind, InterventionSpec, TargetInput,
+    ActionSpec, ActionStatus, Intervention, InterventionId, InterventionKind, InterventionSpec,
+    OpenEnd, TargetInput,
 };
 use crate::model::Partner;
 
-/// An intervention row: `id, kind, partner, target (JSON), start_day, end_day,
-/// description, created_at, updated_at` (days `YYYY-MM-DD`, times RFC 3339).
-pub(crate) type InterventionRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+/// The interventions table's columns in the order [`InterventionRow`] reads them.
+pub(crate) const INTERVENTION_COLUMNS: &str = "id, kind, partner, target, start_day, end_day, \
+     description, created_at, updated_at, status, responsible, goal, decided_at, hotspot, outcome";
+
+/// An intervention row (days `YYYY-MM-DD`, times RFC 3339, target and hotspot as JSON).
+pub(crate) struct InterventionRow {
+    pub id: i64,
+    pub kind: String,
+    pub partner: String,
+    pub target: String,
+    pub start: String,
+    pub end: Option<String>,
+    pub description: String,
+    pub created: String,
+    pub updated: String,
+    pub status: String,
+    pub responsible: String,
+    pub goal: String,
+    pub decided_at: Option<String>,
+    pub hotspot: Option<String>,
+    pub outcome: String,
+}
+
+/// An intervention's values as stored, in the order of the writing statements:
+/// kind, partner, target, target_key, start_day, end_day, description, status,
+/// responsible, goal, decided_at, hotspot, outcome.
+pub(crate) struct InterventionValues {
+    pub kind: String,
+    pub partner: String,
+    pub target: String,
+    pub target_key: String,
+    pub start: String,
+    pub end: Option<String>,
+    pub description: String,
+    pub status: &'static str,
+    pub responsible: String,
+    pub goal: String,
+    pub decided_at: Option<String>,
+    pub hotspot: Option<String>,
+    pub outcome: String,
+}
+
+impl InterventionValues {
+    /// The values of `spec` and `action`.
+    pub(crate) fn new(spec: &InterventionSpec, action: &ActionSpec) -> InterventionValues {
+        InterventionValues {
+            kind: spec.kind.as_str().to_owned(),
+            partner: spec.partner.as_str().to_owned(),
+            target: spec.target.to_json().to_string(),
+            target_key: spec.target.key(),
+            start: spec.start.to_string(),
+            end: spec.end.0.map(|d| d.to_string()),
+            description: spec.description.clone(),
+            status: action.status.as_str(),
+            responsible: action.responsible.clone(),
+            goal: action.goal.clone(),
+            decided_at: action.decided_at.clone(),
+            hotspot: action.hotspot.as_ref().map(|h| h.to_json().to_string()),
+            outcome: action.outcome.clone(),
+        }
+    }
+}
 
 /// A stored day.
 pub(crate) fn parse_stored_day(s: &str) -> Result<NaiveDate> {
@@ -38,23 +88,40 @@ fn parse_stored_time(s: &str) -> Result<DateTime<Utc>> {
 
 /// An intervention from its row.
 pub(crate) fn intervention(row: InterventionRow) -> Result<Intervention> {
-    let (id, kind, partner, target, start, end, description, created, updated) = row;
+    let id = row.id;
     let corrupt = |what: &str, e: &dyn std::fmt::Display| {
         StoreError::Corrupt(format!("intervention {id}: {what}: {e}"))
     };
-    let target: TargetInput = serde_json::from_str(&target).map_err(|e| corrupt("target", &e))?;
+    let target: TargetInput =
+        serde_json::from_str(&row.target).map_err(|e| corrupt("target", &e))?;
+    let hotspot = match &row.hotspot {
+        None => None,
+        Some(h) => {
+            let t: TargetInput = serde_json::from_str(h).map_err(|e| corrupt("hotspot", &e))?;
+            Some(t.validate().map_err(|e| corrupt("hotspot", &e))?)
+        }
+    };
     Ok(Intervention {
         id: InterventionId(id),
         spec: InterventionSpec {
-            kind: InterventionKind::parse(&kind).map_err(|e| corrupt("kind", &e))?,
-            partner: Partner::parse(&partner).map_err(|e| corrupt("partner", &e))?,
+            kind: InterventionKind::decode(&row.kind).map_err(|e| corrupt("kind", &e))?,
+            partner: Partner::parse(&row.partner).map_err(|e| corrupt("partner", &e))?,
             target: target.validate().map_err(|e| corrupt("target", &e))?,
-            start: parse_stored_day(&start)?,
-            end: parse_stored_day(&end)?,
-            description,
+            start: parse_stored_day(&row.start)?,
+            end: OpenEnd(row.end.as_deref().map(parse_stored_day).transpose()?),
+            description: row.description,
         },
-        created_at: parse_stored_time(&created)?,
-        updated_at: parse_stored_time(&updated)?,
+        action: ActionSpec {
+            status: ActionStatus::parse(&row.status, "status")
+                .map_err(|e| corrupt("status", &e))?,
+            responsible: row.responsible,
+            goal: row.goal,
+            decided_at: row.decided_at,
+            hotspot,
+            outcome: row.outcome,
+        },
+        created_at: parse_stored_time(&row.created)?,
+        updated_at: parse_stored_time(&row.updated)?,
     })
 }
 
@@ -154,8 +221,14 @@ pub(crate) fn compare(e: &Existing, inc: &crate::model::Incident) -> super::Inse
 }
 
 /// The refusal of an intervention on a layer that does not exist (`names`: the layers).
-pub(crate) fn unknown_layer(layer: &str, id: &str, names: &[String]) -> StoreError {
+pub(crate) fn unknown_layer(
+    field: &'static str,
+    layer: &str,
+    id: &str,
+    names: &[String],
+) -> StoreError {
     crate::intervention::InterventionError::UnknownArea {
+        field,
         layer: layer.to_owned(),
         id: id.to_owned(),
         reason: format!(
@@ -171,8 +244,9 @@ pub(crate) fn unknown_layer(layer: &str, id: &str, names: &[String]) -> StoreErr
 }
 
 /// The refusal of an intervention on an area its layer does not have.
-pub(crate) fn unknown_area(layer: &str, id: &str) -> StoreError {
+pub(crate) fn unknown_area(field: &'static str, layer: &str, id: &str) -> StoreError {
     crate::intervention::InterventionError::UnknownArea {
+        field,
         layer: layer.to_owned(),
         id: id.to_owned(),
         reason: format!(

@@ -107,6 +107,12 @@ pub const TABLES: &[CopyTable] = &[
             "description",
             "created_at",
             "updated_at",
+            "status",
+            "responsible",
+            "goal",
+            "decided_at",
+            "hotspot",
+            "outcome",
         ],
         order_by: "id",
     },
@@ -114,6 +120,13 @@ pub const TABLES: &[CopyTable] = &[
         name: "report_notes",
         columns: &["report", "scope", "notes", "updated_at"],
         order_by: "report, scope",
+    },
+    CopyTable {
+        name: "report_note_versions",
+        columns: &[
+            "id", "report", "scope", "section", "partner", "author", "saved_at", "text",
+        ],
+        order_by: "id",
     },
     CopyTable {
         name: "partners",

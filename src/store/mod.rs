@@ -29,7 +29,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use h3o::{CellIndex, Resolution};
 
 use crate::ingest::ImportProfile;
-use crate::intervention::{Intervention, InterventionId, InterventionSpec};
+use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
 use crate::model::access::{
     AuditEntry, AuditFilter, NewToken, PartnerSettings, SessionRecord, TokenInfo,
 };
@@ -307,6 +307,22 @@ pub struct ReportNotes {
     pub updated_at: String,
 }
 
+/// One saved version of a report's meeting notes, decisions or a partner's input. Versions
+/// are append-only: a save never overwrites an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NoteVersion {
+    /// `notes`, `decisions` or `partner` (checked by `report::notes`).
+    pub section: String,
+    /// The writer's partner (the partner whose input a `partner` section is).
+    pub partner: String,
+    /// Who saved it: the token's label, or its partner when the token has no label.
+    pub author: String,
+    /// When, RFC 3339 UTC.
+    pub saved_at: String,
+    /// The text; empty clears the section.
+    pub text: String,
+}
+
 /// The operations every storage backend offers. Reached through a [`Store`].
 ///
 /// Times cross this interface as `DateTime<Utc>` (stored at whole seconds), H3 cells as
@@ -420,14 +436,33 @@ pub trait Backend: Send + Sync {
 
     // ---- interventions ------------------------------------------------------------------
 
-    /// Registers an intervention (refused for an unknown target area or an overlapping
-    /// duplicate of the same kind, partner and target).
-    fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention>;
-    /// Replaces an intervention; `None` when there is no such id.
+    /// Registers an intervention with the action fields it gets by default (status from
+    /// its days; see [`ActionSpec::defaults_for`]).
+    fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {
+        self.add_action(
+            spec,
+            &ActionSpec::defaults_for(spec, Utc::now().date_naive()),
+        )
+    }
+    /// Registers an action: an intervention with its status, owner, goal, decision and
+    /// hotspot (refused for an unknown target or hotspot area, or an overlapping duplicate
+    /// of the same kind, partner and target that is not cancelled).
+    fn add_action(&self, spec: &InterventionSpec, action: &ActionSpec) -> Result<Intervention>;
+    /// Replaces an intervention, keeping its action fields; `None` when there is no such id.
     fn update_intervention(
         &self,
         id: InterventionId,
         spec: &InterventionSpec,
+    ) -> Result<Option<Intervention>> {
+        self.update_action(id, spec, None)
+    }
+    /// Replaces an intervention and (when given) its action fields, in one transaction;
+    /// `None` when there is no such id.
+    fn update_action(
+        &self,
+        id: InterventionId,
+        spec: &InterventionSpec,
+        action: Option<&ActionSpec>,
     ) -> Result<Option<Intervention>>;
     /// Deletes an intervention; false when there was none.
     fn delete_intervention(&self, id: InterventionId) -> Result<bool>;
@@ -435,7 +470,7 @@ pub trait Backend: Send + Sync {
     fn intervention(&self, id: InterventionId) -> Result<Option<Intervention>>;
     /// Every intervention, by start day then id.
     fn interventions(&self) -> Result<Vec<Intervention>>;
-    /// Interventions active on any day of `[first_day, last_day]`.
+    /// Interventions active on any day of `[first_day, last_day]` (open-ended ones run on).
     fn interventions_overlapping(
         &self,
         first_day: NaiveDate,
@@ -462,6 +497,19 @@ pub trait Backend: Send + Sync {
         text: &str,
         updated_at: &str,
     ) -> Result<()>;
+
+    /// Appends a version of a report's notes, decisions or partner input with its audit
+    /// entry, in one transaction; a `notes` version also becomes the report's current
+    /// notes ([`Backend::report_notes`]; an empty text clears them).
+    fn save_report_note(
+        &self,
+        report: &str,
+        scope: &str,
+        version: &NoteVersion,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// Every saved version of a report's notes, decisions and partner input, newest first.
+    fn report_note_versions(&self, report: &str, scope: &str) -> Result<Vec<NoteVersion>>;
 
     // ---- partners, tokens, audit -------------------------------------------------------
 

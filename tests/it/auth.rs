@@ -183,6 +183,27 @@ async fn every_route_against_every_role() {
             PUBLIC,
         ),
         (Method::GET, "/report", "/report".into(), None, PUBLIC),
+        (
+            Method::GET,
+            "/meeting/week/{id}",
+            "/meeting/week/2026-W45".into(),
+            None,
+            PUBLIC,
+        ),
+        (
+            Method::GET,
+            "/meeting/tertial/{id}",
+            "/meeting/tertial/2026-T3".into(),
+            None,
+            PUBLIC,
+        ),
+        (
+            Method::GET,
+            "/meeting/quarter/{id}",
+            "/meeting/quarter/2026-Q3".into(),
+            None,
+            PUBLIC,
+        ),
         (Method::GET, "/app/*", "/app/main.js".into(), None, PUBLIC),
         (
             Method::GET,
@@ -484,7 +505,7 @@ async fn every_route_against_every_role() {
             "/api/reports/week/{id}/notes",
             "/api/reports/week/2026-W45/notes".into(),
             None,
-            ANALYSIS,
+            AGGREGATES,
         ),
         (
             Method::PUT,
@@ -501,7 +522,7 @@ async fn every_route_against_every_role() {
             "/api/reports/tertial/{id}/notes",
             "/api/reports/tertial/2026-T3/notes".into(),
             None,
-            ANALYSIS,
+            AGGREGATES,
         ),
         (
             Method::GET,
@@ -539,7 +560,7 @@ async fn every_route_against_every_role() {
             "/api/reports/quarter/{id}/notes",
             "/api/reports/quarter/2026-Q3/notes".into(),
             None,
-            ANALYSIS,
+            AGGREGATES,
         ),
         // Interventions: analysts and admins. The analyst creates #1, the admin #2.
         (
@@ -585,6 +606,16 @@ async fn every_route_against_every_role() {
             "/api/interventions/{id}",
             "/api/interventions/999".into(),
             None,
+            [401, 401, 403, 403, 404, 404],
+        ),
+        (
+            Method::POST,
+            "/api/interventions/{id}/close",
+            "/api/interventions/999/close".into(),
+            Some((
+                "application/json",
+                Box::new(|_| r#"{"outcome": "klart"}"#.to_owned()),
+            )),
             [401, 401, 403, 403, 404, 404],
         ),
         (
@@ -1695,6 +1726,14 @@ async fn reports_are_suppressed_for_viewers() {
     assert!(
         seen["notes"].is_null(),
         "viewers do not see the meeting notes"
+    );
+    assert_eq!(
+        seen["notes_restricted"], true,
+        "viewers are told that notes exist"
+    );
+    assert!(
+        full.get("notes_restricted").is_none(),
+        "absent when readable"
     );
     // No published count in the viewer's totals is between 1 and k-1.
     let mut small = Vec::new();

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -581,6 +581,134 @@ fn two_servers_on_one_postgres_database_see_each_others_uploads() {
         &token,
     );
     assert_eq!(status, 200, "{body}");
+}
+
+/// Actions (status, owner, goal, decision, hotspot, open end, closing) and note versions
+/// through the store interface: the same calls on SQLite and PostgreSQL give the same
+/// answers, and refusals store nothing on either.
+#[test]
+fn actions_and_note_versions_are_the_same_on_both_backends() {
+    use lagesbild::intervention::{ActionInput, CloseInput};
+    use lagesbild::store::{NoteVersion, Store};
+    let sb = Sandbox::new();
+    let run_on = |db: &str| -> Vec<Value> {
+        ok(
+            db,
+            &[
+                "areas",
+                "import",
+                districts_path().to_str().unwrap(),
+                "--layer",
+                "districts",
+                "--id-field",
+                "id",
+                "--name-field",
+                "name",
+            ],
+        );
+        let store = Store::open(std::path::Path::new(db)).unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let mut out = Vec::new();
+        let mut keep = |v: Value| out.push(stable(v));
+        let walk = json!({"kind": "dialogue", "partner": "kommunen",
+            "target": {"type": "area", "layer": "districts", "id": "alby"},
+            "start": "2026-12-01", "responsible": "Samordnaren", "goal": "Tryggare centrum",
+            "decided_at": "2026-W49",
+            "hotspot": {"type": "hexes", "cells": ["891f1d48a3bffff"]}});
+        let (spec, action) = ActionInput::from_value(walk.clone())
+            .unwrap()
+            .validate(&[], today)
+            .unwrap();
+        let a = store.add_action(&spec, &action).unwrap();
+        keep(serde_json::to_value(&a).unwrap());
+        // An open end overlaps a later duplicate; a cancelled one does not block.
+        let mut later = walk.clone();
+        later["start"] = json!("2027-03-01");
+        let (spec2, action2) = ActionInput::from_value(later.clone())
+            .unwrap()
+            .validate(&[], today)
+            .unwrap();
+        let dup = store.add_action(&spec2, &action2).unwrap_err().to_string();
+        keep(Value::from(dup));
+        later["status"] = json!("cancelled");
+        let (spec3, action3) = ActionInput::from_value(later)
+            .unwrap()
+            .validate(&[], today)
+            .unwrap();
+        keep(serde_json::to_value(store.add_action(&spec3, &action3).unwrap()).unwrap());
+        // Unknown hotspot area: refused, nothing stored.
+        let mut bad = walk.clone();
+        bad["hotspot"] = json!({"type": "area", "layer": "districts", "id": "atlantis"});
+        let (spec4, action4) = ActionInput::from_value(bad)
+            .unwrap()
+            .validate(&[], today)
+            .unwrap();
+        keep(Value::from(
+            store.add_action(&spec4, &action4).unwrap_err().to_string(),
+        ));
+        // Closing.
+        let (mut s, mut ac) = (a.spec.clone(), a.action.clone());
+        CloseInput {
+            outcome: Some("Genomförd".into()),
+            ..CloseInput::default()
+        }
+        .apply(&mut s, &mut ac, today)
+        .unwrap();
+        keep(serde_json::to_value(store.update_action(a.id, &s, Some(&ac)).unwrap()).unwrap());
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        keep(
+            serde_json::to_value(
+                store
+                    .interventions_overlapping(d("2026-12-07"), d("2026-12-13"))
+                    .unwrap(),
+            )
+            .unwrap(),
+        );
+        keep(serde_json::to_value(store.interventions().unwrap()).unwrap());
+        // Note versions, newest first; a notes version is the current notes.
+        let audit = lagesbild::model::access::AuditEntry::by_cli("test", "notes.save", "x", 1);
+        for (section, partner, text) in [
+            ("notes", "polisen", "Anteckningar"),
+            ("partner", "polisen", "Från polisen"),
+            ("partner", "kommunen", "Från kommunen"),
+            ("notes", "kommunen", "Anteckningar 2"),
+        ] {
+            let v = NoteVersion {
+                section: section.into(),
+                partner: partner.into(),
+                author: format!("{partner} analytiker"),
+                saved_at: "2026-12-07T10:00:00Z".into(),
+                text: text.into(),
+            };
+            store.save_report_note("2026-W49", "", &v, &audit).unwrap();
+        }
+        keep(serde_json::to_value(store.report_note_versions("2026-W49", "").unwrap()).unwrap());
+        keep(serde_json::to_value(store.report_notes("2026-W49", "").unwrap()).unwrap());
+        out
+    };
+    let a = run_on(sb.db().to_str().unwrap());
+    let b = run_on(&pg_database());
+    assert_eq!(a, b);
+    assert_eq!(a[0]["status"], "active");
+    assert_eq!(a[0]["end"], Value::Null);
+    assert!(
+        a[1].as_str().unwrap().contains("already registers"),
+        "{}",
+        a[1]
+    );
+    assert_eq!(a[2]["status"], "cancelled");
+    assert!(a[3].as_str().unwrap().starts_with("hotspot:"), "{}", a[3]);
+    assert_eq!(a[4]["status"], "done");
+    assert_eq!(a[4]["end"], "2026-12-07");
+    assert_eq!(
+        a[5].as_array().unwrap().len(),
+        1,
+        "cancelled ones start later"
+    );
+    assert_eq!(a[6].as_array().unwrap().len(), 2);
+    assert_eq!(a[7].as_array().unwrap().len(), 4);
+    assert_eq!(a[7][0]["text"], "Anteckningar 2");
+    assert_eq!(a[8]["text"], "Anteckningar 2");
 }
 
 /// One HTTP/1.1 request over a fresh connection: status, the response head, and the body.

@@ -203,3 +203,109 @@ fn the_maps_week_arithmetic_passes_its_node_tests() {
         .expect("run node (install Node.js 18 or newer)");
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
 }
+
+/// A copy of the shared demo database, for tests that write (notes, actions).
+fn demo_copy() -> Sandbox {
+    let sb = Sandbox::new();
+    let src = demo_db().db();
+    drop(lagesbild::store::Store::open(&src).unwrap());
+    std::fs::copy(&src, sb.db()).unwrap();
+    for ext in ["-wal", "-shm"] {
+        let mut from = src.clone().into_os_string();
+        from.push(ext);
+        let mut to = sb.db().into_os_string();
+        to.push(ext);
+        if std::path::Path::new(&from).exists() {
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    sb
+}
+
+/// The meeting view (issue 11): an analyst opens the latest demo week's meeting view,
+/// writes partner input, records a decision, makes it an action from the page, sets it
+/// active, and finds it in the next week's view; the page prints to A4 with its sections
+/// (checked with pdftotext). Periods that do not exist answer 400 naming them.
+#[test]
+fn the_meeting_view_runs_a_weekly_meeting_in_headless_chromium() {
+    let chromium = chromium();
+    let web = repo().join("web");
+    let sb = demo_copy();
+    let token = make_token(&sb.db(), "polisen", lagesbild::access::Role::Analyst);
+    let mut child = sb
+        .command(&["serve", "--bind", "127.0.0.1:0", "--no-demo"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let server = Server(child);
+    let addr = loop {
+        let line = lines.next().expect("server exited early").unwrap();
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+
+    for path in [
+        "/meeting/week/2026-W54",
+        "/meeting/tertial/2026-T4",
+        "/meeting/quarter/2026-Q5",
+        "/meeting/week/%3Cscript%3E",
+    ] {
+        let (status, body) = http_get(&addr, path);
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(
+            body.contains("period:") && !body.contains("<script>"),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = http_get(&addr, &format!("/meeting/week/{WEEK}"));
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("/app/meeting.js"));
+
+    let pdf = sb.dir.path().join("meeting.pdf");
+    let out = Command::new("node")
+        .arg(web.join("test/meeting.mjs"))
+        .env("LAGESBILD_URL", format!("http://{addr}"))
+        .env("LAGESBILD_WEEK", WEEK)
+        .env("LAGESBILD_TOKEN", &token)
+        .env("LAGESBILD_CHROMIUM", &chromium)
+        .env("LAGESBILD_PDF", &pdf)
+        .env("LAGESBILD_SCREENSHOTS", repo().join("target/screenshots"))
+        .current_dir(&web)
+        .output()
+        .expect("run node (install Node.js 18 or newer)");
+    drop(server);
+    assert!(
+        out.status.success(),
+        "meeting view test failed:\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert!(v["interactive_ms"].as_u64().is_some(), "{v}");
+    eprintln!("meeting view: {v}");
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for section in [
+        "Lägesbild för perioden",
+        "Från partnerna",
+        "bränder vid Alby centrum",
+        "Åtgärder",
+        "Beslut",
+        "Trygghetsvandring i Alby centrum",
+        "Mötesanteckningar",
+    ] {
+        assert!(text.contains(section), "the PDF lacks {section:?}:\n{text}");
+    }
+    assert!(
+        !text.contains("Skriv ut / spara som PDF"),
+        "buttons are not printed"
+    );
+}

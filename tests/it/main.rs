@@ -6,6 +6,7 @@
     reason = "test helpers panic on failure, which is the point"
 )]
 
+mod actions;
 mod analysis;
 mod analysis_reference;
 mod api;
@@ -16,12 +17,14 @@ mod backends;
 mod browser;
 mod cli_ingest;
 mod demo;
+mod deploy;
 mod durability;
 mod forecast;
 mod headers;
 mod intake;
 mod interventions;
 mod nearrepeat;
+mod notes_history;
 mod ogc;
 mod operations;
 mod periods;

@@ -627,10 +627,10 @@ async fn notes_are_stored_with_the_report() {
             put(
                 "/api/reports/week/2026-W47/notes",
                 "text/plain",
-                "x".repeat(20_001).into_bytes(),
+                "x".repeat(65_537).into_bytes(),
             ),
-            StatusCode::BAD_REQUEST,
-            "20000 allowed",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "notes: the text is 65537 bytes",
         ),
         (
             put(

@@ -118,6 +118,9 @@ export function bindControls() {
   $("kde").addEventListener("change", () => { state.kde = $("kde").checked; styleLayers(); writeUrl(); });
   $("incidents").addEventListener("change", () => { state.points = $("incidents").checked; if (state.points) loadPoints(); styleLayers(); writeUrl(); });
   $("forecast").addEventListener("change", () => showForecast($("forecast").checked));
+  $("actions").addEventListener("change", () => {
+    ctx.map.setLayoutProperty("actions-line", "visibility", $("actions").checked ? "visible" : "none");
+  });
   $("play").addEventListener("click", () => (ctx.playing ? stopPlay() : startPlay()));
   $("panel-close").addEventListener("click", closePanel);
   $("error-close").addEventListener("click", () => { $("error").hidden = true; });

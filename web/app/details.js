@@ -6,7 +6,8 @@ import { t } from "./i18n.js";
 import { state, ctx, timeParams, filterParams, writeUrl, areaLayer } from "./state.js";
 import { api } from "./api.js";
 import { renderPanel } from "./panel.js";
-import { SUPPRESSED_ROLES } from "./session.js";
+import { SUPPRESSED_ROLES, call } from "./session.js";
+import { loadActionOutlines } from "./overlays.js";
 import { cellForecast } from "./forecast.js";
 import { styleLayers } from "./layers.js";
 import { reportLinks, placeName } from "./lists.js";
@@ -62,6 +63,7 @@ export async function openSelected(hint) {
     markSuppressed(body, unit, profile, series);
     const fc = unit.kind === "hex" && state.forecast ? cellForecast(ctx.forecastData, unit.id) : null;
     if (fc) body.querySelector(".numbers")?.after(fc);
+    if (ctx.me && ["analyst", "admin"].includes(ctx.me.role)) body.append(newActionButton(unit));
     panel.dataset.ready = "true";
   } catch {
     renderPanel(body, unit, null, null, reportLinks(), 8);
@@ -117,4 +119,28 @@ export function closePanel() {
   delete $("panel").dataset.ready;
   styleLayers();
   writeUrl();
+}
+
+/** "New action here": a planned, open-ended action on the selected area or hex, decided at
+ * the shown period, motivated by this place; owner and goal are set in the meeting view. */
+function newActionButton(unit) {
+  const b = el("button", { type: "button", class: "new-action", text: t("new_action_here") });
+  const note = el("p", { class: "note", role: "status" });
+  b.addEventListener("click", async () => {
+    const target = unit.kind === "area"
+      ? { type: "area", layer: areaLayer(), id: unit.id }
+      : { type: "hexes", cells: [unit.id] };
+    const d = new Date();
+    const start = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    const r = await call("POST", "/api/interventions", {
+      body: JSON.stringify({
+        kind: "dialogue", partner: ctx.me.partner, target, hotspot: target, start, status: "planned",
+        ...(/^\d{4}-(W\d{2}|T\d|Q\d)$/.test(state.window || "") ? { decided_at: state.window } : {}),
+        description: unit.name,
+      }),
+    });
+    note.textContent = r.ok ? t("new_action_made", { id: r.json.id }) : t("error", { msg: r.json?.error || r.status });
+    if (r.ok) loadActionOutlines();
+  });
+  return el("div", { class: "new-action-box" }, [b, note]);
 }

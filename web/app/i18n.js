@@ -372,6 +372,70 @@ const FORM_STRINGS = {
 Object.assign(STRINGS.sv, FORM_STRINGS.sv);
 Object.assign(STRINGS.en, FORM_STRINGS.en);
 
+// The meeting view's words (web/meeting.html, app/meeting.js).
+const MEETING_STRINGS = {
+  sv: {
+    meeting_link: "Möte",
+    layer_actions: "Åtgärder (streckade: grön pågående, blå planerad, grå genomförd)",
+    new_action_here: "Ny åtgärd här", new_action_made: "Åtgärd #{id} planerad här; öppna mötesvyn för att sätta ansvarig och mål.",
+    mt_page_title: "Lägesbild – möte",
+    mt_title_week: "Veckomöte {id}", mt_title_tertial: "Tertialanalys {id}", mt_title_quarter: "Kvartalsanalys {id}",
+    mt_in_progress: "pågående period", mt_link_map: "Kartan", mt_link_report: "Rapporten",
+    mt_prev: "Föregående", mt_next: "Nästa", mt_print: "Skriv ut / spara som PDF",
+    mt_situation: "Lägesbild för perioden", mt_period_line: "{from} – {to} · {n} händelser · H3-upplösning {res}, ring k = {k}",
+    mt_elapsed: " · {d} dagar har gått",
+    mt_rises: "Signifikanta ökningar", mt_emerging: "Nya och intensifierade hotspots",
+    mt_top_areas: "Områden i topp", mt_hour_weekday: "Veckodag och timme",
+    mt_none: "Inga.", mt_new: "ny", mt_intensifying: "intensifierad", mt_incidents: "{n} händelser",
+    mt_vs_prev: "{n} mot {p} föregående period",
+    mt_partners: "Från partnerna", mt_your_input: "Er rapport till mötet ({partner})", mt_save: "Spara",
+    mt_saved: "Sparat {at}.", mt_no_input: "Ingen partner har skrivit något ännu.",
+    mt_actions: "Åtgärder", mt_open_actions: "Pågående och planerade", mt_followup: "Uppföljning av avslutade",
+    mt_no_actions: "Inga åtgärder.", mt_set_active: "Sätt pågående", mt_close: "Avsluta",
+    mt_close_prompt: "Vad blev resultatet av åtgärden?", mt_responsible: "ansvarig: {r}", mt_goal: "mål: {g}",
+    mt_open_end: "tills vidare", mt_decided: "beslutad {p}", mt_outcome: "resultat: {o}",
+    mt_verdict: "Bedömning: {v}", mt_no_followup: "Uppföljningen kunde inte beräknas: {why}",
+    mt_decisions: "Beslut", mt_decisions_help: "Ett beslut per rad", mt_action_kind: "Typ av åtgärd",
+    mt_to_action: "Gör till åtgärd", mt_action_made: "Åtgärd #{id} skapad.", mt_no_target: "Rapporten har inget område att knyta åtgärden till.",
+    mt_notes: "Mötesanteckningar", mt_restricted: "Det finns anteckningar för perioden, men din roll får inte läsa dem.",
+    mt_restricted_none: "Inga anteckningar sparade; bara analytiker och administratörer läser dem.",
+    mt_actions_restricted: "Åtgärderna visas för analytiker och administratörer.",
+    mt_status_planned: "planerad", mt_status_active: "pågående", mt_status_done: "genomförd", mt_status_cancelled: "avbruten",
+    mt_days: ["mån", "tis", "ons", "tor", "fre", "lör", "sön"],
+  },
+  en: {
+    meeting_link: "Meeting",
+    layer_actions: "Actions (dashed: green active, blue planned, grey done)",
+    new_action_here: "New action here", new_action_made: "Action #{id} planned here; open the meeting view to set its owner and goal.",
+    mt_page_title: "Lägesbild – meeting",
+    mt_title_week: "Weekly meeting {id}", mt_title_tertial: "Tertial analysis {id}", mt_title_quarter: "Quarterly analysis {id}",
+    mt_in_progress: "period in progress", mt_link_map: "The map", mt_link_report: "The report",
+    mt_prev: "Previous", mt_next: "Next", mt_print: "Print / save as PDF",
+    mt_situation: "Situation picture of the period", mt_period_line: "{from} – {to} · {n} incidents · H3 resolution {res}, ring k = {k}",
+    mt_elapsed: " · {d} days elapsed",
+    mt_rises: "Significant rises", mt_emerging: "New and intensifying hotspots",
+    mt_top_areas: "Top areas", mt_hour_weekday: "Weekday and hour",
+    mt_none: "None.", mt_new: "new", mt_intensifying: "intensifying", mt_incidents: "{n} incidents",
+    mt_vs_prev: "{n} against {p} in the previous period",
+    mt_partners: "From the partners", mt_your_input: "Your input to the meeting ({partner})", mt_save: "Save",
+    mt_saved: "Saved {at}.", mt_no_input: "No partner has written anything yet.",
+    mt_actions: "Actions", mt_open_actions: "Active and planned", mt_followup: "Follow-up of ended actions",
+    mt_no_actions: "No actions.", mt_set_active: "Set active", mt_close: "Close",
+    mt_close_prompt: "What came of the action?", mt_responsible: "responsible: {r}", mt_goal: "goal: {g}",
+    mt_open_end: "until further notice", mt_decided: "decided {p}", mt_outcome: "outcome: {o}",
+    mt_verdict: "Verdict: {v}", mt_no_followup: "The follow-up could not be computed: {why}",
+    mt_decisions: "Decisions", mt_decisions_help: "One decision per line", mt_action_kind: "Kind of action",
+    mt_to_action: "Make it an action", mt_action_made: "Action #{id} created.", mt_no_target: "The report has no area to tie the action to.",
+    mt_notes: "Meeting notes", mt_restricted: "Notes exist for this period, but your role may not read them.",
+    mt_restricted_none: "No notes saved; only analysts and admins read them.",
+    mt_actions_restricted: "Actions are shown to analysts and admins.",
+    mt_status_planned: "planned", mt_status_active: "active", mt_status_done: "done", mt_status_cancelled: "cancelled",
+    mt_days: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+  },
+};
+Object.assign(STRINGS.sv, MEETING_STRINGS.sv);
+Object.assign(STRINGS.en, MEETING_STRINGS.en);
+
 let lang = "sv";
 
 /** Sets the language ("sv" or "en"; anything else falls back to Swedish). */

@@ -73,6 +73,7 @@ export function addLayers(hexUrl, kdeUrl) {
   map.addSource("kde", { type: "vector", tiles: [kdeUrl], minzoom: 8, maxzoom: 14 });
   map.addSource("points", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addSource("forecast", { type: "geojson", data: { type: "FeatureCollection", features: [] }, promoteId: "cell" });
+  map.addSource("actions", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
 
   map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: { "fill-color": AREA_COLOURS[0], "fill-opacity": 0.6 } });
   map.addLayer({
@@ -92,6 +93,14 @@ export function addLayers(hexUrl, kdeUrl) {
     paint: { "line-color": "#6b6b6b", "line-opacity": 0.35, "line-width": 0.5 },
   });
   map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#2d2d2d", "line-width": 1.5 } });
+  // Actions as outlines coloured by status (analysts and admins; overlays.js loads them).
+  map.addLayer({
+    id: "actions-line", type: "line", source: "actions", layout: { visibility: "none" },
+    paint: {
+      "line-width": 3, "line-dasharray": [2, 1],
+      "line-color": ["match", ["get", "status"], "active", "#1b7837", "planned", "#2166ac", "done", "#737373", "#bdbdbd"],
+    },
+  });
   map.addLayer({
     id: "hexes-selected", type: "line", source: "hexes", "source-layer": "hexes",
     filter: ["==", ["get", "cell"], ""], paint: { "line-color": "#000", "line-width": 3 },

@@ -19,14 +19,14 @@
 // reporters get small counts hidden (`suppressed: true`, the numbers null), shown as "–".
 
 import { $ } from "./dom.js";
-import { t, setLang, translatePage, num } from "./i18n.js";
+import { t, setLang, getLang, translatePage, num } from "./i18n.js";
 import { state, ctx, readUrl, writeUrl, timeParams, filterParams, areaLayer } from "./state.js";
 import { api, showError, setTilesLoading } from "./api.js";
 import { whoAmI, renderSession, openLogin, bindSignIn } from "./session.js";
 import { baseStyle, tileUrl, addLayers, styleLayers, placeAreaLabels, zoomForRes } from "./layers.js";
 import { renderTop, renderReports } from "./lists.js";
 import { select, openSelected, suppressedView } from "./details.js";
-import { loadPoints, loadForecast } from "./overlays.js";
+import { loadPoints, loadForecast, loadActionOutlines } from "./overlays.js";
 import { fillFilterSelects, bindControls, syncControls } from "./controls.js";
 
 const maplibregl = window.maplibregl;
@@ -48,6 +48,14 @@ export function showWindowInfo() {
   const running = p.complete === false;
   $("in-progress").hidden = !running;
   $("in-progress").textContent = running ? t("in_progress", { d: num(p.elapsed_days ?? 0, 0) }) : "";
+  // The meeting view of the shown week, tertial or quarter.
+  const m = /^\d{4}-(W\d{2}|T\d|Q\d)$/.exec(p.window || "");
+  const meeting = $("meeting-link");
+  meeting.hidden = !m;
+  if (m) {
+    const kind = { W: "week", T: "tertial", Q: "quarter" }[m[1][0]];
+    meeting.href = `/meeting/${kind}/${p.window}${getLang() === "en" ? "?lang=en" : ""}`;
+  }
   const scale = ctx.hexList?.parameters?.scale;
   $("res-note").textContent = state.res === "auto" && scale ? t("res_auto_chosen", { res: scale.resolution, k: scale.k }) : "";
 }
@@ -91,6 +99,7 @@ export async function refresh({ areasFromCache } = {}) {
   map.setLayerZoomRange("hexes-line", ctx.hexRes ? Math.max(0, zoomForRes(ctx.hexRes) - 1.5) : 0, 24);
   if (state.points) loadPoints();
   if (state.forecast) loadForecast();
+  if (ctx.me && FORECAST_ROLES.has(ctx.me.role)) loadActionOutlines();
   placeAreaLabels();
   syncControls();
   styleLayers();

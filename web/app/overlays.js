@@ -88,3 +88,24 @@ export function forbidForecast() {
   $("forecast-panel").hidden = true;
   $("forecast-note").hidden = false;
 }
+
+/** The actions not ended before the shown period (planned and active ones, and those that
+ * ran in it) as outlines coloured by status; a 401/403 hides the toggle. */
+export async function loadActionOutlines() {
+  const params = { format: "geojson" };
+  let data;
+  try {
+    data = await api("/api/interventions", params, { quietStatuses: [401, 403] });
+  } catch {
+    data = null;
+  }
+  const on = !!data && !data.status;
+  $("actions-toggle").hidden = !on;
+  if (!on) return;
+  const p = ctx.areaData?.parameters || {};
+  const first = p.first_day || (p.from || "").slice(0, 10);
+  data.features = data.features.filter((f) => !f.properties.end || !first || f.properties.end >= first);
+  ctx.map.getSource("actions").setData(data);
+  ctx.map.setLayoutProperty("actions-line", "visibility", $("actions").checked ? "visible" : "none");
+  window.__lagesbild.actions = data.features.length;
+}

@@ -21,11 +21,14 @@ use postgres::{Client, NoTls, Row};
 use super::codec;
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, CategoryMapping, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea,
-    StoredIncident, WriteTx, redact,
+    Backend, CategoryMapping, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError,
+    StoredArea, StoredIncident, WriteTx, redact,
 };
 use crate::ingest::ImportProfile;
-use crate::intervention::{Intervention, InterventionError, InterventionId, InterventionSpec};
+use crate::intervention::{
+    ActionSpec, ActionStatus, Intervention, InterventionError, InterventionId, InterventionSpec,
+    InterventionTarget, OpenEnd,
+};
 use crate::model::access::{
     AuditEntry, AuditFilter, NewToken, PartnerSettings, Role, SessionRecord, TokenInfo,
 };
@@ -237,23 +240,28 @@ fn token_from(r: &Row, first: usize) -> TokenInfo {
 }
 
 const TOKEN_COLUMNS: &str = "id, partner, role, label, created_at, expires_at, revoked_at";
-const INTERVENTION_COLUMNS: &str =
-    "id, kind, partner, target, start_day, end_day, description, created_at, updated_at";
+use codec::INTERVENTION_COLUMNS;
 
 fn interventions_from(rows: Vec<Row>) -> Result<Vec<Intervention>> {
     rows.into_iter()
         .map(|r| {
-            codec::intervention((
-                r.get(0),
-                r.get(1),
-                r.get(2),
-                r.get(3),
-                r.get(4),
-                r.get(5),
-                r.get(6),
-                r.get(7),
-                r.get(8),
-            ))
+            codec::intervention(codec::InterventionRow {
+                id: r.get(0),
+                kind: r.get(1),
+                partner: r.get(2),
+                target: r.get(3),
+                start: r.get(4),
+                end: r.get(5),
+                description: r.get(6),
+                created: r.get(7),
+                updated: r.get(8),
+                status: r.get(9),
+                responsible: r.get(10),
+                goal: r.get(11),
+                decided_at: r.get(12),
+                hotspot: r.get(13),
+                outcome: r.get(14),
+            })
         })
         .collect()
 }
@@ -279,8 +287,24 @@ pub(crate) fn append_audit(
     Ok(row.get(0))
 }
 
-fn check_target(tx: &mut postgres::Transaction<'_>, spec: &InterventionSpec) -> Result<()> {
-    let crate::intervention::InterventionTarget::Area { layer, id } = &spec.target else {
+fn check_areas(
+    tx: &mut postgres::Transaction<'_>,
+    spec: &InterventionSpec,
+    action: &ActionSpec,
+) -> Result<()> {
+    check_area(tx, "target", &spec.target)?;
+    if let Some(h) = &action.hotspot {
+        check_area(tx, "hotspot", h)?;
+    }
+    Ok(())
+}
+
+fn check_area(
+    tx: &mut postgres::Transaction<'_>,
+    field: &'static str,
+    target: &InterventionTarget,
+) -> Result<()> {
+    let InterventionTarget::Area { layer, id } = target else {
         return Ok(());
     };
     let layer_key: Option<i64> = tx
@@ -292,7 +316,7 @@ fn check_target(tx: &mut postgres::Transaction<'_>, spec: &InterventionSpec) -> 
             .into_iter()
             .map(|r| r.get(0))
             .collect();
-        return Err(codec::unknown_layer(layer, id, &names));
+        return Err(codec::unknown_layer(field, layer, id, &names));
     };
     if tx
         .query_opt(
@@ -301,7 +325,7 @@ fn check_target(tx: &mut postgres::Transaction<'_>, spec: &InterventionSpec) -> 
         )?
         .is_none()
     {
-        return Err(codec::unknown_area(layer, id));
+        return Err(codec::unknown_area(field, layer, id));
     }
     Ok(())
 }
@@ -309,30 +333,35 @@ fn check_target(tx: &mut postgres::Transaction<'_>, spec: &InterventionSpec) -> 
 fn check_duplicate(
     tx: &mut postgres::Transaction<'_>,
     spec: &InterventionSpec,
+    action: &ActionSpec,
     this: Option<InterventionId>,
 ) -> Result<()> {
+    if action.status == ActionStatus::Cancelled {
+        return Ok(());
+    }
     let existing = tx.query_opt(
         "SELECT id, start_day, end_day FROM interventions
-         WHERE target_key = $1 AND kind = $2 AND partner = $3
-           AND start_day <= $5 AND end_day >= $4 AND id IS DISTINCT FROM $6
+         WHERE target_key = $1 AND kind = $2 AND partner = $3 AND status <> 'cancelled'
+           AND start_day <= COALESCE($5, '9999-12-31')
+           AND COALESCE(end_day, '9999-12-31') >= $4 AND id IS DISTINCT FROM $6
          ORDER BY id LIMIT 1",
         &[
             &spec.target.key(),
             &spec.kind.as_str(),
             &spec.partner.as_str(),
             &spec.start.to_string(),
-            &spec.end.to_string(),
+            &spec.end.0.map(|d| d.to_string()),
             &this.map(|i| i.0),
         ],
     )?;
     if let Some(r) = existing {
-        let (start, end): (String, String) = (r.get(1), r.get(2));
+        let (start, end): (String, Option<String>) = (r.get(1), r.get(2));
         return Err(InterventionError::OverlappingDuplicate {
             existing: InterventionId(r.get(0)),
-            kind: spec.kind,
+            kind: spec.kind.clone(),
             partner: spec.partner.clone(),
             start: codec::parse_stored_day(&start)?,
-            end: codec::parse_stored_day(&end)?,
+            end: OpenEnd(end.as_deref().map(codec::parse_stored_day).transpose()?),
         }
         .into());
     }
@@ -343,38 +372,46 @@ fn write_intervention(
     tx: &mut postgres::Transaction<'_>,
     id: Option<InterventionId>,
     spec: &InterventionSpec,
+    action: &ActionSpec,
 ) -> Result<InterventionId> {
     let now = Utc::now().to_rfc3339();
+    let v = codec::InterventionValues::new(spec, action);
+    let values: [&(dyn ToSql + Sync); 14] = [
+        &v.kind,
+        &v.partner,
+        &v.target,
+        &v.target_key,
+        &v.start,
+        &v.end,
+        &v.description,
+        &v.status,
+        &v.responsible,
+        &v.goal,
+        &v.decided_at,
+        &v.hotspot,
+        &v.outcome,
+        &now,
+    ];
     let row = match id {
         None => tx.query_one(
-            "INSERT INTO interventions (kind, partner, target, target_key, start_day, end_day, description, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-            &[
-                &spec.kind.as_str(),
-                &spec.partner.as_str(),
-                &spec.target.to_json().to_string(),
-                &spec.target.key(),
-                &spec.start.to_string(),
-                &spec.end.to_string(),
-                &spec.description,
-                &now,
-            ],
+            "INSERT INTO interventions (kind, partner, target, target_key, start_day, end_day,
+                 description, status, responsible, goal, decided_at, hotspot, outcome,
+                 created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+             RETURNING id",
+            &values,
         )?,
-        Some(id) => tx.query_one(
-            "UPDATE interventions SET kind = $2, partner = $3, target = $4, target_key = $5,
-             start_day = $6, end_day = $7, description = $8, updated_at = $9 WHERE id = $1 RETURNING id",
-            &[
-                &id.0,
-                &spec.kind.as_str(),
-                &spec.partner.as_str(),
-                &spec.target.to_json().to_string(),
-                &spec.target.key(),
-                &spec.start.to_string(),
-                &spec.end.to_string(),
-                &spec.description,
-                &now,
-            ],
-        )?,
+        Some(id) => {
+            let mut with_id: Vec<&(dyn ToSql + Sync)> = values.to_vec();
+            with_id.push(&id.0);
+            tx.query_one(
+                "UPDATE interventions SET kind = $1, partner = $2, target = $3, target_key = $4,
+                 start_day = $5, end_day = $6, description = $7, status = $8, responsible = $9,
+                 goal = $10, decided_at = $11, hotspot = $12, outcome = $13, updated_at = $14
+                 WHERE id = $15 RETURNING id",
+                &with_id,
+            )?
+        }
     };
     tx.execute(
         "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'interventions_version'",
@@ -627,33 +664,37 @@ impl Backend for PgStore {
         self.grant_gis(role)
     }
 
-    fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {
+    fn add_action(&self, spec: &InterventionSpec, action: &ActionSpec) -> Result<Intervention> {
         let id = self.in_transaction(|tx| {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
-            check_target(tx, spec)?;
-            check_duplicate(tx, spec, None)?;
-            write_intervention(tx, None, spec)
+            check_areas(tx, spec, action)?;
+            check_duplicate(tx, spec, action, None)?;
+            write_intervention(tx, None, spec, action)
         })?;
         self.intervention(id)?
             .ok_or_else(|| StoreError::Corrupt(format!("intervention {id} vanished")))
     }
 
-    fn update_intervention(
+    fn update_action(
         &self,
         id: InterventionId,
         spec: &InterventionSpec,
+        action: Option<&ActionSpec>,
     ) -> Result<Option<Intervention>> {
         let found = self.in_transaction(|tx| {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
-            if tx
-                .query_opt("SELECT 1 FROM interventions WHERE id = $1", &[&id.0])?
-                .is_none()
-            {
+            let old = interventions_from(tx.query(
+                &format!("SELECT {INTERVENTION_COLUMNS} FROM interventions WHERE id = $1"),
+                &[&id.0],
+            )?)?
+            .pop();
+            let Some(old) = old else {
                 return Ok(false);
-            }
-            check_target(tx, spec)?;
-            check_duplicate(tx, spec, Some(id))?;
-            write_intervention(tx, Some(id), spec)?;
+            };
+            let action = action.unwrap_or(&old.action);
+            check_areas(tx, spec, action)?;
+            check_duplicate(tx, spec, action, Some(id))?;
+            write_intervention(tx, Some(id), spec, action)?;
             Ok(true)
         })?;
         if found {
@@ -698,7 +739,8 @@ impl Backend for PgStore {
     ) -> Result<Vec<Intervention>> {
         interventions_from(self.query(
             &format!(
-                "SELECT {INTERVENTION_COLUMNS} FROM interventions WHERE start_day <= $2 AND end_day >= $1
+                "SELECT {INTERVENTION_COLUMNS} FROM interventions
+                 WHERE start_day <= $2 AND (end_day IS NULL OR end_day >= $1)
                  ORDER BY start_day, id"
             ),
             &[&first_day.to_string(), &last_day.to_string()],
@@ -758,6 +800,56 @@ impl Backend for PgStore {
             )?;
         }
         Ok(())
+    }
+
+    fn save_report_note(
+        &self,
+        report: &str,
+        scope: &str,
+        v: &NoteVersion,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        self.in_transaction(|tx| {
+            tx.execute(
+                "INSERT INTO report_note_versions (report, scope, section, partner, author, saved_at, text)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&report, &scope, &v.section, &v.partner, &v.author, &v.saved_at, &v.text],
+            )?;
+            if v.section == "notes" {
+                if v.text.is_empty() {
+                    tx.execute(
+                        "DELETE FROM report_notes WHERE report = $1 AND scope = $2",
+                        &[&report, &scope],
+                    )?;
+                } else {
+                    tx.execute(
+                        "INSERT INTO report_notes (report, scope, notes, updated_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (report, scope) DO UPDATE SET notes = excluded.notes, updated_at = excluded.updated_at",
+                        &[&report, &scope, &v.text, &v.saved_at],
+                    )?;
+                }
+            }
+            append_audit(tx, audit)?;
+            Ok(())
+        })
+    }
+
+    fn report_note_versions(&self, report: &str, scope: &str) -> Result<Vec<NoteVersion>> {
+        Ok(self
+            .query(
+                "SELECT section, partner, author, saved_at, text FROM report_note_versions
+                 WHERE report = $1 AND scope = $2 ORDER BY id DESC",
+                &[&report, &scope],
+            )?
+            .into_iter()
+            .map(|r| NoteVersion {
+                section: r.get(0),
+                partner: r.get(1),
+                author: r.get(2),
+                saved_at: r.get(3),
+                text: r.get(4),
+            })
+            .collect())
     }
 
     fn put_partner(&self, p: &PartnerSettings, audit: &AuditEntry) -> Result<()> {

@@ -1,4 +1,4 @@
-//! Import profiles (migration 4): one row per profile, its content as JSON (see
+//! Import profiles (migration 6; category mappings: 7): one row per profile, its content as JSON (see
 //! `ingest::profile`). A change and its audit entry commit together.
 
 use chrono::Utc;

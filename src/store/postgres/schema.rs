@@ -186,7 +186,46 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE VIEW lagesbild_gis.hex_weeks AS
         SELECT id, res, cell, week, incidents, harm, gi_z, gi_bin, geom FROM gis_hex_weeks;
     "#,
-    // 4: import profiles: a partner's columns and formats, as JSON.
+    // 4: interventions become actions (status, responsible, goal, decided_at, hotspot,
+    // outcome); the last day becomes optional. Old rows get a status from their days.
+    r#"
+    ALTER TABLE interventions ALTER COLUMN end_day DROP NOT NULL;
+    ALTER TABLE interventions
+        ADD COLUMN status text NOT NULL DEFAULT 'planned'
+            CHECK (status IN ('planned', 'active', 'done', 'cancelled')),
+        ADD COLUMN responsible text NOT NULL DEFAULT '',
+        ADD COLUMN goal text NOT NULL DEFAULT '',
+        ADD COLUMN decided_at text,
+        ADD COLUMN hotspot text,
+        ADD COLUMN outcome text NOT NULL DEFAULT '';
+    UPDATE interventions SET status = CASE
+        WHEN end_day < to_char(current_date, 'YYYY-MM-DD') THEN 'done'
+        WHEN start_day <= to_char(current_date, 'YYYY-MM-DD') THEN 'active'
+        ELSE 'planned' END;
+    CREATE INDEX interventions_by_status ON interventions (status);
+    "#,
+    // 5: every save of meeting notes, decisions and partner input kept as a version;
+    // `report_notes` keeps the current meeting notes for the reports.
+    r#"
+    CREATE TABLE report_note_versions (
+        id bigserial PRIMARY KEY,
+        report text NOT NULL,
+        scope text NOT NULL,
+        section text NOT NULL CHECK (section IN ('notes', 'decisions', 'partner')),
+        partner text NOT NULL,
+        author text NOT NULL,
+        saved_at text NOT NULL,
+        text text NOT NULL
+    );
+    CREATE INDEX report_note_versions_by_report ON report_note_versions (report, scope, id);
+    INSERT INTO report_note_versions (report, scope, section, partner, author, saved_at, text)
+    SELECT report, scope, 'notes', '', '', updated_at, notes FROM report_notes ORDER BY updated_at;
+    CREATE FUNCTION lagesbild_note_versions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'note versions are append-only'; END $$;
+    CREATE TRIGGER report_note_versions_no_update BEFORE UPDATE ON report_note_versions
+        FOR EACH ROW EXECUTE FUNCTION lagesbild_note_versions_append_only();
+    "#,
+    // 6: import profiles: a partner's columns and formats, as JSON.
     r#"
     CREATE TABLE import_profiles (
         name text PRIMARY KEY,
@@ -195,7 +234,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_at bigint NOT NULL
     );
     "#,
-    // 5: partners' own category codes and labels mapped to category codes.
+    // 7: partners' own category codes and labels mapped to category codes.
     r#"
     CREATE TABLE category_mappings (
         id bigserial PRIMARY KEY,

@@ -14,34 +14,49 @@ use chrono::{NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::in_transaction;
-use crate::intervention::{Intervention, InterventionError, InterventionId, InterventionSpec};
-use crate::store::codec::{self, parse_stored_day};
+use crate::intervention::{
+    ActionSpec, ActionStatus, Intervention, InterventionError, InterventionId, InterventionSpec,
+    InterventionTarget, OpenEnd,
+};
+use crate::store::codec::{
+    self, INTERVENTION_COLUMNS as COLUMNS, InterventionValues, parse_stored_day,
+};
 use crate::store::{Result, StoreError};
 
-const COLUMNS: &str =
-    "id, kind, partner, target, start_day, end_day, description, created_at, updated_at";
-
-/// Registers an intervention and returns it as stored.
+/// Registers an intervention with its action fields and returns it as stored.
 ///
 /// # Errors
-/// [`StoreError::Intervention`] with `UnknownArea` when the target area does not exist, or
-/// `OverlappingDuplicate` when the same kind, partner and target overlap the dates.
-pub(super) fn add(conn: &Connection, spec: &InterventionSpec) -> Result<Intervention> {
+/// [`StoreError::Intervention`] with `UnknownArea` when the target or hotspot area does not
+/// exist, or `OverlappingDuplicate` when the same kind, partner and target overlap the dates.
+pub(super) fn add(
+    conn: &Connection,
+    spec: &InterventionSpec,
+    action: &ActionSpec,
+) -> Result<Intervention> {
     in_transaction(conn, |tx| {
-        check_target(tx, spec)?;
-        check_duplicate(tx, spec, None)?;
+        check_areas(tx, spec, action)?;
+        check_duplicate(tx, spec, action, None)?;
         let now = Utc::now().to_rfc3339();
+        let v = InterventionValues::new(spec, action);
         tx.execute(
-            "INSERT INTO interventions (kind, partner, target, target_key, start_day, end_day, description, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            "INSERT INTO interventions (kind, partner, target, target_key, start_day, end_day,
+                 description, status, responsible, goal, decided_at, hotspot, outcome,
+                 created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
             params![
-                spec.kind.as_str(),
-                spec.partner.as_str(),
-                spec.target.to_json().to_string(),
-                spec.target.key(),
-                spec.start.to_string(),
-                spec.end.to_string(),
-                spec.description,
+                v.kind,
+                v.partner,
+                v.target,
+                v.target_key,
+                v.start,
+                v.end,
+                v.description,
+                v.status,
+                v.responsible,
+                v.goal,
+                v.decided_at,
+                v.hotspot,
+                v.outcome,
                 now
             ],
         )?;
@@ -51,30 +66,42 @@ pub(super) fn add(conn: &Connection, spec: &InterventionSpec) -> Result<Interven
     })
 }
 
-/// Replaces an intervention; `None` when there is no such id (nothing changes then).
+/// Replaces an intervention and its action fields (`None`: keep the stored ones); `None`
+/// when there is no such id (nothing changes then).
 pub(super) fn update(
     conn: &Connection,
     id: InterventionId,
     spec: &InterventionSpec,
+    action: Option<&ActionSpec>,
 ) -> Result<Option<Intervention>> {
     in_transaction(conn, |tx| {
-        if read_one(tx, id)?.is_none() {
+        let Some(old) = read_one(tx, id)? else {
             return Ok(None);
-        }
-        check_target(tx, spec)?;
-        check_duplicate(tx, spec, Some(id))?;
+        };
+        let action = action.unwrap_or(&old.action);
+        check_areas(tx, spec, action)?;
+        check_duplicate(tx, spec, action, Some(id))?;
+        let v = InterventionValues::new(spec, action);
         tx.execute(
             "UPDATE interventions SET kind = ?2, partner = ?3, target = ?4, target_key = ?5,
-             start_day = ?6, end_day = ?7, description = ?8, updated_at = ?9 WHERE id = ?1",
+             start_day = ?6, end_day = ?7, description = ?8, status = ?9, responsible = ?10,
+             goal = ?11, decided_at = ?12, hotspot = ?13, outcome = ?14, updated_at = ?15
+             WHERE id = ?1",
             params![
                 id.0,
-                spec.kind.as_str(),
-                spec.partner.as_str(),
-                spec.target.to_json().to_string(),
-                spec.target.key(),
-                spec.start.to_string(),
-                spec.end.to_string(),
-                spec.description,
+                v.kind,
+                v.partner,
+                v.target,
+                v.target_key,
+                v.start,
+                v.end,
+                v.description,
+                v.status,
+                v.responsible,
+                v.goal,
+                v.decided_at,
+                v.hotspot,
+                v.outcome,
                 Utc::now().to_rfc3339()
             ],
         )?;
@@ -112,7 +139,8 @@ pub(super) fn overlapping(
     read_many(
         conn,
         &format!(
-            "SELECT {COLUMNS} FROM interventions WHERE start_day <= ?2 AND end_day >= ?1
+            "SELECT {COLUMNS} FROM interventions
+             WHERE start_day <= ?2 AND (end_day IS NULL OR end_day >= ?1)
              ORDER BY start_day, id"
         ),
         params![first_day.to_string(), last_day.to_string()],
@@ -143,9 +171,17 @@ fn bump_version(tx: &rusqlite::Connection) -> Result<()> {
     Ok(())
 }
 
-/// An area target must name a stored layer and area.
-fn check_target(conn: &rusqlite::Connection, spec: &InterventionSpec) -> Result<()> {
-    let crate::intervention::InterventionTarget::Area { layer, id } = &spec.target else {
+/// An area target or hotspot must name a stored layer and area.
+fn check_areas(conn: &Connection, spec: &InterventionSpec, action: &ActionSpec) -> Result<()> {
+    check_area(conn, "target", &spec.target)?;
+    if let Some(h) = &action.hotspot {
+        check_area(conn, "hotspot", h)?;
+    }
+    Ok(())
+}
+
+fn check_area(conn: &Connection, field: &'static str, target: &InterventionTarget) -> Result<()> {
+    let InterventionTarget::Area { layer, id } = target else {
         return Ok(());
     };
     let layer_key: Option<i64> = conn
@@ -158,7 +194,7 @@ fn check_target(conn: &rusqlite::Connection, spec: &InterventionSpec) -> Result<
         let names: Vec<String> = stmt
             .query_map([], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
-        return Err(codec::unknown_layer(layer, id, &names));
+        return Err(codec::unknown_layer(field, layer, id, &names));
     };
     let found: Option<i64> = conn
         .query_row(
@@ -168,29 +204,35 @@ fn check_target(conn: &rusqlite::Connection, spec: &InterventionSpec) -> Result<
         )
         .optional()?;
     if found.is_none() {
-        return Err(codec::unknown_area(layer, id));
+        return Err(codec::unknown_area(field, layer, id));
     }
     Ok(())
 }
 
-/// No other intervention of the same kind, partner and target may overlap the dates.
+/// No other live (not cancelled) intervention of the same kind, partner and target may
+/// overlap the dates; open ends run on.
 fn check_duplicate(
-    conn: &rusqlite::Connection,
+    conn: &Connection,
     spec: &InterventionSpec,
+    action: &ActionSpec,
     this: Option<InterventionId>,
 ) -> Result<()> {
-    let existing: Option<(i64, String, String)> = conn
+    if action.status == ActionStatus::Cancelled {
+        return Ok(());
+    }
+    let existing: Option<(i64, String, Option<String>)> = conn
         .query_row(
             "SELECT id, start_day, end_day FROM interventions
-             WHERE target_key = ?1 AND kind = ?2 AND partner = ?3
-               AND start_day <= ?5 AND end_day >= ?4 AND id IS NOT ?6
+             WHERE target_key = ?1 AND kind = ?2 AND partner = ?3 AND status <> 'cancelled'
+               AND start_day <= COALESCE(?5, '9999-12-31')
+               AND COALESCE(end_day, '9999-12-31') >= ?4 AND id IS NOT ?6
              ORDER BY id LIMIT 1",
             params![
                 spec.target.key(),
                 spec.kind.as_str(),
                 spec.partner.as_str(),
                 spec.start.to_string(),
-                spec.end.to_string(),
+                spec.end.0.map(|d| d.to_string()),
                 this.map(|i| i.0)
             ],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -199,10 +241,10 @@ fn check_duplicate(
     if let Some((id, start, end)) = existing {
         return Err(InterventionError::OverlappingDuplicate {
             existing: InterventionId(id),
-            kind: spec.kind,
+            kind: spec.kind.clone(),
             partner: spec.partner.clone(),
             start: parse_stored_day(&start)?,
-            end: parse_stored_day(&end)?,
+            end: OpenEnd(end.as_deref().map(parse_stored_day).transpose()?),
         }
         .into());
     }
@@ -228,17 +270,23 @@ fn read_many(
 ) -> Result<Vec<Intervention>> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map(args, |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-            r.get(8)?,
-        ))
+        Ok(codec::InterventionRow {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            partner: r.get(2)?,
+            target: r.get(3)?,
+            start: r.get(4)?,
+            end: r.get(5)?,
+            description: r.get(6)?,
+            created: r.get(7)?,
+            updated: r.get(8)?,
+            status: r.get(9)?,
+            responsible: r.get(10)?,
+            goal: r.get(11)?,
+            decided_at: r.get(12)?,
+            hotspot: r.get(13)?,
+            outcome: r.get(14)?,
+        })
     })?;
     let mut out = Vec::new();
     for row in rows {

@@ -221,3 +221,51 @@ fn hex_and_polygon_targets_survive_a_round_trip() {
         assert_eq!(store.intervention(stored.id).unwrap().unwrap().spec, s);
     }
 }
+
+#[test]
+fn migration_6_gives_old_interventions_a_status_from_their_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        // A database as lagesbild left it before actions existed (schema version 5).
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &super::schema::MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        let insert = "INSERT INTO interventions (kind, partner, target, target_key, start_day,
+            end_day, description, created_at, updated_at)
+            VALUES (?1, 'polisen', '{\"type\":\"hexes\",\"cells\":[\"891f1d48a3bffff\"]}',
+            'hexes:891f1d48a3bffff', ?2, ?3, 'old', '2026-01-01T00:00:00+00:00',
+            '2026-01-01T00:00:00+00:00')";
+        for (kind, start, end) in [
+            ("patrol", "2020-01-01", "2020-01-31"),
+            ("guards", "2020-01-01", "2099-12-31"),
+            ("camera", "2099-01-01", "2099-12-31"),
+        ] {
+            conn.execute(insert, rusqlite::params![kind, start, end])
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO report_notes VALUES ('2026-W47', '', 'Gamla anteckningar', '2026-11-25T10:00:00Z')",
+            [],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let list = store.interventions().unwrap();
+    let statuses: Vec<&str> = list.iter().map(|i| i.action.status.as_str()).collect();
+    assert_eq!(statuses, ["done", "active", "planned"]);
+    assert_eq!(list[0].spec.end.0, Some(day("2020-01-31")));
+    assert_eq!(list[0].action.responsible, "");
+    assert_eq!(list[0].action.decided_at, None);
+    // Notes written before became the first version of the meeting notes.
+    let versions = store.report_note_versions("2026-W47", "").unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].section, "notes");
+    assert_eq!(versions[0].text, "Gamla anteckningar");
+    assert_eq!(
+        store.report_notes("2026-W47", "").unwrap().unwrap().text,
+        "Gamla anteckningar"
+    );
+}

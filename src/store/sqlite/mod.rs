@@ -28,11 +28,11 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, CategoryMapping, Change, LayerInfo, ReportNotes, Result, StoreError, StoredArea,
-    StoredIncident, WriteTx,
+    Backend, CategoryMapping, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError,
+    StoredArea, StoredIncident, WriteTx,
 };
 use crate::ingest::ImportProfile;
-use crate::intervention::{Intervention, InterventionId, InterventionSpec};
+use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
 use crate::model::Incident;
 use crate::model::access::{
     AuditEntry, AuditFilter, NewToken, PartnerSettings, SessionRecord, TokenInfo,
@@ -277,16 +277,17 @@ impl Backend for SqliteStore {
         Ok(Box::new(copy::SqliteCopy::begin(self.conn()?)?))
     }
 
-    fn add_intervention(&self, spec: &InterventionSpec) -> Result<Intervention> {
-        interventions::add(&*self.conn()?, spec)
+    fn add_action(&self, spec: &InterventionSpec, action: &ActionSpec) -> Result<Intervention> {
+        interventions::add(&*self.conn()?, spec, action)
     }
 
-    fn update_intervention(
+    fn update_action(
         &self,
         id: InterventionId,
         spec: &InterventionSpec,
+        action: Option<&ActionSpec>,
     ) -> Result<Option<Intervention>> {
-        interventions::update(&*self.conn()?, id, spec)
+        interventions::update(&*self.conn()?, id, spec, action)
     }
 
     fn delete_intervention(&self, id: InterventionId) -> Result<bool> {
@@ -325,6 +326,20 @@ impl Backend for SqliteStore {
 
     fn report_notes(&self, report: &str, scope: &str) -> Result<Option<ReportNotes>> {
         notes::get(&*self.conn()?, report, scope)
+    }
+
+    fn save_report_note(
+        &self,
+        report: &str,
+        scope: &str,
+        version: &NoteVersion,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        notes::save_version(&*self.conn()?, report, scope, version, audit)
+    }
+
+    fn report_note_versions(&self, report: &str, scope: &str) -> Result<Vec<NoteVersion>> {
+        notes::versions(&*self.conn()?, report, scope)
     }
 
     fn set_report_notes(

@@ -1,5 +1,6 @@
-//! Meeting notes stored with a report: one free text per report id (`2026-W47`,
-//! `2026-T3`) and scope (`""` for the whole study area, or e.g. `regions:norra`).
+//! Meeting notes stored with a report: one current text per report id (`2026-W47`,
+//! `2026-T3`) and scope (`""` for the whole study area, or e.g. `regions:norra`), and every
+//! saved version of the notes, the decisions and each partner's input (append-only).
 //!
 //! Also: which ingest batches were synthetic demo data, which every report must say.
 //!
@@ -10,7 +11,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::in_transaction;
-use crate::store::{ReportNotes, Result};
+use crate::model::access::AuditEntry;
+use crate::store::{NoteVersion, ReportNotes, Result};
 
 /// The notes of a report, if any were written.
 pub(super) fn get(conn: &Connection, report: &str, scope: &str) -> Result<Option<ReportNotes>> {
@@ -36,21 +38,70 @@ pub(super) fn set(
     text: &str,
     updated_at: &str,
 ) -> Result<()> {
+    in_transaction(conn, |tx| set_current(tx, report, scope, text, updated_at))
+}
+
+fn set_current(
+    tx: &Connection,
+    report: &str,
+    scope: &str,
+    text: &str,
+    updated_at: &str,
+) -> Result<()> {
+    if text.is_empty() {
+        tx.execute(
+            "DELETE FROM report_notes WHERE report = ?1 AND scope = ?2",
+            params![report, scope],
+        )?;
+    } else {
+        tx.execute(
+            "INSERT INTO report_notes (report, scope, notes, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (report, scope) DO UPDATE SET notes = excluded.notes, updated_at = excluded.updated_at",
+            params![report, scope, text, updated_at],
+        )?;
+    }
+    Ok(())
+}
+
+/// Appends a note version (and for `notes`, replaces the current notes) with its audit
+/// entry, in one transaction.
+pub(super) fn save_version(
+    conn: &Connection,
+    report: &str,
+    scope: &str,
+    v: &NoteVersion,
+    audit: &AuditEntry,
+) -> Result<()> {
     in_transaction(conn, |tx| {
-        if text.is_empty() {
-            tx.execute(
-                "DELETE FROM report_notes WHERE report = ?1 AND scope = ?2",
-                params![report, scope],
-            )?;
-        } else {
-            tx.execute(
-                "INSERT INTO report_notes (report, scope, notes, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (report, scope) DO UPDATE SET notes = excluded.notes, updated_at = excluded.updated_at",
-                params![report, scope, text, updated_at],
-            )?;
+        tx.execute(
+            "INSERT INTO report_note_versions (report, scope, section, partner, author, saved_at, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![report, scope, v.section, v.partner, v.author, v.saved_at, v.text],
+        )?;
+        if v.section == "notes" {
+            set_current(tx, report, scope, &v.text, &v.saved_at)?;
         }
+        super::access::append_audit(tx, audit)?;
         Ok(())
     })
+}
+
+/// Every version of a report's notes, newest first.
+pub(super) fn versions(conn: &Connection, report: &str, scope: &str) -> Result<Vec<NoteVersion>> {
+    let mut stmt = conn.prepare(
+        "SELECT section, partner, author, saved_at, text FROM report_note_versions
+         WHERE report = ?1 AND scope = ?2 ORDER BY id DESC",
+    )?;
+    let rows = stmt.query_map(params![report, scope], |r| {
+        Ok(NoteVersion {
+            section: r.get(0)?,
+            partner: r.get(1)?,
+            author: r.get(2)?,
+            saved_at: r.get(3)?,
+            text: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 /// The sources of ingest batches that hold synthetic (demo) incidents, oldest first.

@@ -1,5 +1,5 @@
-//! Import profiles (migration 7): one row per profile, its content as JSON (see
-//! `ingest::profile`), and partners' category code mappings (migration 8). A change and its
+//! Import profiles (migration 9): one row per profile, its content as JSON (see
+//! `ingest::profile`), and partners' category code mappings (migration 10). A change and its
 //! audit entry commit together.
 
 use chrono::Utc;

@@ -149,7 +149,64 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX rate_limits_by_window ON rate_limits (window_start);
     "#,
-    // 7: import profiles (see `profiles.rs`): a partner's columns and formats, as JSON.
+    // 7: interventions become actions (see `interventions.rs`): status, responsible, goal,
+    // the meeting period it was decided at, the motivating hotspot, an outcome note; the
+    // last day becomes optional (open-ended). Old rows get a status from their days.
+    r#"
+    CREATE TABLE interventions_v6 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        partner TEXT NOT NULL,
+        target TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        start_day TEXT NOT NULL,
+        end_day TEXT CHECK (end_day IS NULL OR end_day >= start_day),
+        description TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'planned'
+            CHECK (status IN ('planned', 'active', 'done', 'cancelled')),
+        responsible TEXT NOT NULL DEFAULT '',
+        goal TEXT NOT NULL DEFAULT '',
+        decided_at TEXT,
+        hotspot TEXT,
+        outcome TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    INSERT INTO interventions_v6 (id, kind, partner, target, target_key, start_day, end_day,
+        description, created_at, updated_at, status)
+    SELECT id, kind, partner, target, target_key, start_day, end_day, description, created_at,
+        updated_at,
+        CASE WHEN end_day < date('now') THEN 'done'
+             WHEN start_day <= date('now') THEN 'active'
+             ELSE 'planned' END
+    FROM interventions;
+    DROP TABLE interventions;
+    ALTER TABLE interventions_v6 RENAME TO interventions;
+    CREATE INDEX interventions_by_days ON interventions (start_day, end_day);
+    CREATE INDEX interventions_by_target ON interventions (target_key, kind, partner);
+    CREATE INDEX interventions_by_status ON interventions (status);
+    "#,
+    // 8: every save of meeting notes, decisions and partner input kept as a version (see
+    // `notes.rs`); `report_notes` keeps the current meeting notes for the reports. Notes
+    // saved before become the first version of the `notes` section.
+    r#"
+    CREATE TABLE report_note_versions (
+        id INTEGER PRIMARY KEY,
+        report TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        section TEXT NOT NULL CHECK (section IN ('notes', 'decisions', 'partner')),
+        partner TEXT NOT NULL,
+        author TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        text TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX report_note_versions_by_report ON report_note_versions (report, scope, id);
+    INSERT INTO report_note_versions (report, scope, section, partner, author, saved_at, text)
+    SELECT report, scope, 'notes', '', '', updated_at, notes FROM report_notes ORDER BY updated_at;
+    CREATE TRIGGER report_note_versions_no_update BEFORE UPDATE ON report_note_versions
+        BEGIN SELECT RAISE(ABORT, 'note versions are append-only'); END;
+    "#,
+    // 9: import profiles (see `profiles.rs`): a partner's columns and formats, as JSON.
     r#"
     CREATE TABLE import_profiles (
         name TEXT PRIMARY KEY,
@@ -158,7 +215,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     ) STRICT;
     "#,
-    // 8: partners' own category codes and labels mapped to category codes.
+    // 10: partners' own category codes and labels mapped to category codes.
     r#"
     CREATE TABLE category_mappings (
         id INTEGER PRIMARY KEY,

@@ -213,12 +213,171 @@ fn local_days_and_period_follow_the_time_zone() {
     assert_eq!(first, NaiveDate::from_ymd_opt(2026, 3, 23).unwrap());
     assert_eq!(last, NaiveDate::from_ymd_opt(2026, 3, 29).unwrap());
     let spec = input(area_input()).validate().unwrap();
-    let (a, b) = spec.period(tz);
+    let (a, b) = spec.period_until(tz, NaiveDate::MAX);
     assert_eq!(a.to_rfc3339(), "2026-02-28T23:00:00+00:00");
     assert_eq!(b.to_rfc3339(), "2026-05-31T22:00:00+00:00");
     assert!(spec.overlaps(last, last + chrono::Duration::days(400)));
     assert!(!spec.overlaps(
         NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
         NaiveDate::from_ymd_opt(2026, 6, 7).unwrap()
+    ));
+}
+
+#[test]
+fn end_is_optional_and_an_open_end_runs_on() {
+    let mut v = area_input();
+    v["end"] = json!(null);
+    let spec = input(v.clone()).validate().unwrap();
+    assert!(spec.end.is_open());
+    assert_eq!(spec.end.to_string(), "…");
+    assert!(spec.overlaps(
+        NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2030, 1, 7).unwrap()
+    ));
+    assert_eq!(
+        spec.days_until(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()),
+        10
+    );
+    v.as_object_mut().unwrap().remove("end");
+    assert!(input(v).validate().unwrap().end.is_open());
+    assert_eq!(serde_json::to_value(spec.end).unwrap(), json!(null));
+}
+
+#[test]
+fn configured_kinds_are_accepted_and_unknown_ones_named() {
+    let kinds = vec![crate::config::ActionKind {
+        code: "trygghetsvandring".into(),
+        sv: "Trygghetsvandring".into(),
+        en: "Safety walk".into(),
+    }];
+    let mut v = area_input();
+    v["kind"] = json!("Trygghetsvandring");
+    let spec = input(v.clone()).validate_with(&kinds).unwrap();
+    assert_eq!(
+        spec.kind,
+        InterventionKind::Custom("trygghetsvandring".into())
+    );
+    assert_eq!(
+        serde_json::to_value(&spec.kind).unwrap(),
+        json!("trygghetsvandring")
+    );
+    // Without the configuration the same kind is refused, naming the field and the list.
+    let err = input(v).validate().unwrap_err().to_string();
+    assert!(
+        err.starts_with("kind:") && err.contains("action_kinds"),
+        "{err}"
+    );
+    // Stored codes decode even after the configuration dropped them.
+    assert_eq!(
+        InterventionKind::decode("social_insats").unwrap(),
+        InterventionKind::Custom("social_insats".into())
+    );
+    assert!(InterventionKind::decode("Not A Code!").is_err());
+}
+
+#[test]
+fn self_intersecting_polygons_are_refused() {
+    let mut v = area_input();
+    // A bow tie: the edges cross at (17.85, 59.25).
+    v["target"] = json!({"type": "polygon", "geometry": {"type": "Polygon", "coordinates":
+        [[[17.8, 59.2], [17.9, 59.3], [17.9, 59.2], [17.8, 59.3], [17.8, 59.2]]]}});
+    let err = input(v).validate().unwrap_err().to_string();
+    assert!(
+        err.starts_with("target.geometry:") && err.contains("self-intersection"),
+        "{err}"
+    );
+}
+
+fn action(v: serde_json::Value) -> Result<(InterventionSpec, ActionSpec), InterventionError> {
+    let today = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    ActionInput::from_value(v)?.validate(&[], today)
+}
+
+#[test]
+fn actions_validate_with_defaults_and_name_bad_fields() {
+    let mut v = area_input();
+    v["responsible"] = json!(" Trygghetssamordnaren ");
+    v["goal"] = json!("Färre bränder");
+    v["decided_at"] = json!("2026-w09");
+    v["hotspot"] = json!({"type": "hexes", "cells": ["891f1d48a3bffff"]});
+    let (spec, a) = action(v.clone()).unwrap();
+    assert_eq!(spec.kind, InterventionKind::Lighting);
+    // 2026-03-01..05-31 seen from 2026-04-01: active.
+    assert_eq!(a.status, ActionStatus::Active);
+    assert_eq!(a.responsible, "Trygghetssamordnaren");
+    assert_eq!(a.decided_at.as_deref(), Some("2026-W09"));
+    assert!(matches!(a.hotspot, Some(InterventionTarget::Hexes(_))));
+    for (key, value, field) in [
+        ("status", json!("maybe"), "status:"),
+        ("decided_at", json!("2026-W54"), "decided_at:"),
+        ("decided_at", json!("2026-T4"), "decided_at:"),
+        ("decided_at", json!("2026-Q5"), "decided_at:"),
+        ("decided_at", json!("2026-12-07"), "decided_at:"),
+        ("responsible", json!(42), "responsible:"),
+        ("goal", json!("x".repeat(MAX_TEXT_CHARS + 1)), "goal:"),
+        ("goal", json!("bell\u{7}"), "goal:"),
+        (
+            "hotspot",
+            json!({"type": "polygon", "geometry": {}}),
+            "hotspot",
+        ),
+        (
+            "hotspot",
+            json!({"type": "hexes", "cells": ["nope"]}),
+            "hotspot.cells:",
+        ),
+        ("surprise", json!(1), "body:"),
+    ] {
+        let mut bad = v.clone();
+        bad[key] = value;
+        let err = action(bad).unwrap_err().to_string();
+        assert!(err.starts_with(field), "{key}: {err}");
+    }
+    // Done needs an end.
+    let mut done = v.clone();
+    done["status"] = json!("done");
+    done["end"] = json!(null);
+    assert!(action(done).unwrap_err().to_string().starts_with("end:"));
+    assert!(ActionInput::from_value(json!([1])).is_err());
+}
+
+#[test]
+fn closing_sets_status_outcome_and_an_open_end() {
+    let mut v = area_input();
+    v["end"] = json!(null);
+    let (mut spec, mut a) = action(v).unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    let close = |s: &str, o: &str| CloseInput {
+        status: Some(s.into()),
+        outcome: Some(o.into()),
+        end: None,
+    };
+    assert!(
+        close("active", "x")
+            .apply(&mut spec, &mut a, today)
+            .is_err()
+    );
+    let err = close("done", " ")
+        .apply(&mut spec, &mut a, today)
+        .unwrap_err();
+    assert!(err.to_string().starts_with("outcome:"), "{err}");
+    assert_eq!(
+        a.status,
+        ActionStatus::Active,
+        "a refused close changes nothing"
+    );
+    close("done", "Lamps in place")
+        .apply(&mut spec, &mut a, today)
+        .unwrap();
+    assert_eq!(a.status, ActionStatus::Done);
+    assert_eq!(spec.end.0, Some(today));
+    assert_eq!(a.outcome, "Lamps in place");
+    let early = CloseInput {
+        end: Some("2026-01-01".into()),
+        ..close("cancelled", "x")
+    };
+    assert!(matches!(
+        early.apply(&mut spec, &mut a, today),
+        Err(InterventionError::EndBeforeStart { .. })
     ));
 }

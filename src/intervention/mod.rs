@@ -22,6 +22,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Partner;
 
+mod action;
+pub use action::{
+    ActionInput, ActionSpec, ActionStatus, CloseInput, MAX_OUTCOME_CHARS, MAX_TEXT_CHARS,
+    check_period,
+};
+
 /// Most H3 cells in a hex target.
 pub const MAX_TARGET_CELLS: usize = 10_000;
 /// Most vertices in a polygon target.
@@ -42,9 +48,9 @@ impl fmt::Display for InterventionId {
     }
 }
 
-/// What was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// What was done: one of the six built-in kinds or a kind the network configured itself
+/// (`[action_kinds]` in the configuration file, e.g. `trygghetsvandring`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InterventionKind {
     /// Police or municipal patrols (*polispatrull, ordningsvakter i tjänst*).
     Patrol,
@@ -58,10 +64,12 @@ pub enum InterventionKind {
     CleanUp,
     /// Dialogue with residents or groups (*trygghetsvandring, dialog*).
     Dialogue,
+    /// A kind from the configuration: its code (lower case letters, digits, `_`, `-`).
+    Custom(String),
 }
 
 impl InterventionKind {
-    /// All kinds, in the order above.
+    /// The built-in kinds, in the order above.
     pub const ALL: [InterventionKind; 6] = [
         InterventionKind::Patrol,
         InterventionKind::Guards,
@@ -72,7 +80,7 @@ impl InterventionKind {
     ];
 
     /// The code used in JSON, the CLI and the database.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             InterventionKind::Patrol => "patrol",
             InterventionKind::Guards => "guards",
@@ -80,33 +88,115 @@ impl InterventionKind {
             InterventionKind::Camera => "camera",
             InterventionKind::CleanUp => "clean-up",
             InterventionKind::Dialogue => "dialogue",
+            InterventionKind::Custom(code) => code,
         }
     }
 
-    /// Parses a code (case-insensitive; `cleanup` and `clean_up` are accepted too).
+    /// The Swedish and English labels of a built-in kind; a configured kind's labels come
+    /// from the configuration ([`crate::config::ActionKind`]).
+    pub fn builtin_labels(&self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            InterventionKind::Patrol => ("Patrullering", "Patrol"),
+            InterventionKind::Guards => ("Väktare", "Guards"),
+            InterventionKind::Lighting => ("Belysning", "Lighting"),
+            InterventionKind::Camera => ("Kamerabevakning", "Camera"),
+            InterventionKind::CleanUp => ("Städning", "Clean-up"),
+            InterventionKind::Dialogue => ("Dialog", "Dialogue"),
+            InterventionKind::Custom(_) => return None,
+        })
+    }
+
+    /// Parses a built-in code (case-insensitive; `cleanup` and `clean_up` are accepted too).
     pub fn parse(s: &str) -> Result<InterventionKind, InterventionError> {
+        InterventionKind::parse_with(s, &[])
+    }
+
+    /// Parses a built-in code or one of the network's own kinds `configured`.
+    ///
+    /// # Errors
+    /// [`InterventionError::Field`] naming `kind` and listing the accepted codes.
+    pub fn parse_with(
+        s: &str,
+        configured: &[crate::config::ActionKind],
+    ) -> Result<InterventionKind, InterventionError> {
         let t = s.trim().to_ascii_lowercase();
         let t = if t == "cleanup" || t == "clean_up" {
             "clean-up".to_owned()
         } else {
             t
         };
-        InterventionKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == t)
-            .ok_or_else(|| InterventionError::Field {
-                field: "kind",
-                reason: format!(
-                    "{s:?} is not a kind of intervention; use one of {}",
-                    InterventionKind::ALL.map(|k| k.as_str()).join(", ")
-                ),
-            })
+        if let Some(k) = InterventionKind::ALL.into_iter().find(|k| k.as_str() == t) {
+            return Ok(k);
+        }
+        if configured.iter().any(|k| k.code == t) {
+            return Ok(InterventionKind::Custom(t));
+        }
+        let mut codes: Vec<&str> = InterventionKind::ALL.iter().map(|k| k.as_str()).collect();
+        codes.extend(configured.iter().map(|k| k.code.as_str()));
+        Err(InterventionError::Field {
+            field: "kind",
+            reason: format!(
+                "{:?} is not a kind of intervention; use one of {} (the network's own kinds are set under [action_kinds] in the configuration file)",
+                s.chars().take(60).collect::<String>(),
+                codes.join(", ")
+            ),
+        })
+    }
+
+    /// A stored code: a built-in kind, or any well-formed code as [`InterventionKind::Custom`]
+    /// (a kind may have been removed from the configuration since it was stored).
+    pub fn decode(s: &str) -> Result<InterventionKind, InterventionError> {
+        match InterventionKind::parse(s) {
+            Ok(k) => Ok(k),
+            Err(_) if crate::config::ActionKind::valid_code(s) => {
+                Ok(InterventionKind::Custom(s.to_owned()))
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
 impl fmt::Display for InterventionKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for InterventionKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The last day of an intervention, or none for an open-ended one (an action still running
+/// with no planned end). Serialised as `"YYYY-MM-DD"` or `null`; shown as the date or `…`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct OpenEnd(pub Option<NaiveDate>);
+
+impl OpenEnd {
+    /// The last day, or `fallback` when open-ended.
+    pub fn or(self, fallback: NaiveDate) -> NaiveDate {
+        self.0.unwrap_or(fallback)
+    }
+
+    /// Whether there is no end.
+    pub fn is_open(self) -> bool {
+        self.0.is_none()
+    }
+}
+
+impl fmt::Display for OpenEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(d) => f.pad(&d.to_string()),
+            None => f.pad("…"),
+        }
+    }
+}
+
+impl Serialize for OpenEnd {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
     }
 }
 
@@ -186,8 +276,8 @@ pub struct InterventionSpec {
     pub target: InterventionTarget,
     /// First day (local calendar day), inclusive.
     pub start: NaiveDate,
-    /// Last day, inclusive; not before `start`.
-    pub end: NaiveDate,
+    /// Last day, inclusive, not before `start`; open-ended when none.
+    pub end: OpenEnd,
     /// Free text; may be empty.
     pub description: String,
 }
@@ -197,9 +287,12 @@ pub struct InterventionSpec {
 pub struct Intervention {
     /// Row id.
     pub id: InterventionId,
-    /// The validated content.
+    /// The validated content: what, who, where, when.
     #[serde(flatten)]
     pub spec: InterventionSpec,
+    /// How the partnership manages it as an action: status, owner, goal, decision.
+    #[serde(flatten)]
+    pub action: ActionSpec,
     /// When it was registered.
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
@@ -207,23 +300,32 @@ pub struct Intervention {
 }
 
 impl InterventionSpec {
-    /// The number of days from `start` to `end`, both included.
+    /// The number of days from `start` to `end` (or to `open_until` when open-ended),
+    /// both included; at least 1.
+    pub fn days_until(&self, open_until: NaiveDate) -> i64 {
+        ((self.end.or(open_until) - self.start).num_days() + 1).max(1)
+    }
+
+    /// The number of days from `start` to `end`, both included (for an open-ended
+    /// intervention: to today, UTC).
     pub fn days(&self) -> i64 {
-        (self.end - self.start).num_days() + 1
+        self.days_until(Utc::now().date_naive())
     }
 
     /// The intervention's time as a half-open UTC range: from local midnight starting
-    /// `start` to local midnight ending `end`, in `tz`.
-    pub fn period(&self, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    /// `start` to local midnight ending `end` (or `open_until`), in `tz`.
+    pub fn period_until(&self, tz: Tz, open_until: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        let last = self.end.or(open_until).max(self.start);
         (
             local_midnight(self.start, tz),
-            local_midnight(self.end + chrono::Duration::days(1), tz),
+            local_midnight(last + chrono::Duration::days(1), tz),
         )
     }
 
-    /// True when the intervention's days overlap `first_day..=last_day`.
+    /// True when the intervention's days overlap `first_day..=last_day` (an open-ended one
+    /// runs on).
     pub fn overlaps(&self, first_day: NaiveDate, last_day: NaiveDate) -> bool {
-        self.start <= last_day && self.end >= first_day
+        self.start <= last_day && self.end.0.is_none_or(|e| e >= first_day)
     }
 }
 
@@ -273,9 +375,11 @@ pub enum InterventionError {
         /// The given end.
         end: NaiveDate,
     },
-    /// The target area is not stored.
-    #[error("target: {reason}")]
+    /// The target (or hotspot) area is not stored.
+    #[error("{field}: {reason}")]
     UnknownArea {
+        /// `target` or `hotspot`.
+        field: &'static str,
         /// The layer asked for.
         layer: String,
         /// The area id asked for.
@@ -296,8 +400,8 @@ pub enum InterventionError {
         partner: Partner,
         /// Its first day.
         start: NaiveDate,
-        /// Its last day.
-        end: NaiveDate,
+        /// Its last day (`…` when open-ended).
+        end: OpenEnd,
     },
 }
 
@@ -312,7 +416,8 @@ pub enum InterventionError {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InterventionInput {
-    /// `patrol`, `guards`, `lighting`, `camera`, `clean-up` or `dialogue`.
+    /// `patrol`, `guards`, `lighting`, `camera`, `clean-up`, `dialogue` or a kind from
+    /// the configuration's `[action_kinds]`.
     pub kind: Option<String>,
     /// The responsible partner's code.
     pub partner: Option<String>,
@@ -320,7 +425,7 @@ pub struct InterventionInput {
     pub target: Option<TargetInput>,
     /// First day, `YYYY-MM-DD`.
     pub start: Option<String>,
-    /// Last day (inclusive), `YYYY-MM-DD`.
+    /// Last day (inclusive), `YYYY-MM-DD`; absent or `null` for an open-ended intervention.
     pub end: Option<String>,
     /// Free text.
     pub description: Option<String>,
@@ -385,13 +490,25 @@ pub fn parse_day(s: &str, name: &'static str) -> Result<NaiveDate, InterventionE
 }
 
 impl InterventionInput {
-    /// Checks every field and returns the validated intervention.
+    /// Checks every field and returns the validated intervention (built-in kinds only).
     ///
     /// # Errors
     /// [`InterventionError::Field`] for a missing or malformed field (naming it),
     /// [`InterventionError::EndBeforeStart`] when `end < start`.
     pub fn validate(&self) -> Result<InterventionSpec, InterventionError> {
-        let kind = InterventionKind::parse(required(&self.kind, "kind")?)?;
+        self.validate_with(&[])
+    }
+
+    /// Checks every field, accepting the network's own kinds `kinds` beside the built-in
+    /// ones, and returns the validated intervention.
+    ///
+    /// # Errors
+    /// As [`InterventionInput::validate`].
+    pub fn validate_with(
+        &self,
+        kinds: &[crate::config::ActionKind],
+    ) -> Result<InterventionSpec, InterventionError> {
+        let kind = InterventionKind::parse_with(required(&self.kind, "kind")?, kinds)?;
         let partner =
             Partner::parse(required(&self.partner, "partner")?).map_err(|e| field("partner", e))?;
         let target = self
@@ -405,10 +522,16 @@ impl InterventionInput {
             })?
             .validate()?;
         let start = parse_day(required(&self.start, "start")?, "start")?;
-        let end = parse_day(required(&self.end, "end")?, "end")?;
-        if end < start {
+        let end = match self.end.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(e) => Some(parse_day(e, "end")?),
+        };
+        if let Some(end) = end
+            && end < start
+        {
             return Err(InterventionError::EndBeforeStart { start, end });
         }
+        let end = OpenEnd(end);
         let description = self.description.as_deref().unwrap_or("").trim().to_owned();
         let n = description.chars().count();
         if n > MAX_DESCRIPTION_CHARS {
@@ -595,6 +718,12 @@ fn parse_polygon(value: &serde_json::Value) -> Result<geo::MultiPolygon<f64>, In
         out.push(geo::Polygon::new(exterior, parsed));
     }
     let mp = geo::MultiPolygon(out);
+    if let Err(e) = geo::Validation::check_validation(&mp) {
+        return Err(field(
+            name,
+            format!("is not a valid polygon ({e}); redraw it so that its edges do not cross"),
+        ));
+    }
     if mp.unsigned_area() <= 0.0 {
         return Err(field(name, "has zero area"));
     }
@@ -602,5 +731,4 @@ fn parse_polygon(value: &serde_json::Value) -> Result<geo::MultiPolygon<f64>, In
 }
 
 #[cfg(test)]
-#[path = "intervention_tests.rs"]
 mod tests;
