@@ -18,8 +18,8 @@ use serde::Serialize;
 use crate::config::{Config, SWEDEN};
 use crate::index::{AreaIndex, cells_for};
 use crate::ingest::{
-    AreaError, AreaImportOptions, Format, IngestError, Rejection, RowOutcome, RowPos, RowRules,
-    read_area_layer, read_csv, read_geojson,
+    AreaError, AreaImportOptions, CsvOptions, Encoding, Format, ImportProfile, IngestError,
+    MappedColumn, Rejection, RowOutcome, RowPos, RowRules, read_area_layer, read_csv, read_geojson,
 };
 use crate::model::access::AuditEntry;
 use crate::model::{Crs, Incident, Partner};
@@ -44,6 +44,139 @@ pub enum PipelineError {
     /// A correction names no stored incident, or its content is invalid.
     #[error("{0}")]
     Correction(String),
+    /// An import profile is invalid, or names an unknown profile.
+    #[error("{0}")]
+    Profile(String),
+}
+
+/// Checks an import profile (name, partner code, date format) and stores it, replacing one
+/// of the same name, with `audit` in the same transaction.
+pub fn put_profile(
+    store: &Store,
+    profile: &ImportProfile,
+    audit: &AuditEntry,
+) -> Result<(), PipelineError> {
+    profile.validate().map_err(PipelineError::Profile)?;
+    Partner::parse(&profile.partner)
+        .map_err(|e| PipelineError::Profile(format!("partner {:?}: {e}", profile.partner)))?;
+    store.put_profile(profile, audit)?;
+    Ok(())
+}
+
+/// The outcome of a deletion.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeleteReport {
+    /// Incidents deleted.
+    pub deleted: u64,
+    /// The store's data version after it (analysis caches and tiles recompute from it).
+    pub data_version: i64,
+}
+
+/// Deletes the incidents `what` selects, with `audit` (completed with the count) in the
+/// same transaction; the data version goes up, so every aggregate, tile and cached
+/// analysis is recomputed. An unknown batch is an error and nothing changes.
+pub fn delete_incidents(
+    store: &Store,
+    what: &crate::store::Deletion<'_>,
+    audit: &AuditEntry,
+) -> Result<DeleteReport, PipelineError> {
+    let tx = store.transaction()?;
+    let deleted = tx.delete_incidents(what)?.ok_or_else(|| {
+        PipelineError::Profile(match what {
+            crate::store::Deletion::Batch(b) => format!(
+                "there is no batch {b}; the ingest summary names its batch (`lagesbild audit --action ingest` lists them), nothing was deleted / batch {b} finns inte, inget togs bort"
+            ),
+            _ => "nothing matched".into(),
+        })
+    })?;
+    tx.append_audit(
+        &audit
+            .clone()
+            .with_rows(deleted as i64)
+            .with_detail(format!("{deleted} incident(s) deleted")),
+    )?;
+    let data_version = tx.commit()?;
+    Ok(DeleteReport {
+        deleted,
+        data_version,
+    })
+}
+
+/// Stores `partner`'s mappings of its own category codes or labels (`(value, our code)`),
+/// all or none: every code must be in the catalogue, values must be non-empty, at most
+/// [`crate::ingest::profile::MAX_MAPPED_VALUE_CHARS`] long and not mapped twice to
+/// different codes. Returns how many were stored.
+pub fn map_categories(
+    store: &Store,
+    config: &Config,
+    partner: &Partner,
+    pairs: &[(String, String)],
+    audit: &AuditEntry,
+) -> Result<usize, PipelineError> {
+    use crate::ingest::profile::MAX_MAPPED_VALUE_CHARS;
+    if pairs.is_empty() {
+        return Err(PipelineError::Profile(
+            "no mappings given: pass \"Value=code\" pairs or --file FILE / inga mappningar angavs"
+                .into(),
+        ));
+    }
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(pairs.len());
+    for (value, code) in pairs {
+        let shown = crate::ingest::profile::shorten_for(value);
+        if value.trim().is_empty() {
+            return Err(PipelineError::Profile(format!(
+                "the value mapped to {code:?} is empty; nothing was stored / värdet är tomt, inget sparades"
+            )));
+        }
+        if value.chars().count() > MAX_MAPPED_VALUE_CHARS {
+            return Err(PipelineError::Profile(format!(
+                "the value {shown:?} is longer than {MAX_MAPPED_VALUE_CHARS} characters; nothing was stored"
+            )));
+        }
+        let Some(category) = config.categories.get(code.trim()) else {
+            let known: Vec<&str> = config.categories.iter().map(|c| c.code.as_str()).collect();
+            return Err(PipelineError::Profile(format!(
+                "{shown:?} is mapped to {:?}, which is not a category code; known codes: {}. Nothing was stored / {:?} är ingen kategorikod, inget sparades",
+                crate::ingest::profile::shorten_for(code),
+                known.join(", "),
+                crate::ingest::profile::shorten_for(code)
+            )));
+        };
+        let key = crate::ingest::category_key(value);
+        if let Some(prev) = seen.get(&key)
+            && *prev != category.code
+        {
+            return Err(PipelineError::Profile(format!(
+                "{shown:?} is mapped twice, to {prev} and to {}; nothing was stored / {shown:?} mappas två gånger",
+                category.code
+            )));
+        }
+        seen.insert(key, &category.code);
+        out.push(crate::store::CategoryMapping {
+            partner: partner.as_str().to_owned(),
+            value: value.trim().to_owned(),
+            category: category.code.clone(),
+        });
+    }
+    let n = out.len();
+    store.put_category_mappings(&out, &audit.clone().with_rows(n as i64))?;
+    Ok(n)
+}
+
+/// The stored import profile `name`, or an error that says how to list or add one.
+pub fn load_profile(store: &Store, name: &str) -> Result<ImportProfile, PipelineError> {
+    store.profile(name)?.ok_or_else(|| {
+        PipelineError::Profile(format!(
+            "there is no import profile {:?}; `lagesbild profile list` (GET /api/profiles) lists them, `lagesbild profile add` makes one / importprofilen {:?} finns inte",
+            super_short(name),
+            super_short(name)
+        ))
+    })
+}
+
+fn super_short(s: &str) -> String {
+    s.chars().take(64).collect()
 }
 
 /// What to ingest and how.
@@ -66,6 +199,16 @@ pub struct IngestRequest {
     pub audit: Option<AuditEntry>,
 }
 
+/// How to read the file beyond [`IngestRequest`]: an import profile and the encoding.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The import profile to read the file with (CSV only): its columns, formats and
+    /// partner. The request's `partner` and `crs`, when given, must agree with it.
+    pub profile: Option<ImportProfile>,
+    /// The file's encoding, overriding the profile's (`--encoding`).
+    pub encoding: Option<Encoding>,
+}
+
 /// The outcome of one ingest, printed as the summary (`--json` prints it as is).
 #[derive(Debug, Clone, Serialize)]
 pub struct IngestReport {
@@ -82,8 +225,15 @@ pub struct IngestReport {
     pub counts: BatchCounts,
     /// Data rows read.
     pub rows: u64,
+    /// The import profile used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Which file column fed which field, and how it was found (CSV).
+    pub mapping: Vec<MappedColumn>,
     /// The first rejections, in file order.
     pub rejections: Vec<Rejection>,
+    /// One line per category value that is neither a category nor mapped, most rows first.
+    pub unmapped_categories: Vec<UnmappedCategory>,
     /// True when more rejections happened than are listed.
     pub rejections_truncated: bool,
     /// The first rows that fell outside every area (row positions).
@@ -95,6 +245,22 @@ pub struct IngestReport {
     /// Wall time.
     pub seconds: f64,
 }
+
+/// A category value of the file that is neither a category nor a mapped code.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnmappedCategory {
+    /// The value as written (shortened to 80 characters).
+    pub value: String,
+    /// Rows rejected for it.
+    pub rows: u64,
+    /// The first of them.
+    pub first: RowPos,
+    /// The summary line with the fix: `'Bedrägeri' (14 rows): map it with ...`.
+    pub message: String,
+}
+
+/// Distinct unmapped values kept per ingest (a hostile file could hold millions).
+pub const MAX_UNMAPPED_VALUES: usize = 1000;
 
 impl IngestReport {
     /// One line for the audit log: batch and row counts.
@@ -135,7 +301,24 @@ pub fn ingest<R: Read + Send>(
     input: R,
     req: &IngestRequest,
 ) -> Result<IngestReport, PipelineError> {
+    ingest_with(store, config, input, req, &ReadOptions::default())
+}
+
+/// [`ingest`] with an import profile or an encoding.
+pub fn ingest_with<R: Read + Send>(
+    store: &Store,
+    config: &Config,
+    input: R,
+    req: &IngestRequest,
+    read: &ReadOptions,
+) -> Result<IngestReport, PipelineError> {
     let started = Instant::now();
+    let ReadPlan {
+        partner,
+        crs,
+        csv: csv_options,
+        date_format,
+    } = apply_profile(req, read)?;
     let index = AreaIndex::build(&store.areas(None)?);
     let rules = RowRules {
         categories: config.categories.clone(),
@@ -144,18 +327,39 @@ pub fn ingest<R: Read + Send>(
             .or_else(|| index.default_region())
             .unwrap_or(SWEDEN),
         timezone: config.timezone,
-        partner: req.partner.clone(),
-        crs: req.crs,
+        partner,
+        crs,
         now: req.now,
+        date_format,
+        mappings: std::sync::Arc::new(
+            store
+                .category_mappings(None)?
+                .into_iter()
+                .map(|m| {
+                    (
+                        (m.partner, crate::ingest::category_key(&m.value)),
+                        m.category,
+                    )
+                })
+                .collect(),
+        ),
         cleaned_descriptions: std::sync::Arc::default(),
     };
     let cleaned = std::sync::Arc::clone(&rules.cleaned_descriptions);
+    let partner_hint = rules
+        .partner
+        .as_ref()
+        .map_or_else(|| "PARTNER".to_owned(), |p| p.as_str().to_owned());
+    let mut unmapped: std::collections::HashMap<String, (u64, RowPos)> =
+        std::collections::HashMap::new();
     let resolutions = config.h3_resolutions.clone();
     let mut warnings = Vec::new();
+    let mut mapping = Vec::new();
     let rows: Box<dyn Iterator<Item = Result<RowOutcome, IngestError>> + Send + '_> =
         match req.format {
             Format::Csv => {
-                let (layout, rows) = read_csv(input, rules)?;
+                let (layout, rows) = read_csv(input, rules, &csv_options)?;
+                mapping = layout.mapping;
                 if !layout.ignored_columns.is_empty() {
                     warnings.push(format!(
                         "ignored column(s): {}",
@@ -251,6 +455,19 @@ pub fn ingest<R: Read + Send>(
                 match r.result {
                     Err(rej) => {
                         counts.rejected += 1;
+                        if let (Some("category"), Some(value)) =
+                            (rej.field.as_deref(), rej.value.as_deref())
+                            && !value.trim().is_empty()
+                        {
+                            let n = unmapped.len();
+                            match unmapped.get_mut(value) {
+                                Some(e) => e.0 += 1,
+                                None if n < MAX_UNMAPPED_VALUES => {
+                                    unmapped.insert(value.to_owned(), (1, rej.pos));
+                                }
+                                None => {}
+                            }
+                        }
                         if rejections.len() < MAX_REPORTED_REJECTIONS {
                             rejections.push(rej);
                         }
@@ -304,6 +521,19 @@ pub fn ingest<R: Read + Send>(
         return Err(e.into());
     }
     let rejections_truncated = counts.rejected as usize > rejections.len();
+    let mut unmapped_categories: Vec<UnmappedCategory> = unmapped
+        .into_iter()
+        .map(|(value, (rows, first))| UnmappedCategory {
+            message: format!(
+                "'{value}' ({rows} row{}, first {first}): map it with `lagesbild categories map --partner {partner_hint} \"{value}=CODE\"` / mappa den med `lagesbild categories map`",
+                if rows == 1 { "" } else { "s" }
+            ),
+            value,
+            rows,
+            first,
+        })
+        .collect();
+    unmapped_categories.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.first.row.cmp(&b.first.row)));
     let commit = !(req.strict && counts.rejected > 0) && counts.accepted > 0;
     let cleaned = cleaned.load(std::sync::atomic::Ordering::Relaxed);
     if cleaned > 0 {
@@ -319,6 +549,12 @@ pub fn ingest<R: Read + Send>(
     }
     if total_rows == 0 {
         warnings.push("the file has a header but no data rows".into());
+    }
+    if counts.accepted == 0 && counts.rejected == 0 && counts.duplicates > 0 {
+        warnings.push(format!(
+            "nothing new: all {} row(s) were already stored; nothing changed / inget nytt: alla {} rad(er) fanns redan; inget ändrades",
+            counts.duplicates, counts.duplicates
+        ));
     }
     let audit_detail = |batch: Option<i64>| audit_line(batch, total_rows, &counts);
     let (committed, batch, data_version) = if commit {
@@ -349,12 +585,75 @@ pub fn ingest<R: Read + Send>(
         batch,
         counts,
         rows: total_rows,
+        profile: read.profile.as_ref().map(|p| p.name.clone()),
+        mapping,
         rejections,
+        unmapped_categories,
         rejections_truncated,
         outside_rows,
         warnings,
         data_version,
         seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// What an ingest reads with: the request's settings completed by its profile.
+struct ReadPlan {
+    partner: Option<Partner>,
+    crs: Option<Crs>,
+    csv: CsvOptions,
+    date_format: Option<String>,
+}
+
+/// The partner, CRS, CSV options and time format an ingest reads with: the request's,
+/// completed by its profile; a conflict between the two is an error.
+fn apply_profile(req: &IngestRequest, read: &ReadOptions) -> Result<ReadPlan, IngestError> {
+    let Some(p) = &read.profile else {
+        let opts = CsvOptions {
+            encoding: read.encoding.unwrap_or_default(),
+            ..CsvOptions::default()
+        };
+        return Ok(ReadPlan {
+            partner: req.partner.clone(),
+            crs: req.crs,
+            csv: opts,
+            date_format: None,
+        });
+    };
+    if req.format != Format::Csv {
+        return Err(IngestError::Options(format!(
+            "the import profile {:?} reads CSV files; a GeoJSON file is read without a profile / importprofilen {:?} läser CSV-filer",
+            p.name, p.name
+        )));
+    }
+    let own = Partner::parse(&p.partner).map_err(IngestError::Options)?;
+    if let Some(given) = &req.partner
+        && *given != own
+    {
+        return Err(IngestError::Options(format!(
+            "the import profile {:?} belongs to partner {own}, but the file is filed for {given}; use that partner's own profile / importprofilen {:?} hör till {own}, men filen lämnas in för {given}",
+            p.name, p.name
+        )));
+    }
+    if let (Some(given), Some(own_crs)) = (req.crs, p.crs)
+        && given != own_crs
+    {
+        return Err(IngestError::Options(format!(
+            "--crs {} differs from the import profile's CRS {}; leave --crs out or change the profile",
+            given.name(),
+            own_crs.name()
+        )));
+    }
+    let opts = CsvOptions {
+        map: Some((p.name.clone(), p.map.clone())),
+        decimal: p.decimal,
+        encoding: read.encoding.unwrap_or(p.encoding),
+    };
+    Ok(ReadPlan {
+        partner: Some(own),
+        crs: req.crs.or(p.crs),
+        csv: opts,
+        date_format: p.date_format.clone(),
     })
 }
 
@@ -495,6 +794,8 @@ pub fn correct_incident(
         partner: Some(partner.clone()),
         crs: Some(Crs::Wgs84),
         now,
+        date_format: None,
+        mappings: std::sync::Arc::default(),
         cleaned_descriptions: std::sync::Arc::default(),
     };
     let text =

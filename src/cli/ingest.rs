@@ -11,9 +11,9 @@ use indicatif::ProgressBar;
 
 use lagesbild::access::{self, audit};
 use lagesbild::config::Config;
-use lagesbild::ingest::Format;
+use lagesbild::ingest::{Encoding, Format};
 use lagesbild::model::Partner;
-use lagesbild::pipeline::{self, IngestReport, IngestRequest};
+use lagesbild::pipeline::{self, IngestReport, IngestRequest, ReadOptions};
 
 use super::{open_store, parse_crs, progress_bar};
 
@@ -36,6 +36,13 @@ pub(crate) struct IngestArgs {
     /// Print the summary as JSON on standard output
     #[arg(long)]
     pub(crate) json: bool,
+    /// Read the file with this import profile (`lagesbild profile list`)
+    #[arg(long)]
+    pub(crate) profile: Option<String>,
+    /// The file's encoding: utf8 or latin1 (Windows-1252, Excel's plain CSV)
+    /// [default: the profile's, else utf8]
+    #[arg(long)]
+    pub(crate) encoding: Option<String>,
 }
 
 pub(crate) fn ingest_command(config: &Config, args: IngestArgs) -> Result<ExitCode> {
@@ -46,7 +53,15 @@ pub(crate) fn ingest_command(config: &Config, args: IngestArgs) -> Result<ExitCo
         format,
         strict,
         json,
+        profile,
+        encoding,
     } = args;
+    let encoding = encoding
+        .map(|e| {
+            Encoding::parse(&e)
+                .with_context(|| format!("--encoding {e:?}: use utf8 or latin1 (Windows-1252)"))
+        })
+        .transpose()?;
     let file = file.as_path();
     let partner = partner
         .map(|p| Partner::parse(&p).map_err(|e| anyhow::anyhow!("--partner {p:?}: {e}")))
@@ -59,6 +74,10 @@ pub(crate) fn ingest_command(config: &Config, args: IngestArgs) -> Result<ExitCo
         None => Format::from_path(file).unwrap_or(Format::Csv),
     };
     let store = open_store(config)?;
+    let profile = profile
+        .map(|name| pipeline::load_profile(&store, &name))
+        .transpose()?;
+    let read = ReadOptions { profile, encoding };
     let stdin = file == Path::new("-");
     let (input, len): (Box<dyn Read + Send>, Option<u64>) = if stdin {
         (Box::new(std::io::stdin()), None)
@@ -88,11 +107,12 @@ pub(crate) fn ingest_command(config: &Config, args: IngestArgs) -> Result<ExitCo
             0,
         )),
     };
-    let report = pipeline::ingest(
+    let report = pipeline::ingest_with(
         &store,
         config,
         std::io::BufReader::with_capacity(1 << 20, input),
         &req,
+        &read,
     );
     bar.finish_and_clear();
     let report = report.with_context(|| format!("{}: nothing was stored", file.display()))?;
@@ -129,10 +149,30 @@ fn print_summary(r: &IngestReport) {
             r.source, r.rows, c.accepted, c.duplicates, c.rejected,
         );
     }
+    if let Some(p) = &r.profile {
+        println!("import profile / importprofil: {p}");
+    }
+    if !r.mapping.is_empty() {
+        println!(
+            "{}",
+            lagesbild::ingest::profile::mapping_summary(&r.mapping)
+        );
+    }
     for w in &r.warnings {
         println!("note: {w}");
     }
-    for rej in r.rejections.iter().take(50) {
+    // Unmapped categories get one line per value, not one per row.
+    for u in &r.unmapped_categories {
+        println!("rejected: {}: category {}", r.source, u.message);
+    }
+    let summarised = |rej: &&lagesbild::ingest::Rejection| {
+        rej.field.as_deref() == Some("category")
+            && rej
+                .value
+                .as_deref()
+                .is_some_and(|v| r.unmapped_categories.iter().any(|u| u.value == v))
+    };
+    for rej in r.rejections.iter().filter(|rej| !summarised(rej)).take(50) {
         println!("rejected: {}: {rej}", r.source);
     }
     if r.rejections.len() > 50 || r.rejections_truncated {

@@ -5,9 +5,11 @@ mod access;
 mod analysis;
 mod areas;
 mod database;
+mod delete;
 mod demo;
 mod ingest;
 mod interventions;
+mod profile;
 mod report;
 mod serve;
 
@@ -29,6 +31,9 @@ Examples:
   lagesbild ingest polisen_v47.csv --partner polisen
   lagesbild ingest avvikelser.geojson --partner bostadsbolaget --strict --json
   lagesbild ingest export_sweref.csv --crs EPSG:3006
+  lagesbild profile add polisen-vecka --partner polisen --map \"id=Händelsenummer,occurred_at=Datum+Klockslag,category=Brottstyp\"
+  lagesbild ingest vecka47.csv --profile polisen-vecka --encoding latin1
+  lagesbild categories map --partner polisen \"Bedrägeri via internet=fraud\" \"0901=fraud\"
   lagesbild areas import stadsdelar.geojson --layer districts --id-field kod --name-field namn --population-field folkmangd
   lagesbild demo load                               # Botkyrka demo: boundaries + synthetic incidents
   lagesbild report week 2026-W47 --out v47.html     # weekly situation picture (also --format json|csv)
@@ -103,12 +108,21 @@ pub enum Command {
     /// Ingest an incident file (CSV or GeoJSON); `-` reads standard input.
     ///
     /// CSV columns: id, occurred_at, category, and lat,lon (WGS 84) or easting,northing
-    /// (SWEREF 99 TM); optional occurred_to, partner, description. Delimiter ',' or ';'.
-    /// Times: RFC 3339, or local YYYY-MM-DD HH:MM (Europe/Stockholm by default).
+    /// (SWEREF 99 TM); optional occurred_to, partner, description. Common Swedish and
+    /// English names are recognised (Händelsenummer, Tidpunkt, Datum + Klockslag,
+    /// Brottstyp, Latitud, Longitud, X, Y, ...; see docs/input-format.md), other names via
+    /// an import profile (--profile). Delimiter ',' or ';'. Times: RFC 3339, or local
+    /// YYYY-MM-DD HH:MM (Europe/Stockholm by default).
     ///
     /// Exit status: 0 all rows stored or already stored; 3 stored, but some rows rejected;
     /// 1 nothing stored (file error, or --strict with rejections).
     Ingest(ingest::IngestArgs),
+    /// Import profiles: a partner's own column names and formats, for `ingest --profile`
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
+    /// Delete incidents: undo an import (--batch N), a partner's (--partner P [--before
+    /// DATE]) or a list of its ids (--partner P --ids FILE); audited, aggregates recompute
+    Delete(delete::DeleteArgs),
     /// Manage area layers (neighbourhood polygons)
     #[command(subcommand)]
     Areas(areas::AreasCommand),
@@ -135,12 +149,8 @@ pub enum Command {
     /// Read-only views of weekly aggregates for GIS clients (PostgreSQL + PostGIS)
     #[command(subcommand, after_help = database::GIS_EXAMPLES)]
     Gis(database::GisCommand),
-    /// List the incident categories
-    Categories {
-        /// Print as JSON
-        #[arg(long)]
-        json: bool,
-    },
+    /// List the incident categories; map a partner's own codes and labels onto them
+    Categories(profile::CategoriesArgs),
     /// Partner organisations and whether they share incidents with the collaboration
     #[command(subcommand)]
     Partner(access::PartnerCommand),
@@ -183,6 +193,8 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::serve_command(config, args, bind_from_file),
         Command::Ingest(args) => ingest::ingest_command(&config, args),
+        Command::Profile(cmd) => profile::profile_command(&config, cmd),
+        Command::Delete(args) => delete::delete_command(&config, args),
         Command::Areas(cmd) => areas::areas_command(&config, cmd),
         Command::Demo(cmd) => demo::demo_command(&config, cmd),
         Command::Report(cmd) => report::report_command(&config, cmd, report_region),
@@ -194,7 +206,10 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Command::Migrate(args) => database::migrate_command(&config, args),
         Command::Backup(args) => database::backup_command(&config, args),
         Command::Gis(cmd) => database::gis_command(&config, cmd),
-        Command::Categories { json } => analysis::categories_command(&config, json),
+        Command::Categories(args) => match args.command {
+            None => analysis::categories_command(&config, args.json),
+            Some(cmd) => profile::mapping_command(&config, cmd),
+        },
     }
 }
 

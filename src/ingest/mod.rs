@@ -10,6 +10,7 @@ mod areas;
 mod crs;
 mod csv;
 pub(crate) mod geojson;
+pub mod profile;
 mod time;
 
 use std::path::Path;
@@ -23,8 +24,9 @@ use crate::model::{Categories, Crs, Incident, Partner, Wgs84};
 
 pub use areas::{AreaError, AreaImportOptions, read_area_layer};
 pub use crs::{looks_like_sweref99tm, sweref99tm_to_wgs84, wgs84_to_sweref99tm};
-pub use csv::{MAX_RECORD_BYTES, read_csv};
+pub use csv::{CsvLayout, CsvOptions, MAX_RECORD_BYTES, read_csv};
 pub use geojson::{MAX_GEOJSON_BYTES, read_geojson};
+pub use profile::{ColumnMap, Decimal, Encoding, Field, ImportProfile, MappedColumn};
 
 /// Longest accepted id.
 pub const MAX_ID_CHARS: usize = 128;
@@ -129,6 +131,16 @@ impl std::fmt::Display for Rejection {
     }
 }
 
+/// The lookup key of a partner's category code or label: trimmed, whitespace runs as one
+/// space, lower case (`" Bedrägeri  via internet"` → `"bedrägeri via internet"`).
+pub fn category_key(value: &str) -> String {
+    value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 /// Shortens a value for messages: at most 80 characters.
 pub(crate) fn shorten(s: &str) -> String {
     if s.chars().count() <= 80 {
@@ -159,8 +171,15 @@ pub enum IngestError {
     #[error("the file is empty: expected a header row such as id,occurred_at,category,lat,lon")]
     Empty,
     /// The file is UTF-16 (Excel's "Unicode text").
-    #[error("the file is UTF-16 encoded; save it as \"CSV UTF-8\" and try again")]
+    #[error(
+        "the file is UTF-16 encoded (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" and try again, or convert it with `iconv -f UTF-16 -t UTF-8` / filen är kodad i UTF-16 (Excels \"Unicode-text\"); spara den som \"CSV UTF-8\" och försök igen"
+    )]
     Utf16,
+    /// The file is not UTF-8 and looks like Latin-1 / Windows-1252 (Excel's plain CSV).
+    #[error(
+        "the file is not UTF-8; it looks like Latin-1 (Windows-1252, what Excel writes as \"CSV (semikolonavgränsad)\"). Read it with --encoding latin1 (API: encoding=latin1, or encoding=latin1 in the import profile), or save it as \"CSV UTF-8\" / filen är inte UTF-8 utan ser ut att vara Latin-1; läs in den med --encoding latin1 eller spara den som \"CSV UTF-8\""
+    )]
+    Latin1,
     /// The header lacks required columns.
     #[error("{0}")]
     Header(String),
@@ -200,6 +219,11 @@ pub struct RowRules {
     pub crs: Option<Crs>,
     /// "Now": times after it (plus a small tolerance) are rejected.
     pub now: DateTime<Utc>,
+    /// The import profile's time format (strftime), tried before the standard forms.
+    pub date_format: Option<String>,
+    /// Partners' own category codes and labels: `(partner, category_key(value))` → code,
+    /// looked up before the catalogue.
+    pub mappings: std::sync::Arc<std::collections::HashMap<(String, String), String>>,
     /// Counts the descriptions from which control characters were removed (shared with
     /// the caller, which reports it).
     pub cleaned_descriptions: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -292,14 +316,27 @@ impl RowRules {
             }
         };
         let category_text = raw.category.map(str::trim).unwrap_or("");
-        let category = self.categories.resolve(category_text).ok_or_else(|| {
-            let known: Vec<&str> = self.categories.iter().map(|c| c.code.as_str()).collect();
-            reject(
-                "category",
-                Some(category_text),
-                format!("is not a known category; known codes: {}", known.join(", ")),
-            )
-        })?;
+        let mapped = if self.mappings.is_empty() {
+            None
+        } else {
+            self.mappings
+                .get(&(partner.as_str().to_owned(), category_key(category_text)))
+                .and_then(|code| self.categories.get(code))
+        };
+        let category = mapped
+            .or_else(|| self.categories.resolve(category_text))
+            .ok_or_else(|| {
+                let reason = if category_text.is_empty() {
+                    "is missing: every row needs a category (`lagesbild categories` lists them)"
+                        .to_owned()
+                } else {
+                    format!(
+                        "is neither a category nor one of {partner}'s mapped codes; map it with `lagesbild categories map --partner {partner} \"{}=CODE\"` (`lagesbild categories` lists the codes)",
+                        shorten(category_text)
+                    )
+                };
+                reject("category", Some(category_text), reason)
+            })?;
         let occurred_at_text = raw.occurred_at.unwrap_or("");
         let occurred_at = self.check_time(pos, "occurred_at", occurred_at_text)?;
         let occurred_to = match raw.occurred_to.map(str::trim).filter(|s| !s.is_empty()) {
@@ -317,7 +354,18 @@ impl RowRules {
             }
         };
         let location = self.check_location(pos, xy, crs)?;
-        let description = match raw.description.map(str::trim).filter(|s| !s.is_empty()) {
+        // A line break inside a quoted field of a Windows file is CRLF: one break, not a
+        // control character.
+        let unixed = raw
+            .description
+            .filter(|d| d.contains("\r\n"))
+            .map(|d| d.replace("\r\n", "\n"));
+        let description = match unixed
+            .as_deref()
+            .or(raw.description)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(d) if d.chars().count() > MAX_DESCRIPTION_CHARS => {
                 return Err(reject(
                     "description",
@@ -348,7 +396,7 @@ impl RowRules {
     }
 
     fn check_time(&self, pos: RowPos, field: &str, text: &str) -> Result<DateTime<Utc>, Rejection> {
-        let t = time::parse_time(text, self.timezone)
+        let t = time::parse_time_with(text, self.timezone, self.date_format.as_deref())
             .map_err(|e| Rejection::new(pos, Some(field), Some(text), e))?;
         let earliest = Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).single();
         if earliest.is_some_and(|e| t < e) {
@@ -441,17 +489,39 @@ impl RowRules {
     }
 }
 
-/// Parses a coordinate field: a decimal number, with a decimal comma accepted (Swedish
-/// spreadsheets write 59,2345).
-pub(crate) fn parse_number(text: &str) -> Option<f64> {
-    let t = text.trim();
-    t.parse::<f64>().ok().or_else(|| {
-        if t.matches(',').count() == 1 && !t.contains('.') {
-            t.replace(',', ".").parse::<f64>().ok()
-        } else {
-            None
+/// Parses a coordinate field: a decimal number. With [`Decimal::Auto`] a decimal comma is
+/// accepted (Swedish spreadsheets write 59,2345) and spaces grouping digits
+/// (`6 568 123,4`, also no-break and thin spaces) are dropped; [`Decimal::Comma`] also
+/// drops `.` as a digit group mark, [`Decimal::Point`] drops `,`.
+pub(crate) fn parse_number(text: &str, decimal: Decimal) -> Option<f64> {
+    let t: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
+        .collect();
+    if t.is_empty()
+        || t.chars()
+            .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+    {
+        // No "NaN", "inf" or hex: only digits, signs, marks and an exponent.
+        return None;
+    }
+    match decimal {
+        Decimal::Auto => t.parse::<f64>().ok().or_else(|| {
+            if t.matches(',').count() == 1 && !t.contains('.') {
+                t.replace(',', ".").parse::<f64>().ok()
+            } else {
+                None
+            }
+        }),
+        Decimal::Comma => {
+            if t.matches(',').count() > 1 {
+                return None;
+            }
+            t.replace('.', "").replace(',', ".").parse::<f64>().ok()
         }
-    })
+        Decimal::Point => t.replace(',', "").parse::<f64>().ok(),
+    }
 }
 
 #[cfg(test)]

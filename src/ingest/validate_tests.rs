@@ -9,6 +9,8 @@ fn rules() -> RowRules {
         partner: Some(Partner::parse("polisen").unwrap()),
         crs: None,
         now: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+        date_format: None,
+        mappings: std::sync::Arc::default(),
         cleaned_descriptions: std::sync::Arc::default(),
     }
 }
@@ -77,7 +79,10 @@ fn each_bad_field_is_named() {
         Crs::Wgs84,
     ));
     assert_eq!(f, "category");
-    assert!(why.contains("known codes"));
+    assert!(
+        why.contains("lagesbild categories map --partner polisen \"stöldförsök=CODE\""),
+        "{why}"
+    );
     let (f, why) = field_of(r.validate(
         POS,
         &row("1", "1899-12-31 10:00", "theft"),
@@ -173,11 +178,11 @@ fn partner_column_and_flag_must_agree() {
 
 #[test]
 fn numbers_accept_a_decimal_comma_only_when_unambiguous() {
-    assert_eq!(parse_number("59,2395"), Some(59.2395));
-    assert_eq!(parse_number(" 17.5 "), Some(17.5));
-    assert_eq!(parse_number("1,234.5"), None);
-    assert_eq!(parse_number("1,2,3"), None);
-    assert_eq!(parse_number("abc"), None);
+    assert_eq!(parse_number("59,2395", Decimal::Auto), Some(59.2395));
+    assert_eq!(parse_number(" 17.5 ", Decimal::Auto), Some(17.5));
+    assert_eq!(parse_number("1,234.5", Decimal::Auto), None);
+    assert_eq!(parse_number("1,2,3", Decimal::Auto), None);
+    assert_eq!(parse_number("abc", Decimal::Auto), None);
 }
 
 #[test]

@@ -23,7 +23,7 @@ use super::params::{
 };
 use super::{ApiError, AppState, MAX_BODY_BYTES};
 use crate::analysis::hotspots::SeriesUnit;
-use crate::ingest::Format;
+use crate::ingest::{Encoding, Format};
 use crate::model::{Crs, Partner};
 use crate::pipeline::{self, IngestRequest};
 
@@ -588,6 +588,7 @@ async fn post_incidents(
         })
         .transpose()?;
     // Incidents are filed for the token's own partner; only an admin may name another.
+    let profile_name = q.take("profile");
     let partner = match given {
         Some(p) if p.as_str() != token.partner && token.role != crate::access::Role::Admin => {
             return Err(ApiError::Forbidden(format!(
@@ -595,10 +596,22 @@ async fn post_incidents(
                 token.role, token.partner, token.partner
             )));
         }
-        Some(p) => p,
-        None => Partner::parse(&token.partner).map_err(ApiError::Internal)?,
+        Some(p) => Some(p),
+        // With a profile, its partner (checked below).
+        None if profile_name.is_some() => None,
+        None => Some(Partner::parse(&token.partner).map_err(ApiError::Internal)?),
     };
-    let partner = Some(partner);
+    let encoding = q
+        .take("encoding")
+        .map(|e| {
+            Encoding::parse(&e).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "parameter encoding: {:?} is not utf8 or latin1",
+                    e.chars().take(40).collect::<String>()
+                ))
+            })
+        })
+        .transpose()?;
     let crs = q
         .take("crs")
         .map(|c| {
@@ -612,8 +625,8 @@ async fn post_incidents(
     let strict = q
         .parse("strict", "true or false", parse_bool)?
         .unwrap_or(false);
-    q.finish(&["partner", "crs", "strict", "format"])?;
-    let req = IngestRequest {
+    q.finish(&["partner", "crs", "strict", "format", "profile", "encoding"])?;
+    let mut req = IngestRequest {
         source: format!("POST /api/incidents (token {})", token.id),
         format,
         partner,
@@ -624,6 +637,26 @@ async fn post_incidents(
     };
     let report = state
         .blocking(move |store, state| {
+            let profile = match &profile_name {
+                None => None,
+                Some(name) => {
+                    let p = pipeline::load_profile(store, name).map_err(|e| match e {
+                        pipeline::PipelineError::Store(s) => ApiError::from(s),
+                        other => ApiError::NotFound(format!("parameter profile: {other}")),
+                    })?;
+                    if p.partner != token.partner && token.role != crate::access::Role::Admin {
+                        return Err(ApiError::Forbidden(format!(
+                            "parameter profile: {:?} belongs to partner {}; a {} token of {} files with its own partner's profiles only",
+                            p.name, p.partner, token.role, token.partner
+                        )));
+                    }
+                    if req.partner.is_none() {
+                        req.partner = Some(Partner::parse(&p.partner).map_err(ApiError::Internal)?);
+                    }
+                    Some(p)
+                }
+            };
+            let read = pipeline::ReadOptions { profile, encoding };
             if let Some(p) = &req.partner
                 && crate::access::partner(store, p.as_str())?.is_none()
             {
@@ -632,11 +665,12 @@ async fn post_incidents(
                     p = p.as_str()
                 )));
             }
-            let report = pipeline::ingest(
+            let report = pipeline::ingest_with(
                 store,
                 state.config(),
                 std::io::Cursor::new(body.to_vec()),
                 &req,
+                &read,
             )
             .map_err(|e| match e {
                 pipeline::PipelineError::Store(s) => ApiError::from(s),

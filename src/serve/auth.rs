@@ -108,6 +108,14 @@ pub const PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("POST", "/api/incidents", Permission::Ingest),
     ("GET", "/api/my/incidents", Permission::Ingest),
     ("PUT", "/api/my/incidents/{id}", Permission::Ingest),
+    // Import profiles: the handler keeps non-admins to their own partner's.
+    ("GET", "/api/profiles", Permission::Ingest),
+    ("POST", "/api/profiles", Permission::Ingest),
+    ("GET", "/api/profiles/{name}", Permission::Ingest),
+    ("DELETE", "/api/profiles/{name}", Permission::Ingest),
+    // Deletion of incidents: admins.
+    ("DELETE", "/api/batches/{id}", Permission::Admin),
+    ("POST", "/api/incidents/delete", Permission::Admin),
     ("GET", "/tiles/{name}", Permission::Aggregates),
     (
         "GET",

@@ -31,6 +31,7 @@ mod ogc;
 mod own;
 pub mod params;
 mod profile;
+mod profiles;
 mod publish;
 mod reports;
 mod session;
@@ -486,6 +487,7 @@ fn routes(web: &web::WebConfig) -> auth::Routes {
         .merge(tiles::routes())
         .merge(ogc::routes())
         .merge(own::routes())
+        .merge(profiles::routes())
         .merge(reports::routes())
         .merge(interventions::routes())
         .merge(notes::routes())

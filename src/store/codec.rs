@@ -255,3 +255,14 @@ pub(crate) fn unknown_area(field: &'static str, layer: &str, id: &str) -> StoreE
     }
     .into()
 }
+
+/// An import profile as stored: its JSON.
+pub(crate) fn encode_profile(p: &crate::ingest::ImportProfile) -> Result<String> {
+    serde_json::to_string(p).map_err(|e| StoreError::Corrupt(format!("import profile: {e}")))
+}
+
+/// An import profile from its stored JSON.
+pub(crate) fn decode_profile(name: &str, json: &str) -> Result<crate::ingest::ImportProfile> {
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("import profile {name:?}: {e}")))
+}

@@ -166,6 +166,23 @@ pub const TABLES: &[CopyTable] = &[
         ],
         order_by: "key",
     },
+    CopyTable {
+        name: "import_profiles",
+        columns: &["name", "partner", "spec", "updated_at"],
+        order_by: "name",
+    },
+    CopyTable {
+        name: "category_mappings",
+        columns: &[
+            "id",
+            "partner",
+            "value_key",
+            "value",
+            "category",
+            "updated_at",
+        ],
+        order_by: "id",
+    },
 ];
 
 /// Tables that are deliberately not copied.

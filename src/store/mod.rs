@@ -28,6 +28,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use h3o::{CellIndex, Resolution};
 
+use crate::ingest::ImportProfile;
 use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
 use crate::model::access::{
     AuditEntry, AuditFilter, NewToken, PartnerSettings, SessionRecord, TokenInfo,
@@ -256,6 +257,45 @@ impl Change {
             _ => Change::All,
         }
     }
+}
+
+/// A partner's own category code or label and the category it means.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CategoryMapping {
+    /// The partner.
+    pub partner: String,
+    /// Its code or label, as given (`Bedrägeri`, `0901`).
+    pub value: String,
+    /// Our category code.
+    pub category: String,
+}
+
+impl CategoryMapping {
+    /// The lookup key of a value: trimmed, lower case, inner whitespace runs as one space.
+    pub fn key(value: &str) -> String {
+        crate::ingest::category_key(value)
+    }
+}
+
+/// Which incidents [`WriteTx::delete_incidents`] deletes.
+#[derive(Debug, Clone, Copy)]
+pub enum Deletion<'a> {
+    /// Everything one ingest stored (undo an import).
+    Batch(i64),
+    /// Everything of a partner, or only what occurred before a time.
+    Partner {
+        /// The partner.
+        partner: &'a str,
+        /// Only incidents whose `occurred_at` is before this.
+        before: Option<DateTime<Utc>>,
+    },
+    /// A partner's incidents by its own ids.
+    Ids {
+        /// The partner.
+        partner: &'a str,
+        /// Its ids.
+        ids: &'a [String],
+    },
 }
 
 /// Meeting notes as stored with a report.
@@ -525,6 +565,27 @@ pub trait Backend: Send + Sync {
     ) -> Result<Option<TokenInfo>>;
     /// Appends an audit entry on its own (reads, logins); returns its id.
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64>;
+
+    // ---- import profiles ----------------------------------------------------------------
+
+    /// Adds or replaces an import profile (by name) with its audit entry, atomically.
+    fn put_profile(&self, profile: &ImportProfile, audit: &AuditEntry) -> Result<()>;
+    /// Every import profile, by name.
+    fn profiles(&self) -> Result<Vec<ImportProfile>>;
+    /// One import profile.
+    fn profile(&self, name: &str) -> Result<Option<ImportProfile>>;
+    /// Deletes an import profile with its audit entry, atomically; false (and no audit
+    /// entry) when there was none.
+    fn delete_profile(&self, name: &str, audit: &AuditEntry) -> Result<bool>;
+
+    // ---- category code mappings ----------------------------------------------------------
+
+    /// Adds or replaces a partner's mappings of its own codes or labels to category codes
+    /// (keyed by [`CategoryMapping::key`]), with the audit entry, atomically.
+    fn put_category_mappings(&self, mappings: &[CategoryMapping], audit: &AuditEntry)
+    -> Result<()>;
+    /// The mappings of one partner (or all), by partner then value.
+    fn category_mappings(&self, partner: Option<&str>) -> Result<Vec<CategoryMapping>>;
     /// Audit entries matching `filter`, newest first.
     fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
 }
@@ -550,6 +611,9 @@ pub trait WriteTx {
         cells: &[CellIndex],
         areas: &[(i64, i64)],
     ) -> Result<Option<Incident>>;
+    /// Deletes the incidents `what` selects (their area assignments go with them); returns
+    /// how many, or `None` for [`Deletion::Batch`] of a batch that does not exist.
+    fn delete_incidents(&self, what: &Deletion<'_>) -> Result<Option<u64>>;
     /// Every incident's key and location, for re-assignment.
     fn incident_locations(&self) -> Result<Vec<(i64, Wgs84)>>;
     /// Rewrites incidents' cells: `(key, cells)`.

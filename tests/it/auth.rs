@@ -327,6 +327,60 @@ async fn every_route_against_every_role() {
             )),
             [401, 401, 403, 404, 404, 404],
         ),
+        // Import profiles: filers (reporters, analysts, admins), each for its own partner.
+        (
+            Method::POST,
+            "/api/profiles",
+            "/api/profiles".into(),
+            Some((
+                "application/json",
+                Box::new(|who: Who| {
+                    json!({"name": format!("matrix-{}", format!("{who:?}").to_lowercase()),
+                           "partner": "polisen", "map": "id=Nr"})
+                    .to_string()
+                }),
+            )),
+            [401, 401, 403, 201, 201, 201],
+        ),
+        (
+            Method::GET,
+            "/api/profiles",
+            "/api/profiles".into(),
+            None,
+            INCIDENTS,
+        ),
+        (
+            Method::GET,
+            "/api/profiles/{name}",
+            "/api/profiles/absent".into(),
+            None,
+            [401, 401, 403, 404, 404, 404],
+        ),
+        (
+            Method::DELETE,
+            "/api/profiles/{name}",
+            "/api/profiles/absent".into(),
+            None,
+            [401, 401, 403, 404, 404, 404],
+        ),
+        // Deletion: admins only (an absent batch, a partner with nothing to delete).
+        (
+            Method::DELETE,
+            "/api/batches/{id}",
+            "/api/batches/999".into(),
+            None,
+            [401, 401, 403, 403, 403, 404],
+        ),
+        (
+            Method::POST,
+            "/api/incidents/delete",
+            "/api/incidents/delete".into(),
+            Some((
+                "application/json",
+                Box::new(|_| json!({"partner": "ingen"}).to_string()),
+            )),
+            [401, 401, 403, 403, 403, 200],
+        ),
         (
             Method::GET,
             "/tiles/{name}",

@@ -72,7 +72,7 @@ fn rejected_rows_do_not_block_accepted_ones_but_strict_does() {
         "{text}"
     );
     assert!(
-        text.contains("row 2 (line 3), field category, value \"nonsense\""),
+        text.contains("category 'nonsense' (1 row, first row 2 (line 3))"),
         "{text}"
     );
     assert_eq!(count(&sb.db()), 2);

@@ -21,6 +21,7 @@ mod deploy;
 mod durability;
 mod forecast;
 mod headers;
+mod intake;
 mod interventions;
 mod nearrepeat;
 mod notes_history;

@@ -8,6 +8,7 @@
 
 mod copy;
 mod gis;
+mod profiles;
 mod schema;
 mod sessions;
 mod tx;
@@ -20,9 +21,10 @@ use postgres::{Client, NoTls, Row};
 use super::codec;
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError, StoredArea,
-    StoredIncident, WriteTx, redact,
+    Backend, CategoryMapping, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError,
+    StoredArea, StoredIncident, WriteTx, redact,
 };
+use crate::ingest::ImportProfile;
 use crate::intervention::{
     ActionSpec, ActionStatus, Intervention, InterventionError, InterventionId, InterventionSpec,
     InterventionTarget, OpenEnd,
@@ -1011,6 +1013,34 @@ impl Backend for PgStore {
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
         append_audit(&mut *self.conn()?, entry)
+    }
+
+    fn put_profile(&self, profile: &ImportProfile, audit: &AuditEntry) -> Result<()> {
+        self.put_profile_impl(profile, audit)
+    }
+
+    fn profiles(&self) -> Result<Vec<ImportProfile>> {
+        self.profiles_impl()
+    }
+
+    fn profile(&self, name: &str) -> Result<Option<ImportProfile>> {
+        self.profile_impl(name)
+    }
+
+    fn delete_profile(&self, name: &str, audit: &AuditEntry) -> Result<bool> {
+        self.delete_profile_impl(name, audit)
+    }
+
+    fn put_category_mappings(
+        &self,
+        mappings: &[CategoryMapping],
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        self.put_category_mappings_impl(mappings, audit)
+    }
+
+    fn category_mappings(&self, partner: Option<&str>) -> Result<Vec<CategoryMapping>> {
+        self.category_mappings_impl(partner)
     }
 
     fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {

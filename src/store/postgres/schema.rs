@@ -225,4 +225,25 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER report_note_versions_no_update BEFORE UPDATE ON report_note_versions
         FOR EACH ROW EXECUTE FUNCTION lagesbild_note_versions_append_only();
     "#,
+    // 6: import profiles: a partner's columns and formats, as JSON.
+    r#"
+    CREATE TABLE import_profiles (
+        name text PRIMARY KEY,
+        partner text NOT NULL,
+        spec text NOT NULL,
+        updated_at bigint NOT NULL
+    );
+    "#,
+    // 7: partners' own category codes and labels mapped to category codes.
+    r#"
+    CREATE TABLE category_mappings (
+        id bigserial PRIMARY KEY,
+        partner text NOT NULL,
+        value_key text NOT NULL,
+        value text NOT NULL,
+        category text NOT NULL,
+        updated_at bigint NOT NULL,
+        UNIQUE (partner, value_key)
+    );
+    "#,
 ];

@@ -11,7 +11,8 @@ use crate::model::access::AuditEntry;
 use crate::model::{Area, Incident, Wgs84};
 use crate::store::codec;
 use crate::store::{
-    BatchCounts, Change, InsertOutcome, NewIncident, Result, StoreError, StoredArea, WriteTx,
+    BatchCounts, Change, Deletion, InsertOutcome, NewIncident, Result, StoreError, StoredArea,
+    WriteTx,
 };
 
 pub(super) struct PgTx<'a> {
@@ -214,6 +215,32 @@ impl WriteTx for PgTx<'_> {
             }
         }
         Ok(out)
+    }
+
+    fn delete_incidents(&self, what: &Deletion<'_>) -> Result<Option<u64>> {
+        self.note(Change::All);
+        let mut conn = self.conn.borrow_mut();
+        // Area assignments go by ON DELETE CASCADE.
+        let n = match *what {
+            Deletion::Batch(batch) => {
+                if conn
+                    .query_opt("SELECT 1 FROM batches WHERE id = $1", &[&batch])?
+                    .is_none()
+                {
+                    return Ok(None);
+                }
+                conn.execute("DELETE FROM incidents WHERE batch_id = $1", &[&batch])?
+            }
+            Deletion::Partner { partner, before } => conn.execute(
+                "DELETE FROM incidents WHERE partner = $1 AND ($2::bigint IS NULL OR occurred_at < $2)",
+                &[&partner, &before.map(|t| t.timestamp())],
+            )?,
+            Deletion::Ids { partner, ids } => conn.execute(
+                "DELETE FROM incidents WHERE partner = $1 AND ext_id = ANY($2)",
+                &[&partner, &ids],
+            )?,
+        };
+        Ok(Some(n))
     }
 
     fn correct_incident(

@@ -14,6 +14,7 @@ mod access;
 mod copy;
 mod interventions;
 mod notes;
+mod profiles;
 mod read;
 mod schema;
 mod sessions;
@@ -27,9 +28,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::pool::{Pool, Pooled, Reusable};
 use super::{
-    Backend, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError, StoredArea,
-    StoredIncident, WriteTx,
+    Backend, CategoryMapping, Change, LayerInfo, NoteVersion, ReportNotes, Result, StoreError,
+    StoredArea, StoredIncident, WriteTx,
 };
+use crate::ingest::ImportProfile;
 use crate::intervention::{ActionSpec, Intervention, InterventionId, InterventionSpec};
 use crate::model::Incident;
 use crate::model::access::{
@@ -100,6 +102,8 @@ impl SqliteStore {
             .map_err(open)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted incidents are overwritten with zeros in the file, not just unlinked.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         Ok(conn)
     }
@@ -407,6 +411,34 @@ impl Backend for SqliteStore {
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
         access::append_audit(&*self.conn()?, entry)
+    }
+
+    fn put_profile(&self, profile: &ImportProfile, audit: &AuditEntry) -> Result<()> {
+        profiles::put_profile(&*self.conn()?, profile, audit)
+    }
+
+    fn profiles(&self) -> Result<Vec<ImportProfile>> {
+        profiles::profiles(&*self.conn()?)
+    }
+
+    fn profile(&self, name: &str) -> Result<Option<ImportProfile>> {
+        profiles::profile(&*self.conn()?, name)
+    }
+
+    fn delete_profile(&self, name: &str, audit: &AuditEntry) -> Result<bool> {
+        profiles::delete_profile(&*self.conn()?, name, audit)
+    }
+
+    fn put_category_mappings(
+        &self,
+        mappings: &[CategoryMapping],
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        profiles::put_category_mappings(&*self.conn()?, mappings, audit)
+    }
+
+    fn category_mappings(&self, partner: Option<&str>) -> Result<Vec<CategoryMapping>> {
+        profiles::category_mappings(&*self.conn()?, partner)
     }
 
     fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {

@@ -206,4 +206,25 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER report_note_versions_no_update BEFORE UPDATE ON report_note_versions
         BEGIN SELECT RAISE(ABORT, 'note versions are append-only'); END;
     "#,
+    // 9: import profiles (see `profiles.rs`): a partner's columns and formats, as JSON.
+    r#"
+    CREATE TABLE import_profiles (
+        name TEXT PRIMARY KEY,
+        partner TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    "#,
+    // 10: partners' own category codes and labels mapped to category codes.
+    r#"
+    CREATE TABLE category_mappings (
+        id INTEGER PRIMARY KEY,
+        partner TEXT NOT NULL,
+        value_key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        category TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (partner, value_key)
+    ) STRICT;
+    "#,
 ];

@@ -13,7 +13,8 @@ use crate::model::access::AuditEntry;
 use crate::model::{Area, Incident, Wgs84};
 use crate::store::codec;
 use crate::store::{
-    BatchCounts, Change, InsertOutcome, NewIncident, Result, StoreError, StoredArea, WriteTx,
+    BatchCounts, Change, Deletion, InsertOutcome, NewIncident, Result, StoreError, StoredArea,
+    WriteTx,
 };
 
 pub(super) struct SqliteTx<'a> {
@@ -125,6 +126,39 @@ impl WriteTx for SqliteTx<'_> {
             out.push(InsertOutcome::Inserted);
         }
         Ok(out)
+    }
+
+    fn delete_incidents(&self, what: &Deletion<'_>) -> Result<Option<u64>> {
+        self.note(Change::All);
+        // Area assignments go by ON DELETE CASCADE.
+        let n = match *what {
+            Deletion::Batch(batch) => {
+                let known = self
+                    .conn
+                    .query_row("SELECT 1 FROM batches WHERE id = ?1", [batch], |_| Ok(()))
+                    .optional()?;
+                if known.is_none() {
+                    return Ok(None);
+                }
+                self.conn
+                    .execute("DELETE FROM incidents WHERE batch_id = ?1", [batch])?
+            }
+            Deletion::Partner { partner, before } => self.conn.execute(
+                "DELETE FROM incidents WHERE partner = ?1 AND (?2 IS NULL OR occurred_at < ?2)",
+                params![partner, before.map(|t| t.timestamp())],
+            )?,
+            Deletion::Ids { partner, ids } => {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached("DELETE FROM incidents WHERE partner = ?1 AND ext_id = ?2")?;
+                let mut n = 0;
+                for id in ids {
+                    n += stmt.execute(params![partner, id])?;
+                }
+                n
+            }
+        };
+        Ok(Some(n as u64))
     }
 
     fn correct_incident(
