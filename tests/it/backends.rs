@@ -455,7 +455,45 @@ fn get(addr: &str, path: &str, token: &str) -> (u16, String) {
     (status, body)
 }
 
-fn serve_on(db: &str) -> (std::process::Child, String) {
+/// Adds partner `polisen` to the database at `db` and returns a new analyst token of it.
+pub fn analyst_token(db: &str) -> String {
+    ok(
+        db,
+        &[
+            "partner", "add", "polisen", "--name", "Polisen", "--shares", "yes",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "token",
+            "create",
+            "--partner",
+            "polisen",
+            "--role",
+            "analyst",
+        ],
+    )
+    .split_whitespace()
+    .find(|w| w.starts_with("lgb_"))
+    .expect("the token is printed")
+    .to_owned()
+}
+
+/// Processes (servers, nginx) killed and reaped on drop, also when an assertion fails.
+pub struct Killed(pub Vec<std::process::Child>);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `lagesbild serve` on `db` (no demo) on a free loopback port: the process and its address.
+pub fn serve_on(db: &str) -> (std::process::Child, String) {
     let mut c = Command::new(bin());
     c.arg("--db")
         .arg(db)
@@ -504,41 +542,10 @@ fn two_servers_on_one_postgres_database_see_each_others_uploads() {
             "polisen",
         ],
     );
-    ok(
-        &pg,
-        &[
-            "partner", "add", "polisen", "--name", "Polisen", "--shares", "yes",
-        ],
-    );
-    let token = ok(
-        &pg,
-        &[
-            "token",
-            "create",
-            "--partner",
-            "polisen",
-            "--role",
-            "analyst",
-        ],
-    );
-    let token = token
-        .split_whitespace()
-        .find(|w| w.starts_with("lgb_"))
-        .expect("the token is printed")
-        .to_owned();
+    let token = analyst_token(&pg);
     let (a, addr_a) = serve_on(&pg);
     let (b, addr_b) = serve_on(&pg);
-    // Killed on drop, also when an assertion fails.
-    struct Servers(Vec<std::process::Child>);
-    impl Drop for Servers {
-        fn drop(&mut self) {
-            for c in &mut self.0 {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
-        }
-    }
-    let _servers = Servers(vec![a, b]);
+    let _servers = Killed(vec![a, b]);
     let incidents = |addr: &str| -> i64 {
         let (status, body) = get(addr, "/health", &token);
         assert_eq!(status, 200, "{body}");
@@ -740,40 +747,10 @@ fn request(
 #[test]
 fn two_servers_on_one_postgres_database_share_sessions_and_rate_limits() {
     let pg = pg_database();
-    ok(
-        &pg,
-        &[
-            "partner", "add", "polisen", "--name", "Polisen", "--shares", "yes",
-        ],
-    );
-    let token = ok(
-        &pg,
-        &[
-            "token",
-            "create",
-            "--partner",
-            "polisen",
-            "--role",
-            "analyst",
-        ],
-    );
-    let token = token
-        .split_whitespace()
-        .find(|w| w.starts_with("lgb_"))
-        .expect("the token is printed")
-        .to_owned();
+    let token = analyst_token(&pg);
     let (a, addr_a) = serve_on(&pg);
     let (b, addr_b) = serve_on(&pg);
-    struct Servers(Vec<std::process::Child>);
-    impl Drop for Servers {
-        fn drop(&mut self) {
-            for c in &mut self.0 {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
-        }
-    }
-    let _servers = Servers(vec![a, b]);
+    let _servers = Killed(vec![a, b]);
     let json_ct = ("Content-Type", "application/json");
     // Sign in through A.
     let (status, head, body) = request(

@@ -3,10 +3,10 @@
 //! http, secure session cookies, sessions across the two servers, and a server that dies
 //! is skipped.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::backends::pg_database;
+use crate::backends::{Killed, analyst_token, pg_database, serve_on};
 use crate::support::*;
 
 fn free_port() -> u16 {
@@ -15,17 +15,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn lagesbild(db: &str, args: &[&str]) -> String {
-    let out = Command::new(bin())
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    stdout(&out)
 }
 
 /// `curl` through nginx: status line code, headers and body.
@@ -45,43 +34,11 @@ fn curl(args: &[&str]) -> (u16, String, String) {
     (status, head.to_owned(), body.to_owned())
 }
 
-struct Killed(Vec<Child>);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 #[test]
 fn the_shipped_nginx_configuration_balances_two_servers_with_tls() {
     let pg = pg_database();
-    lagesbild(&pg, &["partner", "add", "polisen", "--name", "Polisen"]);
-    let token = lagesbild(
-        &pg,
-        &[
-            "token",
-            "create",
-            "--partner",
-            "polisen",
-            "--role",
-            "analyst",
-        ],
-    );
-    let token = token
-        .split_whitespace()
-        .find(|w| w.starts_with("lgb_"))
-        .unwrap()
-        .to_owned();
-    let serve = || {
-        let mut c = Command::new(bin());
-        c.arg("--db")
-            .arg(&pg)
-            .args(["serve", "--bind", "127.0.0.1:0", "--no-demo"]);
-        crate::audit_crash::start_command(c)
-    };
+    let token = analyst_token(&pg);
+    let serve = || serve_on(&pg);
     let (a, addr_a) = serve();
     let (b, addr_b) = serve();
     let mut children = Killed(vec![a, b]);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::backends::pg_database;
+use crate::backends::{Killed, analyst_token, pg_database, serve_on};
 use crate::support::*;
 
 fn admin_client() -> postgres::Client {
@@ -65,36 +65,9 @@ fn losing_the_database_during_an_ingest_stores_nothing_half_and_the_server_recov
             "name",
         ],
     );
-    run_ok(&pg, &["partner", "add", "polisen", "--name", "Polisen"]);
-    let token = run_ok(
-        &pg,
-        &[
-            "token",
-            "create",
-            "--partner",
-            "polisen",
-            "--role",
-            "analyst",
-        ],
-    );
-    let token = token
-        .split_whitespace()
-        .find(|w| w.starts_with("lgb_"))
-        .unwrap()
-        .to_owned();
-    let mut c = std::process::Command::new(bin());
-    c.arg("--db")
-        .arg(&pg)
-        .args(["serve", "--bind", "127.0.0.1:0", "--no-demo"]);
-    let (mut server, addr) = crate::audit_crash::start_command(c);
-    struct Kill<'a>(&'a mut std::process::Child);
-    impl Drop for Kill<'_> {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _kill = Kill(&mut server);
+    let token = analyst_token(&pg);
+    let (server, addr) = serve_on(&pg);
+    let _server = Killed(vec![server]);
     assert_eq!(health(&addr).0, 200);
 
     // A large upload (300,000 rows), and the database goes away while it is written.
