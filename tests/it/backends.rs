@@ -95,25 +95,9 @@ fn stable(mut v: Value) -> Value {
 /// correction-free re-ingest, partners, tokens, interventions, notes, reports) and returns
 /// every answer.
 fn scenario(db: &str, dir: &Path) -> Vec<(String, Value)> {
-    let districts = districts_path();
     let mut answers = Vec::new();
     let mut keep = |name: &str, v: Value| answers.push((name.to_owned(), stable(v)));
-    ok(
-        db,
-        &[
-            "areas",
-            "import",
-            districts.to_str().unwrap(),
-            "--layer",
-            "districts",
-            "--id-field",
-            "id",
-            "--name-field",
-            "name",
-            "--population-field",
-            "population",
-        ],
-    );
+    import_districts(db);
     let mut csv = String::from(HEADER);
     for i in 0..400 {
         csv.push_str(&format!(
@@ -455,6 +439,27 @@ fn get(addr: &str, path: &str, token: &str) -> (u16, String) {
     (status, body)
 }
 
+/// Imports the Botkyrka demo districts (with population) as layer `districts` into `db`.
+pub fn import_districts(db: &str) {
+    let districts = districts_path();
+    ok(
+        db,
+        &[
+            "areas",
+            "import",
+            districts.to_str().unwrap(),
+            "--layer",
+            "districts",
+            "--id-field",
+            "id",
+            "--name-field",
+            "name",
+            "--population-field",
+            "population",
+        ],
+    );
+}
+
 /// Adds partner `polisen` to the database at `db` and returns a new analyst token of it.
 pub fn analyst_token(db: &str) -> String {
     ok(
@@ -512,23 +517,7 @@ pub fn serve_on(db: &str) -> (std::process::Child, String) {
 fn two_servers_on_one_postgres_database_see_each_others_uploads() {
     let pg = pg_database();
     let sb = Sandbox::new();
-    let districts = districts_path();
-    ok(
-        &pg,
-        &[
-            "areas",
-            "import",
-            districts.to_str().unwrap(),
-            "--layer",
-            "districts",
-            "--id-field",
-            "id",
-            "--name-field",
-            "name",
-            "--population-field",
-            "population",
-        ],
-    );
+    import_districts(&pg);
     sb.file(
         "seed.csv",
         format!("{HEADER}{}{}", row(1), row(2)).as_bytes(),
@@ -906,21 +895,7 @@ fn migrate_round_trip_sqlite_postgres_sqlite_keeps_every_report() {
 fn gdal_reads_the_gis_views_with_a_read_only_role_that_cannot_read_incidents() {
     let pg = pg_database();
     let sb = Sandbox::new();
-    let districts = districts_path();
-    ok(
-        &pg,
-        &[
-            "areas",
-            "import",
-            districts.to_str().unwrap(),
-            "--layer",
-            "districts",
-            "--id-field",
-            "id",
-            "--name-field",
-            "name",
-        ],
-    );
+    import_districts(&pg);
     sb.file(
         "rows.csv",
         format!("{HEADER}{}", (0..40).map(row).collect::<String>()).as_bytes(),

@@ -11,23 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::backends::{Killed, analyst_token, pg_database, serve_on};
+use crate::backends::{Killed, analyst_token, import_districts, pg_database, serve_on};
 use crate::support::*;
 
 fn admin_client() -> postgres::Client {
     let base = std::env::var("LAGESBILD_TEST_PG_URL").expect("LAGESBILD_TEST_PG_URL");
     postgres::Client::connect(&base, postgres::NoTls).expect("connect to the test cluster")
-}
-
-fn run_ok(db: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(bin())
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    stdout(&out)
 }
 
 fn health(addr: &str) -> (u16, Value) {
@@ -50,21 +39,7 @@ fn health(addr: &str) -> (u16, Value) {
 fn losing_the_database_during_an_ingest_stores_nothing_half_and_the_server_recovers() {
     let pg = pg_database();
     let name = pg.rsplit('/').next().unwrap().to_owned();
-    let districts = districts_path();
-    run_ok(
-        &pg,
-        &[
-            "areas",
-            "import",
-            districts.to_str().unwrap(),
-            "--layer",
-            "districts",
-            "--id-field",
-            "id",
-            "--name-field",
-            "name",
-        ],
-    );
+    import_districts(&pg);
     let token = analyst_token(&pg);
     let (server, addr) = serve_on(&pg);
     let _server = Killed(vec![server]);
